@@ -1,0 +1,53 @@
+# Lifeline. The two commands: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PROCFILE := $(if $(STRIPE_SECRET_KEY),Procfile,Procfile.standin)
+
+.PHONY: run test install install-dev chromium migrate seed static ci clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+# Debian's Chromium for the browser tests (Playwright drives /usr/bin/chromium; it cannot
+# download its own browser here).
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+		echo "Installing Debian's chromium…"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; \
+	fi
+
+var:
+	mkdir -p var/broker/queue var/broker/processed
+
+migrate: install var
+	$(BIN)/python manage.py migrate --noinput
+
+seed: migrate
+	$(BIN)/python manage.py seed_demo
+
+static: install
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+
+# Everything on http://127.0.0.1:8000; Ctrl-C stops every process honcho started.
+run: seed static
+	$(BIN)/honcho start -f $(PROCFILE)
+
+test: install-dev chromium var
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) var staticfiles db.sqlite3

@@ -1,0 +1,94 @@
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+from django.urls import reverse
+
+from donations.money import CURRENCY_CHOICES, format_money
+
+
+class Appeal(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        LIVE = "live", "Live"
+        CLOSED = "closed", "Closed"
+
+    slug = models.SlugField(max_length=80, unique=True)
+    title = models.CharField(max_length=200)
+    summary = models.CharField(max_length=300, help_text="One or two sentences, shown in lists.")
+    story = models.TextField(help_text="The appeal's story. Blank lines separate paragraphs.")
+    image = models.ImageField(upload_to="appeals/", blank=True)
+    image_alt = models.CharField(max_length=200, blank=True, help_text="Describe the image.")
+    currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES, default="GBP")
+    goal_amount = models.BigIntegerField(
+        validators=[MinValueValidator(1)], help_text="In minor units (pence, cents, yen)."
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-published_at", "-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(goal_amount__gt=0), name="appeal_goal_positive"),
+            models.CheckConstraint(
+                condition=models.Q(currency__in=["GBP", "EUR", "USD", "JPY"]),
+                name="appeal_currency_supported",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("appeals:detail", kwargs={"slug": self.slug})
+
+    @property
+    def is_live(self) -> bool:
+        return self.status == self.Status.LIVE
+
+    @property
+    def goal_display(self) -> str:
+        return format_money(self.goal_amount, self.currency)
+
+
+class Designation(models.Model):
+    """A fund within an appeal that a donor may choose (food, medicine…)."""
+
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="designations")
+    code = models.CharField(
+        max_length=40, validators=[RegexValidator(r"^[a-z0-9][a-z0-9_-]*$", "Lower-case code.")]
+    )
+    name = models.CharField(max_length=100)
+    description = models.CharField(max_length=200, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["appeal", "code"], name="designation_code_per_appeal")
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class SuggestedAmount(models.Model):
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="suggested_amounts")
+    amount = models.BigIntegerField(help_text="In minor units.")
+    impact = models.CharField(max_length=120, blank=True, help_text='e.g. "feeds a family for a week"')
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "amount"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="suggested_amount_positive"),
+            models.UniqueConstraint(fields=["appeal", "amount"], name="suggested_amount_unique"),
+        ]
+
+    def __str__(self):
+        return format_money(self.amount, self.appeal.currency)
+
+    @property
+    def display(self) -> str:
+        return format_money(self.amount, self.appeal.currency)

@@ -1,0 +1,45 @@
+"""Writes to appeals."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from appeals.models import Appeal, Designation, SuggestedAmount
+
+
+@transaction.atomic
+def appeal_upsert(*, slug: str, title: str, summary: str, story: str, currency: str,
+                  goal_amount: int, status: str, image_alt: str = "",
+                  designations: list[tuple[str, str, str]] = (),
+                  suggested: list[tuple[int, str]] = ()) -> Appeal:
+    """Create or update an appeal with its designations and suggested amounts (idempotent)."""
+    appeal, _ = Appeal.objects.update_or_create(
+        slug=slug,
+        defaults={"title": title, "summary": summary, "story": story, "currency": currency,
+                  "goal_amount": goal_amount, "image_alt": image_alt},
+    )
+    for position, (code, name, description) in enumerate(designations):
+        Designation.objects.update_or_create(
+            appeal=appeal, code=code,
+            defaults={"name": name, "description": description, "position": position},
+        )
+    for position, (amount, impact) in enumerate(suggested):
+        SuggestedAmount.objects.update_or_create(
+            appeal=appeal, amount=amount, defaults={"impact": impact, "position": position}
+        )
+    appeal_set_status(appeal=appeal, status=status)
+    return appeal
+
+
+def appeal_set_status(*, appeal: Appeal, status: str) -> Appeal:
+    """Publish or close an appeal, stamping when."""
+    if appeal.status == status:
+        return appeal
+    now = timezone.now()
+    appeal.status = status
+    if status == Appeal.Status.LIVE and appeal.published_at is None:
+        appeal.published_at = now
+    if status == Appeal.Status.CLOSED:
+        appeal.closed_at = now
+        appeal.published_at = appeal.published_at or now
+    appeal.save()
+    return appeal

@@ -1,0 +1,6 @@
+"""`make run` on a developer's machine."""
+
+from .base import *  # noqa: F401,F403
+from .base import env
+
+DEBUG = env.bool("DJANGO_DEBUG", default=True)

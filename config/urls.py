@@ -1,0 +1,30 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.static import serve
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from appeals import api as appeals_api
+from donations import api as donations_api
+
+api_v1 = [
+    path("appeals/", appeals_api.AppealListApi.as_view(), name="appeal-list"),
+    path("appeals/<slug:slug>/", appeals_api.AppealDetailApi.as_view(), name="appeal-detail"),
+    path("donations/", donations_api.DonationCreateApi.as_view(), name="donation-create"),
+    path("donations/<uuid:pk>/", donations_api.DonationDetailApi.as_view(), name="donation-detail"),
+    path("donations/<uuid:pk>/card-setup/", donations_api.DonationCardSetupApi.as_view(),
+         name="donation-card-setup"),
+    path("donations/<uuid:pk>/pay/", donations_api.DonationPayApi.as_view(), name="donation-pay"),
+]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", include((api_v1, "api"))),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("", include("donations.urls")),
+    path("", include("appeals.urls")),
+    # Uploaded appeal images. Behind a real proxy these are served by it; kept here so the
+    # single-process setups (`make run`, tests) show them too.
+    path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}),
+]

@@ -1,0 +1,217 @@
+"""Thin DRF views: parse input, call a service, shape the answer."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from donations import services, stripe_gateway
+from donations.models import Donation, IdempotencyKey
+from donations.money import to_major_str
+from donations.serializers import ATTRIBUTION_FIELDS, DonationCreateSerializer, DonationSerializer
+
+logger = logging.getLogger(__name__)
+
+# Donation ids derive from the client's Idempotency-Key, so that a retry after a rolled-back
+# attempt asks Stripe for the same PaymentIntent (same Stripe idempotency key, same params).
+IDEMPOTENCY_NAMESPACE = uuid.UUID("5b0c6f4e-7f7a-4e38-9d53-8f0f1d1c2a11")
+MAX_KEY_LENGTH = 255
+
+
+def exception_handler(exc, context):
+    """DRF's {"field": ["message"]} shape for Django ValidationErrors raised by services."""
+    if isinstance(exc, DjangoValidationError):
+        detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        return Response(detail, status=status.HTTP_400_BAD_REQUEST)
+    return drf_exception_handler(exc, context)
+
+
+def _client_ip(request) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def _fingerprint(data) -> str:
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _created_body(donation: Donation, pi: stripe_gateway.PaymentIntentState) -> dict:
+    return {
+        "id": str(donation.pk),
+        "status": donation.status,
+        "amount": to_major_str(donation.amount, donation.currency),
+        "gift_amount": to_major_str(donation.gift_amount, donation.currency),
+        "currency": donation.currency,
+        "appeal": donation.appeal.slug,
+        "designation": donation.designation.code if donation.designation else None,
+        "client_secret": pi.client_secret,
+        "publishable_key": settings.STRIPE_PUBLISHABLE_KEY,
+    }
+
+
+class DonationCreateApi(APIView):
+    authentication_classes = []  # public: no CSRF/session coupling; abuse limits come later
+
+    @extend_schema(
+        request=DonationCreateSerializer,
+        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER,
+                                     description="Retries with the same key and body return "
+                                                 "the first answer; another body: 422.")],
+        responses={201: inline_serializer("DonationCreated", {
+            "id": serializers.UUIDField(), "status": serializers.CharField(),
+            "amount": serializers.CharField(), "gift_amount": serializers.CharField(),
+            "currency": serializers.CharField(), "appeal": serializers.CharField(),
+            "designation": serializers.CharField(allow_null=True),
+            "client_secret": serializers.CharField(), "publishable_key": serializers.CharField(),
+        })},
+    )
+    def post(self, request):
+        key = request.headers.get("Idempotency-Key", "").strip()
+        if len(key) > MAX_KEY_LENGTH:
+            return Response({"Idempotency-Key": [f"At most {MAX_KEY_LENGTH} characters."]},
+                            status=status.HTTP_400_BAD_REQUEST)
+        if not isinstance(request.data, dict):
+            return Response({"non_field_errors": ["Send a JSON object."]},
+                            status=status.HTTP_400_BAD_REQUEST)
+        fingerprint = _fingerprint(request.data)
+        if key:
+            replay = _replay(key, fingerprint)
+            if replay is not None:
+                return replay
+
+        serializer = DonationCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            with transaction.atomic():
+                if key:
+                    # Unique key: a concurrent request with the same key waits here for this
+                    # one to commit, then replays its answer.
+                    record = IdempotencyKey.objects.create(
+                        key=key, fingerprint=fingerprint, response_status=0, response_body={}
+                    )
+                donation, pi = services.donation_create(
+                    appeal=data["appeal"],
+                    designation=data["designation"],
+                    gift_amount=data["gift_amount"],
+                    currency=data["currency"],
+                    cover_fees=data["cover_fees"],
+                    email=data["email"],
+                    first_name=data["first_name"],
+                    last_name=data["last_name"],
+                    anonymous=data["anonymous"],
+                    gift_aid=data["gift_aid"],
+                    address_line1=data["address_line1"],
+                    postcode=data["postcode"],
+                    attribution={name: data[name] for name in ATTRIBUTION_FIELDS},
+                    charity_name=settings.CHARITY_NAME,
+                    donation_id=uuid.uuid5(IDEMPOTENCY_NAMESPACE, key) if key else None,
+                    ip_address=_client_ip(request),
+                    user_agent=request.headers.get("User-Agent", ""),
+                )
+                body = _created_body(donation, pi)
+                if key:
+                    record.donation = donation
+                    record.response_status = status.HTTP_201_CREATED
+                    record.response_body = body
+                    record.save()
+        except IntegrityError:
+            if key:
+                replay = _replay(key, fingerprint)
+                if replay is not None:
+                    return replay
+            raise
+        except stripe_gateway.PaymentProviderError:
+            return Response(
+                {"non_field_errors": ["Payments are unavailable for a moment. Nothing was "
+                                      "charged; please try again."]},
+                status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            )
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+def _replay(key: str, fingerprint: str) -> Response | None:
+    record = IdempotencyKey.objects.filter(key=key).first()
+    if record is None:
+        return None
+    if record.fingerprint != fingerprint:
+        return Response(
+            {"Idempotency-Key": ["This key was already used with a different request body."]},
+            status=status.HTTP_422_UNPROCESSABLE_ENTITY,
+        )
+    return Response(record.response_body, status=record.response_status)
+
+
+class DonationDetailApi(APIView):
+    authentication_classes = []
+
+    @extend_schema(responses=DonationSerializer)
+    def get(self, request, pk):
+        donation = get_object_or_404(
+            Donation.objects.select_related("appeal", "designation"), pk=pk
+        )
+        return Response(DonationSerializer(donation).data)
+
+
+class DonationCardSetupApi(APIView):
+    """Step 1 of paying: a SetupIntent for Stripe.js to put the donor's card into."""
+
+    authentication_classes = []
+
+    @extend_schema(request=None, responses={200: inline_serializer(
+        "CardSetup", {"setup_client_secret": serializers.CharField()})})
+    def post(self, request, pk):
+        get_object_or_404(Donation, pk=pk)
+        try:
+            secret = services.donation_prepare_card(donation_id=pk)
+        except services.DonationNotPayable as exc:
+            return Response({"non_field_errors": [str(exc)]}, status=status.HTTP_409_CONFLICT)
+        except stripe_gateway.PaymentProviderError:
+            return _unavailable()
+        return Response({"setup_client_secret": secret})
+
+
+class DonationPayApi(APIView):
+    """Step 2: charge the card just set up (confirmed on the server)."""
+
+    authentication_classes = []
+
+    @extend_schema(request=None, responses={200: inline_serializer("PaymentOutcome", {
+        "status": serializers.CharField(), "client_secret": serializers.CharField(),
+        "message": serializers.CharField(), "thanks_url": serializers.CharField()})})
+    def post(self, request, pk):
+        donation = get_object_or_404(Donation, pk=pk)
+        try:
+            outcome = services.donation_pay(donation_id=pk)
+        except services.DonationNotPayable as exc:
+            return Response({"non_field_errors": [str(exc)]}, status=status.HTTP_409_CONFLICT)
+        except stripe_gateway.PaymentProviderError:
+            return _unavailable()
+        body = {
+            "status": outcome.status,
+            "client_secret": outcome.client_secret,
+            "message": outcome.message,
+            "thanks_url": f"/donations/{donation.pk}/thanks/",
+        }
+        code = status.HTTP_402_PAYMENT_REQUIRED if outcome.status == "declined" else 200
+        return Response(body, status=code)
+
+
+def _unavailable() -> Response:
+    return Response(
+        {"non_field_errors": ["Payments are unavailable for a moment. Nothing was charged; "
+                              "please try again."]},
+        status=status.HTTP_503_SERVICE_UNAVAILABLE,
+    )

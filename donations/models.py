@@ -1,0 +1,177 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+from appeals.models import Appeal, Designation
+from donations.money import CURRENCY_CHOICES, format_money
+
+
+class Donation(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+        CANCELED = "canceled", "Canceled"
+        REFUNDED = "refunded", "Refunded"
+        PARTIALLY_REFUNDED = "partially_refunded", "Partially refunded"
+        DISPUTED = "disputed", "Disputed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    appeal = models.ForeignKey(Appeal, on_delete=models.PROTECT, related_name="donations")
+    designation = models.ForeignKey(
+        Designation, on_delete=models.PROTECT, null=True, blank=True, related_name="donations",
+        help_text="Empty: where most needed.",
+    )
+    # Money, in minor units. `amount` is what the card is charged; `gift_amount` what was
+    # given (they differ when the donor covers the fee).
+    amount = models.BigIntegerField()
+    gift_amount = models.BigIntegerField()
+    currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES)
+    cover_fees = models.BooleanField(default=False)
+    fee = models.BigIntegerField(null=True, blank=True, help_text="From Stripe's balance transaction.")
+    net = models.BigIntegerField(null=True, blank=True)
+    refunded_amount = models.BigIntegerField(default=0)
+
+    email = models.EmailField()
+    first_name = models.CharField(max_length=100, blank=True)
+    last_name = models.CharField(max_length=100, blank=True)
+    anonymous = models.BooleanField(default=False)
+    gift_aid = models.BooleanField(default=False)
+    address_line1 = models.CharField(max_length=200, blank=True)
+    postcode = models.CharField(max_length=10, blank=True)
+
+    utm_source = models.CharField(max_length=200, blank=True)
+    utm_medium = models.CharField(max_length=200, blank=True)
+    utm_campaign = models.CharField(max_length=200, blank=True)
+    utm_content = models.CharField(max_length=200, blank=True)
+    ref = models.CharField(max_length=500, blank=True, help_text="The article that sent the donor.")
+
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    status_before_dispute = models.CharField(max_length=20, choices=Status.choices, blank=True)
+    stripe_payment_intent = models.CharField(max_length=255, blank=True, db_index=True)
+    stripe_customer = models.CharField(max_length=255, blank=True)
+    stripe_setup_intent = models.CharField(max_length=255, blank=True)
+    stripe_charge = models.CharField(max_length=255, blank=True, db_index=True)
+    failure_message = models.CharField(max_length=300, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    succeeded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="donation_amount_positive"),
+            models.CheckConstraint(
+                condition=models.Q(gift_amount__gt=0) & models.Q(gift_amount__lte=models.F("amount")),
+                name="donation_gift_within_amount",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(refunded_amount__gte=0), name="donation_refund_not_negative"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{format_money(self.amount, self.currency)} to {self.appeal_id} ({self.status})"
+
+    @property
+    def amount_display(self) -> str:
+        return format_money(self.amount, self.currency)
+
+    @property
+    def gift_display(self) -> str:
+        return format_money(self.gift_amount, self.currency)
+
+    @property
+    def donor_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+class PaymentAttempt(models.Model):
+    """Every PaymentIntent made for a donation: a declined card's retry gets a new one."""
+
+    payment_intent = models.CharField(max_length=255, primary_key=True)
+    donation = models.ForeignKey(Donation, on_delete=models.CASCADE, related_name="attempts")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+
+
+class GiftAidDeclaration(models.Model):
+    """The donor's declaration, as shown and when: HMRC's audit trail for the claim."""
+
+    class Scope(models.TextChoices):
+        THIS_GIFT = "this", "This donation"
+        PAST_AND_FUTURE = "all", "This, past four years' and future donations"
+
+    donation = models.OneToOneField(Donation, on_delete=models.PROTECT, related_name="declaration")
+    wording_version = models.CharField(max_length=20)
+    wording = models.TextField()
+    scope = models.CharField(max_length=4, choices=Scope.choices, default=Scope.THIS_GIFT)
+    declared_at = models.DateTimeField()
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    address_line1 = models.CharField(max_length=200)
+    postcode = models.CharField(max_length=10)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+
+
+class DonationEvent(models.Model):
+    """Append-only history of everything that happened to a donation."""
+
+    class Source(models.TextChoices):
+        API = "api", "API"
+        BROWSER = "browser", "Donor's browser"
+        WEBHOOK = "webhook", "Stripe webhook"
+        RECONCILE = "reconcile", "Reconciliation"
+        ADMIN = "admin", "Admin"
+        SYSTEM = "system", "System"
+
+    donation = models.ForeignKey(Donation, on_delete=models.CASCADE, related_name="events")
+    created_at = models.DateTimeField(auto_now_add=True)
+    source = models.CharField(max_length=10, choices=Source.choices)
+    kind = models.CharField(max_length=40)
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20, blank=True)
+    stripe_event = models.CharField(max_length=255, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    message = models.CharField(max_length=500, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+
+class Dispute(models.Model):
+    stripe_id = models.CharField(max_length=255, primary_key=True)
+    donation = models.ForeignKey(Donation, on_delete=models.PROTECT, related_name="disputes")
+    amount = models.BigIntegerField()
+    reason = models.CharField(max_length=100, blank=True)
+    status = models.CharField(max_length=40)
+    closed = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+
+class StripeEvent(models.Model):
+    """One row per Stripe event id applied: the unique key makes a redelivery a no-op."""
+
+    event_id = models.CharField(max_length=255, unique=True)
+    type = models.CharField(max_length=100)
+    received_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+
+class IdempotencyKey(models.Model):
+    """A client's Idempotency-Key: the body it came with and the answer it got."""
+
+    key = models.CharField(max_length=255, unique=True)
+    fingerprint = models.CharField(max_length=64)
+    donation = models.ForeignKey(Donation, on_delete=models.CASCADE, null=True)
+    response_status = models.PositiveSmallIntegerField()
+    response_body = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)

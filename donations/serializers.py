@@ -1,0 +1,157 @@
+from rest_framework import serializers
+
+from appeals.models import Appeal
+from donations.models import Donation
+from donations.money import (
+    MAX_AMOUNT,
+    MIN_AMOUNT,
+    SUPPORTED_CURRENCIES,
+    MoneyError,
+    format_money,
+    to_major_str,
+    to_minor,
+)
+from donations.validation import normalise_uk_postcode
+
+ATTRIBUTION_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "utm_content", "ref")
+
+
+class AmountField(serializers.Field):
+    """A decimal string (or number) in major units; kept as text until the currency is known."""
+
+    default_error_messages = {"invalid": "Enter an amount, like 25.00."}
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, (str, int, float)):
+            self.fail("invalid")
+        text = str(data).strip()
+        if not text or len(text) > 20:
+            self.fail("invalid")
+        return text
+
+    def to_representation(self, value):
+        return value
+
+
+class DonationCreateSerializer(serializers.Serializer):
+    appeal = serializers.CharField(max_length=80)
+    amount = AmountField()
+    currency = serializers.CharField(max_length=3, min_length=3)
+    designation = serializers.CharField(max_length=40, required=False, allow_null=True,
+                                        allow_blank=True)
+    email = serializers.EmailField(max_length=254)
+    first_name = serializers.CharField(max_length=100, required=False, allow_blank=True,
+                                       default="")
+    last_name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    anonymous = serializers.BooleanField(required=False, default=False)
+    gift_aid = serializers.BooleanField(required=False, default=False)
+    address_line1 = serializers.CharField(max_length=200, required=False, allow_blank=True,
+                                          default="")
+    postcode = serializers.CharField(max_length=12, required=False, allow_blank=True, default="")
+    cover_fees = serializers.BooleanField(required=False, default=False)
+    utm_source = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    utm_medium = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    utm_campaign = serializers.CharField(max_length=200, required=False, allow_blank=True,
+                                         default="")
+    utm_content = serializers.CharField(max_length=200, required=False, allow_blank=True,
+                                        default="")
+    ref = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+    def validate_appeal(self, slug):
+        appeal = (
+            Appeal.objects.filter(slug=slug, status__in=[Appeal.Status.LIVE, Appeal.Status.CLOSED])
+            .prefetch_related("designations")
+            .first()
+        )
+        if appeal is None:
+            raise serializers.ValidationError("No such appeal.")
+        if appeal.status != Appeal.Status.LIVE:
+            raise serializers.ValidationError("This appeal is closed and takes no more gifts.")
+        return appeal
+
+    def validate_currency(self, value):
+        code = value.upper()
+        if code not in SUPPORTED_CURRENCIES:
+            raise serializers.ValidationError(
+                f"Unsupported currency. Use one of {', '.join(SUPPORTED_CURRENCIES)}."
+            )
+        return code
+
+    def validate(self, data):
+        errors = {}
+        appeal = data["appeal"]
+        currency = data["currency"]
+        if currency != appeal.currency:
+            errors["currency"] = [f"This appeal takes gifts in {appeal.currency}."]
+        else:
+            try:
+                minor = to_minor(data["amount"], currency)
+            except MoneyError as exc:
+                errors["amount"] = [str(exc)]
+            else:
+                if minor < MIN_AMOUNT[currency]:
+                    errors["amount"] = [
+                        f"The smallest gift is {format_money(MIN_AMOUNT[currency], currency)}."
+                    ]
+                elif minor > MAX_AMOUNT[currency]:
+                    errors["amount"] = [
+                        f"The largest gift online is {format_money(MAX_AMOUNT[currency], currency)}"
+                        ". Please contact us for larger gifts."
+                    ]
+                data["gift_amount"] = minor
+
+        code = data.get("designation") or None
+        data["designation"] = None
+        if code:
+            match = [d for d in appeal.designations.all() if d.code == code]
+            if not match:
+                errors["designation"] = ["Not a fund of this appeal."]
+            else:
+                data["designation"] = match[0]
+
+        for name in ("first_name", "last_name", "address_line1", *ATTRIBUTION_FIELDS):
+            data[name] = data.get(name, "").strip()
+
+        if data["gift_aid"]:
+            if currency != "GBP":
+                errors["gift_aid"] = ["Gift Aid applies only to gifts in pounds sterling (GBP)."]
+            for name, label in (("first_name", "first name"), ("last_name", "last name"),
+                                ("address_line1", "house name or number and street")):
+                if not data[name]:
+                    errors[name] = [f"Gift Aid needs your {label}."]
+            if data["address_line1"] and not any(ch.isalnum() for ch in data["address_line1"]):
+                errors["address_line1"] = ["Enter your house name or number and street."]
+            postcode = normalise_uk_postcode(data.get("postcode", ""))
+            if postcode is None:
+                errors["postcode"] = ["Gift Aid needs a UK postcode, like SW1A 1AA."]
+            else:
+                data["postcode"] = postcode
+        else:
+            data["address_line1"] = data["postcode"] = ""
+
+        if errors:
+            raise serializers.ValidationError(errors)
+        return data
+
+
+class DonationSerializer(serializers.ModelSerializer):
+    amount = serializers.SerializerMethodField()
+    gift_amount = serializers.SerializerMethodField()
+    appeal = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    designation = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    receipt_number = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Donation
+        fields = ["id", "status", "amount", "gift_amount", "currency", "appeal", "designation",
+                  "receipt_number"]
+
+    def get_amount(self, donation) -> str:
+        return to_major_str(donation.amount, donation.currency)
+
+    def get_gift_amount(self, donation) -> str:
+        return to_major_str(donation.gift_amount, donation.currency)
+
+    def get_receipt_number(self, donation) -> str | None:
+        receipt = getattr(donation, "receipt", None)
+        return receipt.number if receipt else None

@@ -1,0 +1,463 @@
+"""Every write to a donation goes through here.
+
+State changes lock the donation row, check the move against ALLOWED_TRANSITIONS, are no-ops
+when repeated, and write a DonationEvent audit row. The paid states (succeeded,
+partially_refunded, refunded, disputed) are *derived* from what Stripe reported (refunded
+amount, disputes), so events applied in any order, or twice, end in the same state.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from appeals.models import Appeal, Designation
+from donations import stripe_gateway
+from donations.models import (
+    Dispute,
+    Donation,
+    DonationEvent,
+    GiftAidDeclaration,
+    PaymentAttempt,
+)
+from donations.money import estimate_fee_to_cover
+
+logger = logging.getLogger(__name__)
+
+S = Donation.Status
+UNPAID = {S.PENDING, S.FAILED, S.CANCELED}
+PAID = {S.SUCCEEDED, S.PARTIALLY_REFUNDED, S.REFUNDED, S.DISPUTED}
+ALLOWED_TRANSITIONS: dict[str, set[str]] = {
+    S.PENDING: {S.FAILED, S.CANCELED} | PAID,
+    # A donor may try another card after a decline.
+    S.FAILED: {S.PENDING, S.CANCELED} | PAID,
+    # Stripe's word wins: money taken on a PaymentIntent we thought canceled is recorded.
+    S.CANCELED: PAID,
+    S.SUCCEEDED: PAID,
+    S.PARTIALLY_REFUNDED: PAID,
+    S.REFUNDED: PAID,
+    S.DISPUTED: PAID,
+}
+# Dispute statuses after which the gift counts again (Stripe: won, or an inquiry closed).
+DISPUTE_RESOLVED_FOR_US = {"won", "warning_closed"}
+
+GIFT_AID_WORDING = (
+    "I want to Gift Aid my donation and any donations I make in the future or have made in "
+    "the past 4 years to {charity}. I am a UK taxpayer and understand that if I pay less "
+    "Income Tax and/or Capital Gains Tax than the amount of Gift Aid claimed on all my "
+    "donations in that tax year it is my responsibility to pay any difference."
+)
+
+
+class IllegalTransition(Exception):
+    pass
+
+
+class DonationNotPayable(Exception):
+    """The donation cannot take a card now (already paid, canceled, or card not set up)."""
+
+
+@dataclass(frozen=True)
+class PaymentOutcome:
+    status: str  # succeeded | requires_action | declined | pending
+    client_secret: str = ""
+    message: str = ""
+
+
+def gift_aid_wording(charity_name: str) -> str:
+    return GIFT_AID_WORDING.format(charity=charity_name)
+
+
+def _log(donation, *, kind, source, from_status="", to_status="", stripe_event="", actor=None,
+         message="", data=None) -> None:
+    DonationEvent.objects.create(
+        donation=donation, kind=kind, source=source, from_status=from_status,
+        to_status=to_status, stripe_event=stripe_event, actor=actor, message=message[:500],
+        data=data or {},
+    )
+
+
+def _set_status(donation: Donation, target: str, *, source: str, stripe_event: str = "",
+                actor=None, message: str = "") -> bool:
+    """Move a locked donation to `target`; False when already there or the move is illegal."""
+    current = donation.status
+    if current == target:
+        return False
+    if target not in ALLOWED_TRANSITIONS.get(current, set()):
+        logger.warning(
+            "ignored illegal donation transition %s -> %s", current, target,
+            extra={"donation_id": str(donation.pk), "stripe_event": stripe_event},
+        )
+        return False
+    donation.status = target
+    donation.save(update_fields=["status", "updated_at"])
+    _log(donation, kind="status", source=source, from_status=current, to_status=target,
+         stripe_event=stripe_event, actor=actor, message=message)
+    return True
+
+
+def _settled_status(donation: Donation) -> str:
+    """The paid state that the recorded refunds and disputes imply."""
+    if donation.disputes.exclude(status__in=DISPUTE_RESOLVED_FOR_US).exists():
+        return S.DISPUTED
+    if donation.refunded_amount >= donation.amount:
+        return S.REFUNDED
+    if donation.refunded_amount > 0:
+        return S.PARTIALLY_REFUNDED
+    return S.SUCCEEDED
+
+
+def _locked(donation_id) -> Donation:
+    return Donation.objects.select_for_update().get(pk=donation_id)
+
+
+def _resettle(donation: Donation, *, source: str, stripe_event: str = "", actor=None,
+              message: str = "") -> None:
+    if donation.status in PAID:
+        _set_status(donation, _settled_status(donation), source=source,
+                    stripe_event=stripe_event, actor=actor, message=message)
+
+
+# --- creation ---------------------------------------------------------------------------
+
+
+def donation_create(
+    *,
+    appeal: Appeal,
+    designation: Designation | None,
+    gift_amount: int,
+    currency: str,
+    cover_fees: bool,
+    email: str,
+    first_name: str,
+    last_name: str,
+    anonymous: bool,
+    gift_aid: bool,
+    address_line1: str,
+    postcode: str,
+    attribution: dict[str, str],
+    charity_name: str,
+    donation_id: uuid.UUID | None = None,
+    ip_address: str | None = None,
+    user_agent: str = "",
+) -> tuple[Donation, stripe_gateway.PaymentIntentState]:
+    """Create a pending donation and its PaymentIntent, all or nothing.
+
+    Input must already be validated. Call inside a transaction: if Stripe fails the caller's
+    rollback leaves no donation behind. The PaymentIntent's Stripe idempotency key derives
+    from the donation id, so a retry of a rolled-back attempt gets the same PaymentIntent.
+
+    :raises stripe_gateway.PaymentProviderError: Stripe unreachable or refused the request.
+    """
+    amount = gift_amount + (estimate_fee_to_cover(gift_amount, currency) if cover_fees else 0)
+    donation = Donation.objects.create(
+        id=donation_id or uuid.uuid4(),
+        appeal=appeal,
+        designation=designation,
+        amount=amount,
+        gift_amount=gift_amount,
+        currency=currency,
+        cover_fees=cover_fees,
+        email=email,
+        first_name=first_name,
+        last_name=last_name,
+        anonymous=anonymous,
+        gift_aid=gift_aid,
+        address_line1=address_line1 if gift_aid else "",
+        postcode=postcode if gift_aid else "",
+        **attribution,
+    )
+    if gift_aid:
+        GiftAidDeclaration.objects.create(
+            donation=donation,
+            wording_version=_declaration_version(),
+            wording=gift_aid_wording(charity_name),
+            scope=GiftAidDeclaration.Scope.PAST_AND_FUTURE,
+            declared_at=timezone.now(),
+            first_name=first_name,
+            last_name=last_name,
+            address_line1=address_line1,
+            postcode=postcode,
+            ip_address=ip_address,
+            user_agent=user_agent[:300],
+        )
+    pi = _new_payment_intent(donation, attempt=1)
+    _log(donation, kind="created", source=DonationEvent.Source.API, to_status=S.PENDING,
+         data={"payment_intent": pi.id})
+    return donation, pi
+
+
+def _declaration_version() -> str:
+    from django.conf import settings
+
+    return settings.GIFT_AID_DECLARATION_VERSION
+
+
+def _new_payment_intent(donation: Donation, *, attempt: int) -> stripe_gateway.PaymentIntentState:
+    pi = stripe_gateway.payment_intent_create(
+        amount=donation.amount,
+        currency=donation.currency,
+        metadata={
+            "donation_id": str(donation.pk),
+            "appeal": donation.appeal.slug,
+            "designation": donation.designation.code if donation.designation else "",
+        },
+        idempotency_key=f"lifeline-donation-{donation.pk}-pi-{attempt}",
+    )
+    PaymentAttempt.objects.create(payment_intent=pi.id, donation=donation)
+    donation.stripe_payment_intent = pi.id
+    donation.save(update_fields=["stripe_payment_intent", "updated_at"])
+    return pi
+
+
+# --- paying by card ---------------------------------------------------------------------
+
+
+def donation_prepare_card(*, donation_id) -> str:
+    """A SetupIntent client secret for Stripe.js to collect the donor's card into.
+
+    Makes a Stripe Customer for the donation once (Radar scores better with one, and a card
+    saved through a SetupIntent must belong to one to be charged afterwards).
+
+    :raises DonationNotPayable: the donation is already paid or canceled.
+    """
+    with transaction.atomic():
+        donation = _locked(donation_id)
+        if donation.status not in (S.PENDING, S.FAILED):
+            raise DonationNotPayable(f"This donation is {donation.get_status_display().lower()}.")
+        if not donation.stripe_customer:
+            donation.stripe_customer = stripe_gateway.customer_create(
+                email=donation.email,
+                name=donation.donor_name,
+                metadata={"donation_id": str(donation.pk)},
+            )
+        seti_id, secret = stripe_gateway.setup_intent_create(
+            customer=donation.stripe_customer, metadata={"donation_id": str(donation.pk)}
+        )
+        donation.stripe_setup_intent = seti_id
+        donation.save(update_fields=["stripe_customer", "stripe_setup_intent", "updated_at"])
+    return secret
+
+
+def donation_pay(*, donation_id, source: str = DonationEvent.Source.BROWSER) -> PaymentOutcome:
+    """Charge the card the donor just set up, confirming the PaymentIntent on the server.
+
+    Holds the donation's row lock across the Stripe calls, so a double click waits for the
+    first and then finds the donation paid: one charge. A PaymentIntent that a declined card
+    or an abandoned 3-D Secure left behind is canceled and replaced.
+
+    :raises DonationNotPayable: paid already, canceled, or no card set up.
+    :raises stripe_gateway.PaymentProviderError: Stripe unreachable.
+    """
+    with transaction.atomic():
+        donation = _locked(donation_id)
+        if donation.status in PAID:
+            return PaymentOutcome(status="succeeded")
+        if donation.status == S.CANCELED:
+            raise DonationNotPayable("This donation was canceled.")
+        if not donation.stripe_setup_intent:
+            raise DonationNotPayable("No card was given.")
+        seti_status, payment_method = stripe_gateway.setup_intent_payment_method(
+            donation.stripe_setup_intent
+        )
+        if seti_status != "succeeded" or not payment_method:
+            raise DonationNotPayable("The card was not accepted. Please check it and try again.")
+
+        current = stripe_gateway.payment_intent_retrieve(donation.stripe_payment_intent)
+        if current.status == "succeeded":
+            _apply_payment_intent(donation, current, source=source)
+            return PaymentOutcome(status="succeeded")
+        if current.status == "processing":
+            return PaymentOutcome(status="pending")
+        if not _reusable(current):
+            if current.status != "canceled":
+                stripe_gateway.payment_intent_cancel(current.id)
+            _log(donation, kind="payment_intent_replaced", source=source,
+                 data={"old": current.id, "old_status": current.status})
+            _new_payment_intent(donation, attempt=donation.attempts.count() + 1)
+        if donation.status == S.FAILED:
+            _set_status(donation, S.PENDING, source=source, message="Donor tried another card.")
+        try:
+            pi = stripe_gateway.payment_intent_pay(
+                payment_intent_id=donation.stripe_payment_intent,
+                payment_method=payment_method,
+                customer=donation.stripe_customer,
+            )
+        except stripe_gateway.CardDeclined as exc:
+            donation.failure_message = exc.message[:300]
+            donation.save(update_fields=["failure_message", "updated_at"])
+            _set_status(donation, S.FAILED, source=source, message=exc.message)
+            return PaymentOutcome(status="declined", message=exc.message)
+        _apply_payment_intent(donation, pi, source=source)
+        if pi.status == "succeeded":
+            return PaymentOutcome(status="succeeded")
+        if pi.status == "requires_action":
+            return PaymentOutcome(status="requires_action", client_secret=pi.client_secret)
+        if pi.status == "requires_payment_method":
+            return PaymentOutcome(status="declined", message=pi.error_message or "Declined.")
+        return PaymentOutcome(status="pending")
+
+
+def _reusable(pi: stripe_gateway.PaymentIntentState) -> bool:
+    """Can this PaymentIntent take a new card? Not after a failed charge or abandoned 3DS."""
+    if pi.status == "requires_confirmation":
+        return True
+    return pi.status == "requires_payment_method" and not pi.charge_id and not pi.error_message
+
+
+# --- learning what Stripe knows ---------------------------------------------------------
+
+
+def donation_sync(*, donation_id, source: str) -> Donation:
+    """Bring one donation in line with its current PaymentIntent at Stripe.
+
+    :raises stripe_gateway.PaymentProviderError: Stripe unreachable.
+    """
+    donation = Donation.objects.get(pk=donation_id)
+    if not donation.stripe_payment_intent:
+        return donation
+    pi = stripe_gateway.payment_intent_retrieve(donation.stripe_payment_intent)
+    return donation_apply_payment_intent(payment_intent=pi, source=source)
+
+
+def donation_apply_payment_intent(
+    *, payment_intent: stripe_gateway.PaymentIntentState, source: str, stripe_event: str = ""
+) -> Donation | None:
+    """Apply a PaymentIntent's current state to the donation it belongs to (None: not ours)."""
+    attempt = PaymentAttempt.objects.filter(payment_intent=payment_intent.id).first()
+    if attempt is None:
+        logger.info("payment intent is not a Lifeline donation's",
+                    extra={"payment_intent": payment_intent.id, "stripe_event": stripe_event})
+        return None
+    with transaction.atomic():
+        donation = _locked(attempt.donation_id)
+        _apply_payment_intent(donation, payment_intent, source=source, stripe_event=stripe_event)
+    return donation
+
+
+def _apply_payment_intent(donation: Donation, pi: stripe_gateway.PaymentIntentState, *,
+                          source: str, stripe_event: str = "") -> None:
+    is_current = pi.id == donation.stripe_payment_intent
+    if pi.status == "succeeded":
+        if pi.amount != donation.amount or pi.currency != donation.currency:
+            logger.error("paid amount differs from the donation",
+                         extra={"donation_id": str(donation.pk), "payment_intent": pi.id})
+        if donation.status in PAID:
+            _record_fee(donation, pi)
+            return
+        if not is_current:
+            # An older attempt succeeded after all (real Stripe can, the stand-in cannot):
+            # the money is there, so it becomes the donation's PaymentIntent.
+            logger.warning("an earlier payment intent succeeded",
+                           extra={"donation_id": str(donation.pk), "payment_intent": pi.id})
+            donation.stripe_payment_intent = pi.id
+        donation.succeeded_at = timezone.now()
+        donation.failure_message = ""
+        _record_fee(donation, pi, save=False)
+        donation.save()
+        _set_status(donation, _settled_status(donation), source=source,
+                    stripe_event=stripe_event, message="Payment succeeded.")
+        on_payment_succeeded(donation)
+    elif not is_current:
+        return
+    elif pi.status == "canceled":
+        _set_status(donation, S.CANCELED, source=source, stripe_event=stripe_event)
+    elif pi.status == "requires_payment_method" and pi.error_message:
+        if donation.status == S.PENDING:
+            donation.failure_message = pi.error_message[:300]
+            donation.save(update_fields=["failure_message", "updated_at"])
+        _set_status(donation, S.FAILED, source=source, stripe_event=stripe_event,
+                    message=pi.error_message)
+
+
+def _record_fee(donation: Donation, pi: stripe_gateway.PaymentIntentState, save=True) -> None:
+    if pi.charge_id and not donation.stripe_charge:
+        donation.stripe_charge = pi.charge_id
+    if pi.fee is not None and donation.fee is None:
+        donation.fee, donation.net = pi.fee, pi.net
+    if save:
+        donation.save(update_fields=["stripe_charge", "fee", "net", "updated_at"])
+
+
+def on_payment_succeeded(donation: Donation) -> None:
+    """Hook for what follows a success inside the same transaction (receipts)."""
+
+
+# --- after the gift: refunds and disputes -----------------------------------------------
+
+
+def _donation_for(*, payment_intent: str, charge: str) -> Donation | None:
+    if payment_intent:
+        attempt = PaymentAttempt.objects.filter(payment_intent=payment_intent).first()
+        if attempt:
+            return attempt.donation
+    if charge:
+        return Donation.objects.filter(stripe_charge=charge).first()
+    return None
+
+
+def donation_record_refund(*, payment_intent: str, charge: str, amount_refunded: int,
+                           source: str, stripe_event: str = "", actor=None) -> Donation | None:
+    """Record the charge's cumulative refunded amount (monotonic: a stale event changes nothing)."""
+    found = _donation_for(payment_intent=payment_intent, charge=charge)
+    if found is None:
+        return None
+    with transaction.atomic():
+        donation = _locked(found.pk)
+        if amount_refunded <= donation.refunded_amount:
+            return donation
+        before = donation.refunded_amount
+        donation.refunded_amount = amount_refunded
+        if charge and not donation.stripe_charge:
+            donation.stripe_charge = charge
+        donation.save(update_fields=["refunded_amount", "stripe_charge", "updated_at"])
+        _log(donation, kind="refund", source=source, stripe_event=stripe_event, actor=actor,
+             data={"refunded_before": before, "refunded_after": amount_refunded})
+        _resettle(donation, source=source, stripe_event=stripe_event, actor=actor)
+    return donation
+
+
+def donation_record_dispute(*, dispute: dict, source: str, stripe_event: str = "") -> Donation | None:
+    """Record a dispute's state from a `charge.dispute.*` object.
+
+    A closed dispute is never reopened by a late `created` event.
+    """
+    found = _donation_for(
+        payment_intent=stripe_gateway.object_id(dispute.get("payment_intent")),
+        charge=stripe_gateway.object_id(dispute.get("charge")),
+    )
+    if found is None:
+        return None
+    status = dispute.get("status") or "needs_response"
+    closed = status in {"won", "lost", "warning_closed"}
+    with transaction.atomic():
+        donation = _locked(found.pk)
+        row = Dispute.objects.select_for_update().filter(stripe_id=dispute["id"]).first()
+        if row is None:
+            row = Dispute.objects.create(
+                stripe_id=dispute["id"], donation=donation, amount=dispute.get("amount") or 0,
+                reason=dispute.get("reason") or "", status=status, closed=closed,
+            )
+        elif row.closed or row.status == status:
+            return donation
+        else:
+            row.status, row.closed = status, closed
+            row.save(update_fields=["status", "closed", "updated_at"])
+        _log(donation, kind="dispute", source=source, stripe_event=stripe_event,
+             data={"dispute": row.stripe_id, "status": status, "amount": row.amount})
+        _resettle(donation, source=source, stripe_event=stripe_event)
+    return donation
+
+
+def donation_payment_intent_event(*, payment_intent_id: str, source: str,
+                                  stripe_event: str = "") -> Donation | None:
+    """A payment_intent.* event: re-read the PaymentIntent and apply its current state."""
+    if not PaymentAttempt.objects.filter(payment_intent=payment_intent_id).exists():
+        return None
+    pi = stripe_gateway.payment_intent_retrieve(payment_intent_id)
+    return donation_apply_payment_intent(payment_intent=pi, source=source,
+                                         stripe_event=stripe_event)

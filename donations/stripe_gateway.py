@@ -1,0 +1,208 @@
+"""Everything that talks to Stripe: the one module that imports the SDK.
+
+The same code serves real Stripe test mode and the local stand-in (localstripe); only
+settings.STRIPE_API_BASE differs. Stand-in quirks handled here:
+- expandable fields arrive expanded (`latest_charge` is a whole Charge), so `_id()` and
+  `_obj()` accept both shapes;
+- `confirm(payment_method=…)` answers 500, so the method is set with `modify` first;
+- a declined PaymentIntent refuses a second confirm, so a retry gets a new PaymentIntent.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from dataclasses import dataclass
+
+import stripe
+from django.conf import settings
+
+logger = logging.getLogger(__name__)
+
+
+class PaymentProviderError(Exception):
+    """Stripe could not be reached or answered unexpectedly: try again later."""
+
+
+class CardDeclined(Exception):
+    """The card was refused; `message` is Stripe's donor-facing text."""
+
+    def __init__(self, message: str, code: str = ""):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+@dataclass(frozen=True)
+class PaymentIntentState:
+    id: str
+    status: str
+    amount: int
+    currency: str
+    client_secret: str
+    charge_id: str
+    amount_refunded: int
+    fee: int | None
+    net: int | None
+    error_message: str
+    metadata: dict
+
+
+@functools.cache
+def client() -> stripe.StripeClient:
+    return stripe.StripeClient(
+        settings.STRIPE_SECRET_KEY,
+        base_addresses={"api": settings.STRIPE_API_BASE},
+        max_network_retries=2,
+        http_client=stripe.RequestsClient(timeout=settings.STRIPE_TIMEOUT),
+    )
+
+
+def _id(value) -> str:
+    """An expandable field's id, whether Stripe sent the id or the expanded object."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    return value.get("id", "") if isinstance(value, dict) else getattr(value, "id", "")
+
+
+def _call(fn, *args, **kwargs):
+    try:
+        return fn(*args, **kwargs)
+    except stripe.CardError:
+        raise
+    except stripe.StripeError as exc:
+        logger.warning("stripe call failed: %s", exc.__class__.__name__)
+        raise PaymentProviderError(str(exc.user_message or exc.__class__.__name__)) from exc
+
+
+def payment_intent_create(
+    *, amount: int, currency: str, metadata: dict, idempotency_key: str
+) -> PaymentIntentState:
+    pi = _call(
+        client().v1.payment_intents.create,
+        params={
+            "amount": amount,
+            "currency": currency.lower(),
+            "payment_method_types": ["card"],
+            "metadata": metadata,
+        },
+        options={"idempotency_key": idempotency_key},
+    )
+    return _state(pi)
+
+
+def payment_intent_retrieve(payment_intent_id: str) -> PaymentIntentState:
+    pi = _call(
+        client().v1.payment_intents.retrieve,
+        payment_intent_id,
+        params={"expand": ["latest_charge.balance_transaction"]},
+    )
+    return _state(pi)
+
+
+def payment_intent_cancel(payment_intent_id: str) -> PaymentIntentState:
+    pi = _call(client().v1.payment_intents.cancel, payment_intent_id)
+    return _state(pi)
+
+
+def payment_intent_pay(
+    *, payment_intent_id: str, payment_method: str, customer: str
+) -> PaymentIntentState:
+    """Attach the donor's card and confirm on the server.
+
+    :raises CardDeclined: the card was refused (the PaymentIntent cannot be confirmed again
+        on the stand-in: the next try needs a new one).
+    """
+    _call(
+        client().v1.payment_intents.update,
+        payment_intent_id,
+        params={"payment_method": payment_method, "customer": customer},
+    )
+    try:
+        _call(client().v1.payment_intents.confirm, payment_intent_id)
+    except stripe.CardError as exc:
+        raise CardDeclined(exc.user_message or "Your card was declined.", exc.code or "") from exc
+    return payment_intent_retrieve(payment_intent_id)
+
+
+def customer_create(*, email: str, name: str, metadata: dict) -> str:
+    params = {"email": email, "metadata": metadata}
+    if name:
+        params["name"] = name
+    return _call(client().v1.customers.create, params=params).id
+
+
+def setup_intent_create(*, customer: str, metadata: dict) -> tuple[str, str]:
+    """A SetupIntent that Stripe.js fills with the donor's card: (id, client_secret)."""
+    seti = _call(
+        client().v1.setup_intents.create,
+        params={
+            "customer": customer,
+            "payment_method_types": ["card"],
+            "usage": "on_session",
+            "metadata": metadata,
+        },
+    )
+    return seti.id, seti.client_secret
+
+
+def setup_intent_payment_method(setup_intent_id: str) -> tuple[str, str]:
+    """(status, payment_method id) of a SetupIntent."""
+    seti = _call(client().v1.setup_intents.retrieve, setup_intent_id).to_dict()
+    return seti["status"], _id(seti.get("payment_method"))
+
+
+def ping() -> None:
+    """Raise PaymentProviderError unless Stripe answers."""
+    _call(client().v1.payment_intents.list, params={"limit": 1})
+
+
+def webhook_event(payload: bytes, signature: str) -> dict:
+    """Verify a webhook's signature and age; return the event as a plain dict.
+
+    :raises ValueError: bad payload, bad or stale signature.
+    """
+    try:
+        event = stripe.Webhook.construct_event(
+            payload,
+            signature,
+            settings.STRIPE_WEBHOOK_SECRET,
+            tolerance=settings.STRIPE_WEBHOOK_TOLERANCE,
+        )
+    except stripe.SignatureVerificationError as exc:
+        raise ValueError("bad signature") from exc
+    return event.to_dict()
+
+
+def object_id(value) -> str:
+    return _id(value)
+
+
+def _state(obj) -> PaymentIntentState:
+    pi = obj.to_dict()
+    charge = pi.get("latest_charge")
+    fee = net = None
+    amount_refunded = 0
+    if charge is not None and not isinstance(charge, str):
+        amount_refunded = charge.get("amount_refunded") or 0
+        bt = charge.get("balance_transaction")
+        if bt is not None and isinstance(bt, str):
+            bt = _call(client().v1.balance_transactions.retrieve, bt).to_dict()
+        if bt is not None:
+            fee, net = bt.get("fee"), bt.get("net")
+    error = pi.get("last_payment_error") or {}
+    return PaymentIntentState(
+        id=pi["id"],
+        status=pi["status"],
+        amount=pi["amount"],
+        currency=pi["currency"].upper(),
+        client_secret=pi.get("client_secret") or "",
+        charge_id=_id(charge),
+        amount_refunded=amount_refunded,
+        fee=fee,
+        net=net,
+        error_message=(error.get("message") or "") if error else "",
+        metadata=dict(pi.get("metadata") or {}),
+    )

@@ -1,0 +1,66 @@
+"""Run the Stripe stand-in (localstripe) on loopback, and register our webhook with it.
+
+    python scripts/stripe_standin.py [--port 8420] [--webhook-url URL] [--webhook-secret S]
+
+localstripe's own `localstripe` command listens on every interface and reloads a pickle
+shared by all instances; this runs its aiohttp app on 127.0.0.1 only, from scratch, with the
+pickle off (the state lives in memory, and `make test` beside `make run` must not share it).
+The webhook registration is in memory at the stand-in, so it is made again at every start.
+"""
+
+import argparse
+import asyncio
+import logging
+import os
+
+import aiohttp
+from aiohttp import web
+from localstripe import resources, server
+
+
+async def _register(port: int, webhook_url: str, secret: str) -> None:
+    async with aiohttp.ClientSession() as session:
+        for _ in range(100):
+            try:
+                async with session.post(
+                    f"http://127.0.0.1:{port}/_config/webhooks/lifeline",
+                    data={"url": webhook_url, "secret": secret},
+                ) as response:
+                    if response.status == 200:
+                        logging.getLogger("standin").warning(
+                            "webhook registered: %s", webhook_url
+                        )
+                        return
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.1)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=int(os.environ.get("STANDIN_PORT", 8420)))
+    parser.add_argument("--webhook-url", default=os.environ.get("WEBHOOK_URL", ""))
+    parser.add_argument(
+        "--webhook-secret",
+        default=os.environ.get("STRIPE_WEBHOOK_SECRET") or "whsec_localstripe_dev",
+    )
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
+
+    resources.store.dump_to_disk = lambda: None  # in memory only: see the docstring
+
+    app = server.app
+    if args.webhook_url:
+
+        async def on_startup(_app):
+            asyncio.get_running_loop().create_task(
+                _register(args.port, args.webhook_url, args.webhook_secret)
+            )
+
+        app.on_startup.append(on_startup)
+    web.run_app(app, host="127.0.0.1", port=args.port, print=None, access_log=None,
+                handle_signals=True)
+
+
+if __name__ == "__main__":
+    main()

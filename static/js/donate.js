@@ -1,0 +1,214 @@
+/* The donation form: create the donation, collect the card with Stripe.js, charge on the server.
+ *
+ * Flow (the same against real Stripe and the local stand-in):
+ *   1. POST /api/v1/donations/ with the page's Idempotency-Key -> donation + PaymentIntent.
+ *   2. POST .../card-setup/ -> a SetupIntent; stripe.confirmCardSetup() puts the card in it
+ *      (card data goes from the browser to Stripe only).
+ *   3. POST .../pay/ -> our server confirms the PaymentIntent with that card. If the bank
+ *      wants 3-D Secure, stripe.confirmCardPayment() shows it, then we go to the thanks page.
+ */
+(function () {
+  "use strict";
+  var form = document.getElementById("donate-form");
+  if (!form) return;
+  var config = JSON.parse(document.getElementById("form-config").textContent);
+  var button = document.getElementById("donate-button");
+  var statusEl = document.getElementById("form-status");
+  var stripe = window.Stripe(config.publishableKey);
+  var card = stripe.elements().create("card");
+  card.mount("#card-element");
+
+  var idempotencyKey = form.dataset.idempotencyKey;
+  var created = null; // {id, body} once the donation exists
+
+  function minorToMajor(minor) {
+    var exp = config.exponent, s = String(minor);
+    if (exp === 0) return s;
+    while (s.length <= exp) s = "0" + s;
+    return s.slice(0, -exp) + "." + s.slice(-exp);
+  }
+  function display(minor) {
+    var major = minorToMajor(minor).split(".");
+    major[0] = major[0].replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+    return config.symbol + major.join(".");
+  }
+  function parseMinor(text) {
+    text = (text || "").replace(/[,\s£€$¥]/g, "");
+    var m = text.match(/^(\d+)(?:\.(\d+))?$/);
+    if (!m) return null;
+    var frac = m[2] || "";
+    if (frac.replace(/0+$/, "").length > config.exponent) return null;
+    while (frac.length < config.exponent) frac += "0";
+    return parseInt(m[1] + frac.slice(0, config.exponent), 10);
+  }
+  function feeEstimate(gift) {
+    // Same estimate as the server (donations/money.py): gross = (gift + fixed) / (1 - pct).
+    var pctThousandths = Math.round(parseFloat(config.feePercent) * 100000);
+    var gross = Math.ceil(((gift + config.feeFixed) * 100000) / (100000 - pctThousandths));
+    return gross - gift;
+  }
+  function selectedMinor() {
+    var preset = form.querySelector("input[name=preset]:checked");
+    if (preset && preset.value !== "other") return parseInt(preset.value, 10);
+    return parseMinor(form.amount_other.value);
+  }
+  function refreshTotals() {
+    var gift = selectedMinor();
+    var otherWrap = form.querySelector(".other-amount");
+    var preset = form.querySelector("input[name=preset]:checked");
+    otherWrap.hidden = !(preset && preset.value === "other");
+    var feeEl = document.getElementById("fee-estimate");
+    var total = document.getElementById("total");
+    if (gift) {
+      var fee = feeEstimate(gift);
+      feeEl.textContent = display(fee);
+      total.textContent = display(gift + (form.cover_fees.checked ? fee : 0));
+    } else {
+      feeEl.textContent = "a little";
+      total.textContent = "";
+    }
+  }
+  form.addEventListener("change", refreshTotals);
+  form.addEventListener("input", refreshTotals);
+  var giftAid = document.getElementById("gift_aid");
+  if (giftAid) {
+    giftAid.addEventListener("change", function () {
+      document.getElementById("gift-aid-details").hidden = !giftAid.checked;
+    });
+  }
+  refreshTotals();
+
+  function clearErrors() {
+    form.querySelectorAll(".error").forEach(function (el) { el.textContent = ""; });
+    form.querySelectorAll("[aria-invalid]").forEach(function (el) { el.removeAttribute("aria-invalid"); });
+  }
+  function showErrors(errors) {
+    var first = null;
+    Object.keys(errors).forEach(function (field) {
+      var msg = [].concat(errors[field]).join(" ");
+      var target = form.querySelector('[data-error-for~="' + field + '"]') ||
+                   document.getElementById("err-card");
+      target.textContent = (target.textContent ? target.textContent + " " : "") + msg;
+      var input = form.querySelector('[name="' + field + '"]') ||
+                  (field === "amount" ? form.amount_other : null);
+      if (input) { input.setAttribute("aria-invalid", "true"); first = first || input; }
+    });
+    if (first && !first.hidden) first.focus();
+  }
+  function busy(on, text) {
+    button.disabled = on;
+    form.setAttribute("aria-busy", on ? "true" : "false");
+    statusEl.textContent = text || "";
+  }
+  function body() {
+    var gift = selectedMinor();
+    var data = {
+      appeal: config.appeal,
+      amount: gift === null ? (form.amount_other.value || "") : minorToMajor(gift),
+      currency: config.currency,
+      designation: form.designation ? (form.designation.value || null) : null,
+      email: form.email.value.trim(),
+      first_name: form.first_name.value.trim(),
+      last_name: form.last_name.value.trim(),
+      anonymous: form.anonymous.checked,
+      cover_fees: form.cover_fees.checked,
+      gift_aid: giftAid ? giftAid.checked : false,
+    };
+    if (data.gift_aid) {
+      data.address_line1 = form.address_line1.value.trim();
+      data.postcode = form.postcode.value.trim();
+    }
+    ["utm_source", "utm_medium", "utm_campaign", "utm_content", "ref"].forEach(function (n) {
+      if (form[n] && form[n].value) data[n] = form[n].value;
+    });
+    return data;
+  }
+  function post(url, data, headers) {
+    return fetch(url, {
+      method: "POST",
+      headers: Object.assign({"Content-Type": "application/json", "Accept": "application/json"}, headers || {}),
+      body: data ? JSON.stringify(data) : "{}",
+      credentials: "same-origin",
+    }).then(function (r) {
+      return r.json().catch(function () { return {}; }).then(function (j) { return {status: r.status, json: j}; });
+    });
+  }
+  function fail(message) {
+    document.getElementById("err-card").textContent = message;
+    busy(false, "");
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    if (button.disabled) return; // a double tap while we work
+    clearErrors();
+    var data = body();
+    var serialised = JSON.stringify(data);
+    if (created && created.body !== serialised) {
+      // The donor changed the gift after it was created: a new donation, a new key.
+      created = null;
+      idempotencyKey = (window.crypto && crypto.randomUUID) ? crypto.randomUUID() :
+        String(Date.now()) + Math.random();
+    }
+    busy(true, "Checking your details…");
+    var step = created ? Promise.resolve(created) :
+      post("/api/v1/donations/", data, {"Idempotency-Key": idempotencyKey}).then(function (res) {
+        if (res.status === 201) {
+          created = {id: res.json.id, body: serialised};
+          return created;
+        }
+        if (res.status === 400) { showErrors(res.json); busy(false, "Please check the form."); }
+        else { fail((res.json.non_field_errors || ["Something went wrong. Nothing was charged; please try again."]).join(" ")); }
+        return null;
+      });
+    step.then(function (donation) {
+      if (!donation) return;
+      busy(true, "Securing your card…");
+      return post("/api/v1/donations/" + donation.id + "/card-setup/").then(function (res) {
+        if (res.status !== 200) {
+          fail((res.json.non_field_errors || ["We could not take the card. Nothing was charged."]).join(" "));
+          return;
+        }
+        return stripe.confirmCardSetup(res.json.setup_client_secret, {
+          payment_method: {
+            card: card,
+            billing_details: {name: (data.first_name + " " + data.last_name).trim() || undefined, email: data.email},
+          },
+        }).then(function (result) {
+          if (result.error) {
+            fail((result.error.message || "Your card was not accepted.") + " Nothing was charged; please check the card or try another.");
+            return;
+          }
+          busy(true, "Taking your gift…");
+          return post("/api/v1/donations/" + donation.id + "/pay/").then(function (res) {
+            return handlePay(donation, res);
+          });
+        });
+      });
+    }).catch(function () {
+      fail("We lost the connection. Nothing was charged twice; please try again.");
+    });
+  });
+
+  function handlePay(donation, res) {
+    var out = res.json;
+    if (res.status === 200 && out.status === "succeeded") { window.location.assign(out.thanks_url); return; }
+    if (res.status === 200 && out.status === "pending") { window.location.assign(out.thanks_url); return; }
+    if (res.status === 200 && out.status === "requires_action") {
+      busy(true, "Your bank wants to confirm it's you…");
+      return stripe.confirmCardPayment(out.client_secret).then(function (result) {
+        var pi = result.paymentIntent;
+        if (result.error || !pi || pi.status === "requires_payment_method") {
+          fail("Your bank could not confirm the payment. Nothing was charged; please try again or use another card.");
+          return;
+        }
+        window.location.assign(out.thanks_url);
+      });
+    }
+    if (res.status === 402) {
+      fail((out.message || "Your card was declined.") + " Nothing was charged; please try another card.");
+      return;
+    }
+    fail((out.non_field_errors || ["Something went wrong. Nothing was charged; please try again."]).join(" "));
+  }
+})();

@@ -1,0 +1,43 @@
+"""What a donor's browser would do, done over HTTP against the live server and the stand-in."""
+
+import requests
+
+from django.conf import settings
+
+
+def create_donation(base_url: str, body: dict | None = None, key: str | None = None, **extra):
+    data = {
+        "appeal": "emergency-appeal",
+        "amount": "25.00",
+        "currency": "GBP",
+        "email": "donor@example.com",
+        "first_name": "Ada",
+        "last_name": "Lovelace",
+    }
+    data.update(body or {})
+    data.update(extra)
+    headers = {"Idempotency-Key": key} if key else {}
+    return requests.post(base_url + "/api/v1/donations/", json=data, headers=headers, timeout=30)
+
+
+def give_card(base_url: str, donation_id: str, number: str) -> requests.Response:
+    """Card-setup, the card into the SetupIntent as Stripe.js does, then pay on our server."""
+    setup = requests.post(f"{base_url}/api/v1/donations/{donation_id}/card-setup/", timeout=30)
+    setup.raise_for_status()
+    secret = setup.json()["setup_client_secret"]
+    seti = secret.split("_secret_")[0]
+    confirm = requests.post(
+        f"{settings.STRIPE_API_BASE}/v1/setup_intents/{seti}/confirm",
+        json={
+            "key": settings.STRIPE_PUBLISHABLE_KEY,
+            "client_secret": secret,
+            "payment_method_data": {
+                "type": "card",
+                "card": {"number": number, "exp_month": "12", "exp_year": "2034", "cvc": "123"},
+            },
+        },
+        timeout=30,
+    )
+    if confirm.status_code != 200:
+        return confirm
+    return requests.post(f"{base_url}/api/v1/donations/{donation_id}/pay/", timeout=30)
