@@ -1,0 +1,97 @@
+"""A reader on a phone gives on the demo appeal, in Debian's Chromium, through the stand-in."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from donations.models import Donation
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def open_appeal(page, live_server, query=""):
+    page.goto(f"{live_server.url}/appeals/emergency-appeal/{query}")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Emergency Appeal")
+
+
+def fill_card(page, number):
+    card = page.locator("#card-element")
+    for placeholder, value in (("number", number), ("exp_month", "12"), ("exp_year", "34"),
+                               ("cvc", "123"), ("postal_code", "SW1A1AA")):
+        card.get_by_placeholder(placeholder, exact=True).fill(value)
+
+
+def fill_donor(page, amount_label="£25.00"):
+    page.get_by_role("radio", name=re.compile("^" + re.escape(amount_label))).check()
+    page.get_by_label("Where should it go?").select_option("water")
+    page.get_by_label("Email (for your receipt)").fill("reader@example.com")
+    page.get_by_label("First name").fill("Grace")
+    page.get_by_label("Last name").fill("Hopper")
+
+
+def test_reader_gives_25_pounds_and_lands_on_thanks_page(demo, live_server, phone):
+    open_appeal(phone, live_server, "?utm_source=news&ref=https%3A%2F%2Fnews.example%2Fflood")
+    fill_donor(phone)
+    fill_card(phone, "4242424242424242")
+    phone.get_by_role("button", name=re.compile("Donate")).click()
+
+    expect(phone).to_have_url(re.compile(r"/donations/[0-9a-f-]+/thanks/$"))
+    expect(phone.get_by_role("heading", level=1)).to_contain_text("Thank you, Grace")
+    expect(phone.get_by_test_id("gift")).to_have_text("£25.00")
+    expect(phone.get_by_test_id("status")).to_have_text("Succeeded")
+    donation = Donation.objects.get()
+    assert donation.status == "succeeded"
+    assert donation.designation.code == "water"
+    assert donation.utm_source == "news" and donation.ref == "https://news.example/flood"
+
+
+def test_declined_card_says_so_and_the_donor_retries_with_another(demo, live_server, phone):
+    open_appeal(phone, live_server)
+    fill_donor(phone)
+    fill_card(phone, "4000000000000341")
+    phone.get_by_role("button", name=re.compile("Donate")).click()
+
+    expect(phone.locator("#err-card")).to_contain_text("declined")
+    expect(phone.locator("#err-card")).to_contain_text("Nothing was charged")
+    assert Donation.objects.get().status == "failed"
+    # The rest of the form is kept: only the card is typed again.
+    expect(phone.get_by_label("Email (for your receipt)")).to_have_value("reader@example.com")
+
+    fill_card(phone, "4242424242424242")
+    phone.get_by_role("button", name=re.compile("Donate")).click()
+    expect(phone.get_by_test_id("status")).to_have_text("Succeeded")
+    donation = Donation.objects.get()  # the same donation, not a second one
+    assert donation.status == "succeeded"
+    assert donation.attempts.count() == 2
+
+
+def test_3d_secure_card_asks_the_bank_then_succeeds(demo, live_server, phone):
+    open_appeal(phone, live_server)
+    fill_donor(phone, "£50.00")
+    fill_card(phone, "4000002500003155")
+    phone.get_by_role("button", name=re.compile("Donate")).click()
+    # The stand-in's Stripe.js shows its 3-D Secure box when the card is saved and again when
+    # the payment is confirmed; real Stripe asks the bank as it sees fit.
+    phone.get_by_role("button", name="Complete authentication").click()
+    phone.get_by_role("button", name="Complete authentication").click()
+    expect(phone.get_by_test_id("status")).to_have_text("Succeeded")
+    expect(phone.get_by_test_id("gift")).to_have_text("£50.00")
+
+
+def test_3d_secure_failed_leaves_nothing_charged_and_lets_the_donor_retry(
+    demo, live_server, phone
+):
+    open_appeal(phone, live_server)
+    fill_donor(phone)
+    fill_card(phone, "4000002500003155")
+    phone.get_by_role("button", name=re.compile("Donate")).click()
+    phone.get_by_role("button", name="Complete authentication").click()
+    phone.get_by_role("button", name="Fail authentication").click()
+    expect(phone.locator("#err-card")).to_contain_text("could not confirm")
+    assert Donation.objects.get().status in ("pending", "failed")
+
+    fill_card(phone, "4242424242424242")
+    phone.get_by_role("button", name=re.compile("Donate")).click()
+    expect(phone.get_by_test_id("status")).to_have_text("Succeeded")
+    assert Donation.objects.count() == 1
