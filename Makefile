@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PROCFILE := $(if $(STRIPE_SECRET_KEY),Procfile,Procfile.standin)
 
-.PHONY: run test install install-dev chromium migrate seed static ci clean
+.PHONY: FORCE run test install install-dev chromium migrate seed static ci clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,8 +43,14 @@ static: install
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 
 # Everything on http://127.0.0.1:8000; Ctrl-C stops every process honcho started.
-run: seed static
-	$(BIN)/honcho start -f $(PROCFILE)
+run: seed static var/make-run.sentinel
+
+# A file target on purpose: when make is sent SIGINT it deletes this file (GNU make removes
+# an interrupted recipe's target), which tells scripts/supervise.py to stop honcho.
+var/make-run.sentinel: FORCE
+	$(BIN)/python scripts/supervise.py $@ $(PROCFILE)
+
+FORCE:
 
 test: install-dev chromium var
 	$(BIN)/python -m pytest
