@@ -27,6 +27,10 @@ FEE_ESTIMATE = {
 SYMBOL = {"GBP": "£", "EUR": "€", "USD": "$", "JPY": "¥"}
 
 
+# More digits before the decimal point than any gift has (a BigIntegerField holds 18).
+MAX_DIGITS = 15
+
+
 class MoneyError(ValueError):
     """The value is not an amount of this currency."""
 
@@ -46,10 +50,15 @@ def to_minor(value, currency: str) -> int:
         amount = Decimal(str(value).strip()) if not isinstance(value, Decimal) else value
     except (InvalidOperation, ValueError):
         raise MoneyError("Enter an amount, like 25.00.") from None
-    if not amount.is_finite():
+    if not amount.is_finite() or amount.adjusted() > MAX_DIGITS:
+        # Also refuses "1e999999": scaling it overflows, and int() of it takes seconds.
         raise MoneyError("Enter an amount, like 25.00.")
-    scaled = amount.scaleb(exponent(currency))
-    if scaled != scaled.to_integral_value():
+    try:
+        scaled = amount.scaleb(exponent(currency))
+        whole = scaled.to_integral_value()
+    except ArithmeticError:  # decimal.Overflow, InvalidOperation…
+        raise MoneyError("Enter an amount, like 25.00.") from None
+    if scaled != whole:
         places = exponent(currency)
         raise MoneyError(
             f"{currency} amounts have no decimal places."

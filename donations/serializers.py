@@ -1,3 +1,5 @@
+import re
+
 from rest_framework import serializers
 
 from appeals.models import Appeal
@@ -13,6 +15,7 @@ from donations.money import (
 )
 from donations.validation import normalise_uk_postcode
 
+PLAIN_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)", re.ASCII)
 ATTRIBUTION_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "utm_content", "ref")
 
 
@@ -25,7 +28,9 @@ class AmountField(serializers.Field):
         if isinstance(data, bool) or not isinstance(data, (str, int, float)):
             self.fail("invalid")
         text = str(data).strip()
-        if not text or len(text) > 20:
+        # Plain decimal notation in ASCII digits only: Decimal() would also take "1e999999"
+        # (seconds of CPU to convert), "1_000", "NaN" and other scripts' digits.
+        if len(text) > 20 or not PLAIN_DECIMAL.fullmatch(text):
             self.fail("invalid")
         return text
 

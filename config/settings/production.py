@@ -9,7 +9,7 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=[])
 
 if DEBUG:
     raise ImproperlyConfigured("DJANGO_DEBUG is on: unset it (or set DJANGO_DEBUG=0) in production.")
-if not SECRET_KEY or SECRET_KEY == INSECURE_DEFAULT_SECRET_KEY or len(SECRET_KEY) < 40:
+if not SECRET_KEY or SECRET_KEY == INSECURE_DEFAULT_SECRET_KEY or len(SECRET_KEY) < 50:
     raise ImproperlyConfigured(
         "DJANGO_SECRET_KEY is unset or the insecure default: set DJANGO_SECRET_KEY to a random "
         "string of 50 characters or more."
