@@ -1,5 +1,6 @@
 import json
 import uuid
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.http import Http404
@@ -65,4 +66,8 @@ def appeal_detail(request, slug):
 @xframe_options_exempt
 def appeal_embed(request, slug):
     """The publisher's widget: the only page that may be framed."""
-    return render(request, "appeals/embed.html", _appeal_context(request, slug))
+    context = _appeal_context(request, slug)
+    params = {name: value for name, value in context["attribution"].items() if value}
+    params.setdefault("utm_medium", "embed")
+    context["donate_url"] = f"{context['appeal'].get_absolute_url()}?{urlencode(params)}"
+    return render(request, "appeals/embed.html", context)

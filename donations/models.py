@@ -48,7 +48,6 @@ class Donation(models.Model):
     ref = models.CharField(max_length=500, blank=True, help_text="The article that sent the donor.")
 
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
-    status_before_dispute = models.CharField(max_length=20, choices=Status.choices, blank=True)
     stripe_payment_intent = models.CharField(max_length=255, blank=True, db_index=True)
     stripe_customer = models.CharField(max_length=255, blank=True)
     stripe_setup_intent = models.CharField(max_length=255, blank=True)
@@ -175,3 +174,39 @@ class IdempotencyKey(models.Model):
     response_status = models.PositiveSmallIntegerField()
     response_body = models.JSONField()
     created_at = models.DateTimeField(auto_now_add=True)
+
+
+class ReceiptSequence(models.Model):
+    """The last receipt number issued in a calendar year (in the charity's time zone).
+
+    Locked with select_for_update in the transaction that issues a receipt, so numbers are
+    gapless: a rolled-back transaction rolls the counter back too.
+    """
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last_number = models.PositiveIntegerField(default=0)
+
+
+class Receipt(models.Model):
+    """Exactly one per succeeded donation (the one-to-one key enforces it). Never deleted:
+    refunds and disputes show through the donation's status and refunded amount."""
+
+    donation = models.OneToOneField(Donation, on_delete=models.PROTECT, related_name="receipt")
+    year = models.PositiveSmallIntegerField()
+    sequence = models.PositiveIntegerField()
+    number = models.CharField(max_length=40, unique=True)
+    issued_at = models.DateTimeField()
+    # The email: what must be sent is recorded here first, so an outage delays it only.
+    email_queued_at = models.DateTimeField(null=True, blank=True)
+    email_sent_at = models.DateTimeField(null=True, blank=True)
+    email_attempts = models.PositiveIntegerField(default=0)
+    email_last_error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-year", "-sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["year", "sequence"], name="receipt_number_per_year"),
+        ]
+
+    def __str__(self):
+        return self.number

@@ -1,5 +1,6 @@
 import re
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from appeals.models import Appeal
@@ -19,6 +20,7 @@ PLAIN_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)", re.ASCII)
 ATTRIBUTION_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "utm_content", "ref")
 
 
+@extend_schema_field({"type": "string", "format": "decimal", "example": "25.00"})
 class AmountField(serializers.Field):
     """A decimal string (or number) in major units; kept as text until the currency is known."""
 

@@ -11,18 +11,23 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from appeals.models import Appeal, Designation
-from donations import stripe_gateway
+from donations import receipts, stripe_gateway
 from donations.models import (
     Dispute,
     Donation,
     DonationEvent,
     GiftAidDeclaration,
     PaymentAttempt,
+    Receipt,
+    ReceiptSequence,
 )
 from donations.money import estimate_fee_to_cover
 
@@ -42,8 +47,10 @@ ALLOWED_TRANSITIONS: dict[str, set[str]] = {
     S.REFUNDED: PAID,
     S.DISPUTED: PAID,
 }
-# Dispute statuses after which the gift counts again (Stripe: won, or an inquiry closed).
-DISPUTE_RESOLVED_FOR_US = {"won", "warning_closed"}
+# Dispute statuses after which the gift counts again: won, an inquiry closed, or a dispute
+# that Stripe's prevention resolved before it became one.
+DISPUTE_RESOLVED_FOR_US = {"won", "warning_closed", "prevented"}
+DISPUTE_CLOSED = DISPUTE_RESOLVED_FOR_US | {"lost"}
 
 GIFT_AID_WORDING = (
     "I want to Gift Aid my donation and any donations I make in the future or have made in "
@@ -192,8 +199,6 @@ def donation_create(
 
 
 def _declaration_version() -> str:
-    from django.conf import settings
-
     return settings.GIFT_AID_DECLARATION_VERSION
 
 
@@ -384,13 +389,124 @@ def _record_fee(donation: Donation, pi: stripe_gateway.PaymentIntentState, save=
 
 
 def on_payment_succeeded(donation: Donation) -> None:
-    """Hook for what follows a success inside the same transaction (receipts)."""
+    """What follows a success, inside the same transaction: the receipt."""
+    receipt_issue(donation=donation)
+
+
+# --- receipts ---------------------------------------------------------------------------
+
+
+def _next_receipt_sequence(year: int) -> int:
+    """Take the next number of `year` under the counter's row lock (gapless on rollback)."""
+    ReceiptSequence.objects.get_or_create(year=year)  # savepoint inside: safe under races
+    counter = ReceiptSequence.objects.select_for_update().get(year=year)
+    counter.last_number += 1
+    counter.save(update_fields=["last_number"])
+    return counter.last_number
+
+
+def receipt_issue(*, donation: Donation) -> Receipt:
+    """Issue the donation's receipt, once; queue its email when the transaction commits.
+
+    Call inside a transaction holding the donation's row lock. The number's year is the
+    calendar year of the success in the charity's TIME_ZONE.
+    """
+    existing = Receipt.objects.filter(donation=donation).first()
+    if existing is not None:
+        return existing
+    issued_at = donation.succeeded_at or timezone.now()
+    year = timezone.localtime(issued_at).year
+    sequence = _next_receipt_sequence(year)
+    receipt = Receipt.objects.create(
+        donation=donation,
+        year=year,
+        sequence=sequence,
+        number=f"{settings.RECEIPT_PREFIX}-{year}-{sequence:06d}",
+        issued_at=issued_at,
+        email_queued_at=timezone.now(),
+    )
+    _log(donation, kind="receipt_issued", source=DonationEvent.Source.SYSTEM,
+         data={"receipt": receipt.number})
+    receipt_pk = receipt.pk
+    transaction.on_commit(lambda: receipt_queue_email(receipt_id=receipt_pk))
+    return receipt
+
+
+def receipt_queue_email(*, receipt_id: int) -> bool:
+    """Hand the receipt's email to the worker. A broker outage is logged, not raised: the
+    receipt stays unsent in the database and the sweeper queues it again."""
+    from donations.tasks import send_receipt_email
+
+    try:
+        send_receipt_email.delay(receipt_id)
+    except Exception:  # noqa: BLE001 - kombu raises many kinds; the sweeper retries them all
+        logger.warning("could not queue receipt email", exc_info=True,
+                       extra={"receipt_id": receipt_id})
+        return False
+    return True
+
+
+def receipt_send(*, receipt_id: int, resend: bool = False, actor=None) -> bool:
+    """Email the receipt unless it was sent already (True when this call sent it).
+
+    Holds the receipt's row lock while talking to SMTP, so a second copy of the task waits
+    and then finds it sent. The only window for a duplicate is between the SMTP server's
+    acceptance and this transaction's commit, a few milliseconds.
+
+    :raises smtplib.SMTPException, OSError: the mail server refused or is unreachable
+        (the task retries).
+    """
+    with transaction.atomic():
+        receipt = (
+            Receipt.objects.select_for_update(of=("self",))
+            .select_related("donation__appeal", "donation__designation")
+            .filter(pk=receipt_id)
+            .first()
+        )
+        if receipt is None or (receipt.email_sent_at and not resend):
+            return False
+        receipts.receipt_email(receipt).send(fail_silently=False)
+        receipt.email_sent_at = timezone.now()
+        receipt.email_attempts += 1
+        receipt.email_last_error = ""
+        receipt.save(update_fields=["email_sent_at", "email_attempts", "email_last_error"])
+        _log(receipt.donation, kind="receipt_resent" if resend else "receipt_sent",
+             source=DonationEvent.Source.ADMIN if actor else DonationEvent.Source.SYSTEM,
+             actor=actor, data={"receipt": receipt.number, "to": "donor"})
+    return True
+
+
+def receipt_record_send_failure(*, receipt_id: int, error: str) -> None:
+    Receipt.objects.filter(pk=receipt_id, email_sent_at__isnull=True).update(
+        email_attempts=F("email_attempts") + 1, email_last_error=error[:300]
+    )
+
+
+def receipt_sweep_unsent(*, older_than_seconds: int) -> int:
+    """Queue again every unsent receipt last queued longer ago than that; count them."""
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    ids = list(
+        Receipt.objects.filter(email_sent_at__isnull=True)
+        .filter(Q(email_queued_at__isnull=True) | Q(email_queued_at__lte=cutoff))
+        .values_list("pk", flat=True)[:1000]
+    )
+    for receipt_id in ids:
+        Receipt.objects.filter(pk=receipt_id).update(email_queued_at=timezone.now())
+        receipt_queue_email(receipt_id=receipt_id)
+    return len(ids)
 
 
 # --- after the gift: refunds and disputes -----------------------------------------------
 
 
 def _donation_for(*, payment_intent: str, charge: str) -> Donation | None:
+    """The donation a charge belongs to; asks Stripe when only an unknown charge is named."""
+    if not payment_intent and charge:
+        found = Donation.objects.filter(stripe_charge=charge).first()
+        if found:
+            return found
+        # A dispute or refund can name only the charge, before we recorded it: re-read.
+        payment_intent = stripe_gateway.charge_payment_intent(charge)
     if payment_intent:
         attempt = PaymentAttempt.objects.filter(payment_intent=payment_intent).first()
         if attempt:
@@ -433,7 +549,7 @@ def donation_record_dispute(*, dispute: dict, source: str, stripe_event: str = "
     if found is None:
         return None
     status = dispute.get("status") or "needs_response"
-    closed = status in {"won", "lost", "warning_closed"}
+    closed = status in DISPUTE_CLOSED
     with transaction.atomic():
         donation = _locked(found.pk)
         row = Dispute.objects.select_for_update().filter(stripe_id=dispute["id"]).first()

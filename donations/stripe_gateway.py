@@ -154,6 +154,19 @@ def setup_intent_payment_method(setup_intent_id: str) -> tuple[str, str]:
     return seti["status"], _id(seti.get("payment_method"))
 
 
+def charge_payment_intent(charge_id: str) -> str:
+    """The PaymentIntent id of a charge ("" when it has none or Stripe does not know it)."""
+    try:
+        charge = client().v1.charges.retrieve(charge_id).to_dict()
+    except stripe.InvalidRequestError as exc:
+        if exc.http_status == 404:
+            return ""
+        raise PaymentProviderError(exc.__class__.__name__) from exc
+    except stripe.StripeError as exc:
+        raise PaymentProviderError(exc.__class__.__name__) from exc
+    return _id(charge.get("payment_intent"))
+
+
 def ping() -> None:
     """Raise PaymentProviderError unless Stripe answers."""
     _call(client().v1.payment_intents.list, params={"limit": 1})
@@ -173,6 +186,9 @@ def webhook_event(payload: bytes, signature: str) -> dict:
         )
     except stripe.SignatureVerificationError as exc:
         raise ValueError("bad signature") from exc
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        # Signed but not a Stripe event (e.g. a JSON list): refuse, never 500.
+        raise ValueError("not an event") from exc
     return event.to_dict()
 
 

@@ -1,8 +1,52 @@
-from celery import shared_task
+"""Celery tasks: thin, id-based, safe to run twice. Each calls one service."""
 
-from donations import reconciliation
+import logging
+from smtplib import SMTPException
+
+from celery import shared_task
+from celery.signals import worker_ready
+
+from donations import reconciliation, services
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    ignore_result=True,
+    autoretry_for=(SMTPException, OSError),
+    retry_backoff=True,
+    retry_backoff_max=300,
+    retry_jitter=True,
+    max_retries=20,
+    soft_time_limit=60,
+    time_limit=90,
+)
+def send_receipt_email(self, receipt_id: int) -> None:
+    try:
+        services.receipt_send(receipt_id=receipt_id)
+    except (SMTPException, OSError) as exc:
+        services.receipt_record_send_failure(receipt_id=receipt_id, error=repr(exc))
+        raise
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def sweep_unsent_receipts(older_than_seconds: int = 120) -> None:
+    """Queue again receipts whose email is overdue (a lost message, a broker outage)."""
+    count = services.receipt_sweep_unsent(older_than_seconds=older_than_seconds)
+    if count:
+        logger.info("queued %d unsent receipt(s) again", count)
 
 
 @shared_task(acks_late=True, ignore_result=True)
 def reconcile_stripe(older_than_minutes: int = 30) -> None:
     reconciliation.reconcile_pending(older_than_minutes=older_than_minutes)
+
+
+@worker_ready.connect
+def _sweep_on_start(sender=None, **kwargs):
+    """A worker that starts (or restarts after a crash) queues every unsent receipt at once,
+    rather than waiting for a broker's visibility timeout to hand back a lost message. A
+    copy already in flight elsewhere is harmless: sending checks `email_sent_at` under lock."""
+    sweep_unsent_receipts.delay(older_than_seconds=0)

@@ -38,6 +38,8 @@ def stripe_webhook(request):
         return HttpResponse("bad signature", status=400)
     try:
         outcome = webhooks.handle_event(event)
+    except webhooks.MalformedEvent:
+        return HttpResponse("malformed event", status=400)
     except stripe_gateway.PaymentProviderError:
         # Stripe delivers again later; nothing was recorded.
         return HttpResponse("stripe unavailable", status=503)

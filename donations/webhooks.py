@@ -37,17 +37,24 @@ HANDLED = PAYMENT_INTENT_EVENTS | {
 }
 
 
+class MalformedEvent(ValueError):
+    """Signed, but not shaped like a Stripe event."""
+
+
 def handle_event(event: dict) -> str:
     """Apply one verified event once. Returns "applied", "duplicate" or "ignored".
 
+    :raises MalformedEvent: the event lacks its id or object (caller answers 400).
     :raises stripe_gateway.PaymentProviderError: Stripe could not be asked (caller answers
         5xx so that Stripe delivers again).
     """
     event_type = event.get("type", "")
     if event_type not in HANDLED:
         return "ignored"
-    obj = (event.get("data") or {}).get("object") or {}
-    event_id = event["id"]
+    obj = (event.get("data") or {}).get("object")
+    event_id = event.get("id")
+    if not isinstance(event_id, str) or not isinstance(obj, dict) or not obj.get("id"):
+        raise MalformedEvent(f"{event_type} without an id or object")
     try:
         with transaction.atomic():
             StripeEvent.objects.create(event_id=event_id, type=event_type)

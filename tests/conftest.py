@@ -138,3 +138,127 @@ def phone(browser):
     page.set_default_timeout(15_000)
     yield page
     context.close()
+
+
+# --- mail and the worker -----------------------------------------------------------------
+
+
+class Inbox:
+    """A real SMTP server (aiosmtpd) on a free loopback port that keeps what it accepts."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.messages = []
+        self.controller = None
+        self.delay_mail_from = 0.0  # seconds to stall at MAIL FROM (a slow server)
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        import asyncio
+
+        if self.delay_mail_from:
+            await asyncio.sleep(self.delay_mail_from)
+        envelope.mail_from = address
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        from email import message_from_bytes, policy
+
+        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+        return "250 Message accepted for delivery"
+
+    def start(self):
+        from aiosmtpd.controller import Controller
+
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def stop(self):
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+    def wait_for(self, count: int, timeout: float = 30.0) -> list:
+        deadline = time.monotonic() + timeout
+        while len(self.messages) < count and time.monotonic() < deadline:
+            time.sleep(0.1)
+        return self.messages
+
+    def to(self, address: str) -> list:
+        return [m for m in self.messages if m["To"] == address]
+
+
+@pytest.fixture
+def inbox():
+    box = Inbox()
+    box.start()
+    yield box
+    box.stop()
+
+
+class Worker:
+    """A real `celery worker` process on the test database, the test broker and SMTP."""
+
+    def __init__(self, env: dict, concurrency: int = 1):
+        self.env = env
+        self.concurrency = concurrency
+        self.proc = None
+
+    def start(self):
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel=INFO",
+             f"--concurrency={self.concurrency}", "--without-gossip", "--without-mingle",
+             "--without-heartbeat", "-n", f"test-{free_port()}@%h"],
+            cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        return self
+
+    def kill(self):
+        """SIGKILL to the worker and its pool children: a crash, with no clean-up."""
+        import signal
+
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=10)
+
+    def stop(self):
+        import signal
+
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+@pytest.fixture
+def worker_env(inbox, stripe_standin_url, transactional_db):
+    """Environment for a worker process that shares this test's database and broker."""
+    from django.conf import settings
+    from django.db import connection
+
+    from config.celery_app import app
+
+    db = connection.settings_dict
+    if connection.vendor == "postgresql":
+        url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    else:
+        url = f"sqlite:///{db['NAME']}"
+    app.control.purge()  # nothing left from an earlier run
+    env = dict(os.environ)
+    env.update({
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DATABASE_URL": url,
+        "EMAIL_URL": f"smtp://127.0.0.1:{inbox.port}",
+        "STRIPE_API_BASE": stripe_standin_url,
+        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+    })
+    return env
+
+
+@pytest.fixture
+def worker(worker_env):
+    w = Worker(worker_env).start()
+    yield w
+    w.stop()

@@ -11,8 +11,8 @@ if DEBUG:
     raise ImproperlyConfigured("DJANGO_DEBUG is on: unset it (or set DJANGO_DEBUG=0) in production.")
 if not SECRET_KEY or SECRET_KEY == INSECURE_DEFAULT_SECRET_KEY or len(SECRET_KEY) < 50:
     raise ImproperlyConfigured(
-        "DJANGO_SECRET_KEY is unset or the insecure default: set DJANGO_SECRET_KEY to a random "
-        "string of 50 characters or more."
+        "DJANGO_SECRET_KEY is unset, too short or the insecure default: set DJANGO_SECRET_KEY "
+        "to a random string of 50 characters or more."
     )
 if not ALLOWED_HOSTS:
     raise ImproperlyConfigured(

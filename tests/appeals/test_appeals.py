@@ -14,7 +14,8 @@ S = Donation.Status
 
 @pytest.fixture
 def draft(demo):
-    return AppealFactory(slug="secret-draft", title="Secret Draft Appeal", status=Appeal.Status.DRAFT)
+    return AppealFactory(slug="secret-draft", title="Secret Draft Appeal",
+                         status=Appeal.Status.DRAFT)
 
 
 # --- API ----------------------------------------------------------------------------------

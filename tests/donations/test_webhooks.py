@@ -259,6 +259,22 @@ def test_signed_body_that_is_not_json_is_refused(client, body):
     assert not StripeEvent.objects.exists()
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        "[]",
+        "123",
+        '{"type": "payment_intent.succeeded", "data": {"object": {"id": "pi_1"}}}',
+        '{"id": "evt_1", "type": "charge.refunded", "data": {"object": {}}}',
+        '{"id": "evt_1", "type": "charge.refunded", "data": {"object": "ch_1"}}',
+    ],
+)
+def test_signed_body_that_is_not_a_stripe_event_is_refused_not_a_500(client, body):
+    answer = deliver(client, body)
+    assert answer.status_code == 400
+    assert not StripeEvent.objects.exists()
+
+
 def test_unknown_event_type_is_acknowledged_and_ignored(client, paid_at_stripe_only):
     # Stripe's own example event is a plan.created, which a donation service does not handle.
     answer = deliver(client, example("event") | {"created": int(time.time())})
@@ -355,7 +371,7 @@ def test_payment_canceled_at_stripe_cancels_the_pending_gift(client, demo, live_
 def test_canceled_event_that_stripe_contradicts_leaves_the_gift_pending(
     client, demo, live_server
 ):
-    """A forged-looking snapshot is not trusted: Stripe still has the PaymentIntent open."""
+    """The event's snapshot is not taken over Stripe's word: the PaymentIntent is still open."""
     gift = pending_donation(live_server.url)
     canceled = payment_intent_event("payment_intent.canceled", gift["payment_intent"],
                                     "canceled", cancellation_reason="abandoned")

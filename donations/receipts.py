@@ -1,0 +1,100 @@
+"""What a receipt looks like: the PDF (fpdf2) and the email (HTML and text, PDF attached)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.utils import timezone
+from fpdf import FPDF
+
+from donations.models import Receipt
+from donations.money import SYMBOL, format_money
+
+
+def pdf_money(minor: int, currency: str) -> str:
+    """For the PDF's Latin-1 core font: "£25.00", "¥3,000", but "EUR 25.00"."""
+    text = format_money(minor, currency)
+    try:
+        text.encode("latin-1")
+    except UnicodeEncodeError:
+        return f"{currency} {text.removeprefix(SYMBOL[currency])}"
+    return text
+
+
+def receipt_context(receipt: Receipt) -> dict:
+    donation = receipt.donation
+    issued_local = timezone.localtime(receipt.issued_at)
+    return {
+        "receipt": receipt,
+        "donation": donation,
+        "charity_name": settings.CHARITY_NAME,
+        "charity_number": settings.CHARITY_NUMBER,
+        "donor_name": donation.donor_name or "Friend",
+        "gift": format_money(donation.gift_amount, donation.currency),
+        "charged": format_money(donation.amount, donation.currency),
+        "fund": donation.designation.name if donation.designation else "Where it's most needed",
+        "date": issued_local.strftime("%d %B %Y"),
+        "gift_aid": donation.gift_aid,
+    }
+
+
+def receipt_pdf(receipt: Receipt) -> bytes:
+    c = receipt_context(receipt)
+    donation = receipt.donation
+    pdf = FPDF(format="A4")
+    pdf.set_title(f"Receipt {receipt.number}")
+    pdf.set_author(c["charity_name"])
+    pdf.add_page()
+    pdf.set_font("Helvetica", "B", 20)
+    pdf.cell(0, 12, c["charity_name"], new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", "", 10)
+    pdf.cell(0, 6, f"Registered charity number {c['charity_number']}", new_x="LMARGIN",
+             new_y="NEXT")
+    pdf.ln(8)
+    pdf.set_font("Helvetica", "B", 16)
+    pdf.cell(0, 10, "Donation receipt", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(2)
+    rows = [
+        ("Receipt number", receipt.number),
+        ("Date", c["date"]),
+        ("Donor", c["donor_name"]),
+        ("Appeal", donation.appeal.title),
+        ("Fund", c["fund"]),
+        ("Gift", pdf_money(donation.gift_amount, donation.currency)),
+    ]
+    if donation.cover_fees:
+        rows.append(("Charged (card fee covered)", pdf_money(donation.amount, donation.currency)))
+    rows.append(("Gift Aid", "Yes - declared" if c["gift_aid"] else "No"))
+    for label, value in rows:
+        pdf.set_font("Helvetica", "B", 11)
+        pdf.cell(60, 8, label)
+        pdf.set_font("Helvetica", "", 11)
+        pdf.cell(0, 8, _latin1(value), new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(8)
+    pdf.set_font("Helvetica", "", 10)
+    pdf.multi_cell(
+        0, 5,
+        _latin1(f"Thank you for your gift to {c['charity_name']}. No goods or services were "
+                "given in return for this donation. Please keep this receipt for your records."),
+    )
+    return bytes(pdf.output())
+
+
+def _latin1(text: str) -> str:
+    return text.encode("latin-1", "replace").decode("latin-1")
+
+
+def receipt_email(receipt: Receipt) -> EmailMultiAlternatives:
+    c = receipt_context(receipt)
+    subject = f"Your receipt {receipt.number} from {settings.CHARITY_NAME}"
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=render_to_string("donations/email/receipt.txt", c),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[receipt.donation.email],
+        headers={"X-Lifeline-Receipt": receipt.number},
+    )
+    message.attach_alternative(render_to_string("donations/email/receipt.html", c), "text/html")
+    message.attach(f"receipt-{receipt.number}.pdf", receipt_pdf(receipt), "application/pdf")
+    return message

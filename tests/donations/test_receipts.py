@@ -1,0 +1,55 @@
+"""Receipts through the real parts: the stand-in, a Celery worker process, SMTP (aiosmtpd)."""
+
+import io
+import re
+
+import pytest
+import requests
+from pypdf import PdfReader
+
+from donations.models import Receipt
+from tests.helpers import create_donation, give_card
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def pdf_text(message) -> str:
+    attachment = next(part for part in message.iter_attachments()
+                      if part.get_content_type() == "application/pdf")
+    reader = PdfReader(io.BytesIO(attachment.get_content()))
+    return "\n".join(page.extract_text() for page in reader.pages)
+
+
+def test_paid_gift_emails_one_receipt_with_a_pdf(demo, live_server, inbox, worker, settings):
+    created = create_donation(live_server.url, designation="medicine", gift_aid=True,
+                              address_line1="10 Downing Street", postcode="sw1a2aa",
+                              key="receipt-1").json()
+    assert give_card(live_server.url, created["id"], "4242424242424242").json()["status"] == \
+        "succeeded"
+
+    messages = inbox.wait_for(1)
+    assert len(messages) == 1
+    message = messages[0]
+    receipt = Receipt.objects.get()
+    assert re.fullmatch(rf"{settings.RECEIPT_PREFIX}-\d{{4}}-000001", receipt.number)
+    assert message["To"] == "donor@example.com"
+    assert receipt.number in message["Subject"]
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    html = message.get_body(preferencelist=("html",)).get_content()
+    for body in (text, html):
+        assert receipt.number in body
+        assert "£25.00" in body
+        assert "Medicine" in body
+        assert settings.CHARITY_NAME in body and settings.CHARITY_NUMBER in body
+    assert "Gift Aid: Yes" in text
+    pdf = pdf_text(message)
+    assert receipt.number in pdf and "£25.00" in pdf and "Medicine" in pdf
+    assert settings.CHARITY_NUMBER in pdf and "Gift Aid" in pdf
+
+    # The donor's thanks page and the API show the number.
+    page = requests.get(f"{live_server.url}/donations/{created['id']}/thanks/").text
+    assert receipt.number in page
+    api = requests.get(f"{live_server.url}/api/v1/donations/{created['id']}/").json()
+    assert api["receipt_number"] == receipt.number
+    receipt.refresh_from_db()
+    assert receipt.email_sent_at is not None
