@@ -197,11 +197,16 @@ def object_id(value) -> str:
 
 
 def _state(obj) -> PaymentIntentState:
-    pi = obj.to_dict()
+    pi = obj if isinstance(obj, dict) else obj.to_dict()
     charge = pi.get("latest_charge")
+    if isinstance(charge, str):
+        # Not expanded (real Stripe's default shape): fetch it with its balance transaction.
+        charge = _call(
+            client().v1.charges.retrieve, charge, params={"expand": ["balance_transaction"]}
+        ).to_dict()
     fee = net = None
     amount_refunded = 0
-    if charge is not None and not isinstance(charge, str):
+    if charge is not None:
         amount_refunded = charge.get("amount_refunded") or 0
         bt = charge.get("balance_transaction")
         if bt is not None and isinstance(bt, str):

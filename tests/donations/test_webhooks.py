@@ -27,9 +27,9 @@ from tests.helpers import create_donation, give_card
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-FIXTURES_PATH = (
-    Path(__file__).resolve().parents[2] / "../shared/stripe-fixtures/fixtures3.json"
-).resolve()
+# Stripe's own example objects (../shared/stripe-fixtures/fixtures3.json, MIT), the ones we
+# use copied into the repo so that the suite runs wherever the repo is cloned.
+FIXTURES_PATH = Path(__file__).resolve().parents[1] / "fixtures" / "stripe_examples.json"
 STRIPE_EXAMPLES = json.loads(FIXTURES_PATH.read_text())["resources"]
 
 WEBHOOK_URL = "/stripe/webhook/"
