@@ -151,10 +151,12 @@ class Inbox:
         self.messages = []
         self.controller = None
         self.delay_mail_from = 0.0  # seconds to stall at MAIL FROM (a slow server)
+        self.mail_from_seen = 0  # MAIL FROM commands received, accepted or not (yet)
 
     async def handle_MAIL(self, server, session, envelope, address, mail_options):
         import asyncio
 
+        self.mail_from_seen += 1
         if self.delay_mail_from:
             await asyncio.sleep(self.delay_mail_from)
         envelope.mail_from = address
@@ -182,6 +184,13 @@ class Inbox:
         while len(self.messages) < count and time.monotonic() < deadline:
             time.sleep(0.1)
         return self.messages
+
+    def wait_for_mail_from(self, count: int = 1, timeout: float = 30.0) -> bool:
+        """Until a sender has reached MAIL FROM `count` times (it is talking to us)."""
+        deadline = time.monotonic() + timeout
+        while self.mail_from_seen < count and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return self.mail_from_seen >= count
 
     def to(self, address: str) -> list:
         return [m for m in self.messages if m["To"] == address]
