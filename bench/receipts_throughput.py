@@ -13,6 +13,7 @@ server has accepted all N receipt emails.
 """
 
 import argparse
+import logging
 import os
 import subprocess
 import sys
@@ -34,6 +35,7 @@ def main():
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     args = parser.parse_args()
 
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every command
     inbox = Inbox()
     inbox.start()
     os.environ["EMAIL_URL"] = f"smtp://127.0.0.1:{inbox.port}"
