@@ -1,3 +1,4 @@
+from django.http import Http404
 from rest_framework import generics
 
 from appeals import selectors
@@ -16,5 +17,8 @@ class AppealDetailApi(generics.RetrieveAPIView):
     serializer_class = AppealSerializer
     lookup_field = "slug"
 
-    def get_queryset(self):
-        return selectors.appeal_public_queryset()
+    def get_object(self):
+        appeal = selectors.appeal_get_public(self.kwargs["slug"])
+        if appeal is None:
+            raise Http404("No such appeal")
+        return appeal

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, F, Q, Sum, Value
 from django.db.models.functions import Coalesce, Greatest
 
@@ -41,27 +43,71 @@ def appeals_with_totals(queryset=None):
     )
 
 
-def appeal_list_public():
-    return (
-        appeals_with_totals(Appeal.objects.filter(status=Appeal.Status.LIVE))
+def _totals_key(appeal_id: int) -> str:
+    return f"appeal-totals:v1:{appeal_id}"
+
+
+def _with_cached_totals(appeals: list[Appeal]) -> list[Appeal]:
+    """Set `raised_amount` and `donor_count` on each appeal from the cache, computing the
+    missing ones in one query. A change invalidates them (appeal_totals_changed); the TTL
+    bounds staleness where another process's cache was not told."""
+    keys = {_totals_key(a.pk): a for a in appeals}
+    found = cache.get_many(list(keys))
+    missing = [a.pk for key, a in keys.items() if key not in found]
+    if missing:
+        rows = appeals_with_totals(Appeal.objects.filter(pk__in=missing)).values_list(
+            "pk", "raised_amount", "donor_count"
+        )
+        fresh = {_totals_key(pk): (raised, donors) for pk, raised, donors in rows}
+        cache.set_many(fresh, timeout=settings.APPEAL_TOTALS_TTL)
+        found.update(fresh)
+    for key, appeal in keys.items():
+        appeal.raised_amount, appeal.donor_count = found.get(key, (0, 0))
+    return appeals
+
+
+def appeal_totals_changed(appeal_id: int) -> None:
+    """Forget an appeal's cached totals (a gift succeeded, was refunded or disputed)."""
+    cache.delete(_totals_key(appeal_id))
+
+
+def appeal_list_public() -> list[Appeal]:
+    return _with_cached_totals(list(
+        Appeal.objects.filter(status=Appeal.Status.LIVE)
         .prefetch_related("designations", "suggested_amounts")
         .order_by("-published_at", "-created_at")
-    )
+    ))
 
 
 def appeal_public_queryset():
     """Appeals the public may open: live and closed, never drafts."""
-    return appeals_with_totals(
-        Appeal.objects.filter(status__in=[Appeal.Status.LIVE, Appeal.Status.CLOSED])
+    return Appeal.objects.filter(
+        status__in=[Appeal.Status.LIVE, Appeal.Status.CLOSED]
     ).prefetch_related("designations", "suggested_amounts")
 
 
 def appeal_get_public(slug: str) -> Appeal | None:
-    return appeal_public_queryset().filter(slug=slug).first()
+    appeal = appeal_public_queryset().filter(slug=slug).first()
+    return None if appeal is None else _with_cached_totals([appeal])[0]
 
 
 def appeal_totals(appeal: Appeal) -> Totals:
+    """Fresh from the database (admin, tests); donors see the cached figures."""
     row = appeals_with_totals(Appeal.objects.filter(pk=appeal.pk)).values(
         "raised_amount", "donor_count"
     )[0]
     return Totals(raised=row["raised_amount"], donors=row["donor_count"])
+
+
+def designation_totals(appeal: Appeal) -> list[dict]:
+    """Raised and gifts per designation (None: where most needed), by the database."""
+    counted = Q(status__in=COUNTED_STATUSES)
+    return list(
+        appeal.donations.filter(counted)
+        .values("designation__code", "designation__name")
+        .annotate(
+            raised=Sum(Greatest(F("gift_amount") - F("refunded_amount"), Value(0))),
+            gifts=Count("id"),
+        )
+        .order_by("designation__name")
+    )

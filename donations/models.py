@@ -60,6 +60,10 @@ class Donation(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        permissions = [
+            ("refund_donation", "Can refund a donation through Stripe"),
+            ("resend_receipt", "Can email a donation's receipt again"),
+        ]
         constraints = [
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="donation_amount_positive"),
             models.CheckConstraint(
@@ -144,6 +148,31 @@ class DonationEvent(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
+
+
+class Refund(models.Model):
+    """A refund made through Lifeline (the admin) or seen on a charge at Stripe."""
+
+    stripe_id = models.CharField(max_length=255, unique=True)
+    donation = models.ForeignKey(Donation, on_delete=models.PROTECT, related_name="refunds")
+    amount = models.BigIntegerField()
+    status = models.CharField(max_length=40)
+    reason = models.CharField(max_length=300, blank=True)
+    # The admin form's key: a double-submitted form finds the first refund, never a second.
+    request_key = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="refund_amount_positive"),
+        ]
+
+    def __str__(self):
+        return f"{format_money(self.amount, self.donation.currency)} ({self.status})"
 
 
 class Dispute(models.Model):

@@ -19,6 +19,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from appeals.models import Appeal, Designation
+from appeals.selectors import appeal_totals_changed
 from donations import receipts, stripe_gateway
 from donations.models import (
     Dispute,
@@ -27,9 +28,10 @@ from donations.models import (
     GiftAidDeclaration,
     PaymentAttempt,
     Receipt,
+    Refund,
     ReceiptSequence,
 )
-from donations.money import estimate_fee_to_cover
+from donations.money import estimate_fee_to_cover, format_money
 
 logger = logging.getLogger(__name__)
 
@@ -102,6 +104,8 @@ def _set_status(donation: Donation, target: str, *, source: str, stripe_event: s
         return False
     donation.status = target
     donation.save(update_fields=["status", "updated_at"])
+    appeal_id = donation.appeal_id
+    transaction.on_commit(lambda: appeal_totals_changed(appeal_id))
     _log(donation, kind="status", source=source, from_status=current, to_status=target,
          stripe_event=stripe_event, actor=actor, message=message)
     return True
@@ -516,9 +520,23 @@ def _donation_for(*, payment_intent: str, charge: str) -> Donation | None:
     return None
 
 
+def _record_refund_seen(donation: Donation, refund: dict) -> None:
+    """Keep a refund that Stripe reports (made in its dashboard, say) in the history."""
+    if refund.get("id") and refund.get("amount"):
+        Refund.objects.update_or_create(
+            stripe_id=refund["id"],
+            defaults={"donation": donation, "amount": refund["amount"],
+                      "status": refund.get("status") or ""},
+        )
+
+
 def donation_record_refund(*, payment_intent: str, charge: str, amount_refunded: int,
-                           source: str, stripe_event: str = "", actor=None) -> Donation | None:
-    """Record the charge's cumulative refunded amount (monotonic: a stale event changes nothing)."""
+                           source: str, stripe_event: str = "", actor=None,
+                           refunds: list[dict] = ()) -> Donation | None:
+    """Record the charge's cumulative refunded amount (monotonic: a stale event changes nothing).
+
+    `refunds`: the charge's refund objects, when the event carries them, kept for history.
+    """
     found = _donation_for(payment_intent=payment_intent, charge=charge)
     if found is None:
         return None
@@ -533,8 +551,88 @@ def donation_record_refund(*, payment_intent: str, charge: str, amount_refunded:
         donation.save(update_fields=["refunded_amount", "stripe_charge", "updated_at"])
         _log(donation, kind="refund", source=source, stripe_event=stripe_event, actor=actor,
              data={"refunded_before": before, "refunded_after": amount_refunded})
+        for seen in refunds:
+            _record_refund_seen(donation, seen)
+        appeal_id = donation.appeal_id
+        transaction.on_commit(lambda: appeal_totals_changed(appeal_id))
         _resettle(donation, source=source, stripe_event=stripe_event, actor=actor)
     return donation
+
+
+class RefundRefused(Exception):
+    """The refund cannot be made as asked (amount, state); `message` says why."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+REFUNDABLE = {S.SUCCEEDED, S.PARTIALLY_REFUNDED}
+# Refunds Stripe has taken on (pending ones are on their way); failed and canceled are not.
+REFUND_COUNTS = {"succeeded", "pending", "requires_action"}
+
+
+def donation_refundable(donation: Donation) -> int:
+    """What is left to refund, in minor units (0 when the gift cannot be refunded now)."""
+    if donation.status not in REFUNDABLE:
+        return 0
+    return max(donation.amount - donation.refunded_amount, 0)
+
+
+def donation_refund(*, donation_id, amount: int, actor, reason: str = "",
+                    request_key: str) -> Refund:
+    """Refund `amount` (minor units) of a paid gift through Stripe, and apply Stripe's answer
+    at once (the stand-in sends no refund event; real Stripe's `charge.refunded` that follows
+    then changes nothing).
+
+    The donation's row lock is held across the Stripe call, so two admins refunding at once
+    are serialised and the second sees what is left. `request_key` (minted when the form was
+    shown) makes a double-submitted form return the first refund.
+
+    :raises RefundRefused: the amount is not positive, exceeds what is left, or the gift is
+        not in a refundable state (disputed, unpaid, refunded).
+    :raises stripe_gateway.PaymentProviderError: Stripe could not be asked; nothing changed.
+    """
+    with transaction.atomic():
+        donation = _locked(donation_id)
+        done = Refund.objects.filter(request_key=request_key).first()
+        if done is not None:
+            return done
+        if donation.status not in REFUNDABLE:
+            raise RefundRefused(
+                f"A {donation.get_status_display().lower()} gift cannot be refunded."
+            )
+        left = donation_refundable(donation)
+        if amount <= 0:
+            raise RefundRefused("Enter an amount greater than zero.")
+        if amount > left:
+            raise RefundRefused(
+                f"At most {format_money(left, donation.currency)} is left to refund."
+            )
+        answer = stripe_gateway.refund_create(
+            payment_intent=donation.stripe_payment_intent, amount=amount,
+            idempotency_key=f"lifeline-refund-{request_key}",
+        )
+        refund = Refund.objects.create(
+            stripe_id=answer.id, donation=donation, amount=answer.amount, status=answer.status,
+            reason=reason[:300], request_key=request_key, actor=actor,
+        )
+        _log(donation, kind="refund_requested", source=DonationEvent.Source.ADMIN, actor=actor,
+             message=reason, data={"refund": answer.id, "amount": answer.amount,
+                                   "status": answer.status})
+        if answer.status in REFUND_COUNTS:
+            before = donation.refunded_amount
+            donation.refunded_amount = before + answer.amount
+            if answer.charge_id and not donation.stripe_charge:
+                donation.stripe_charge = answer.charge_id
+            donation.save(update_fields=["refunded_amount", "stripe_charge", "updated_at"])
+            _log(donation, kind="refund", source=DonationEvent.Source.ADMIN, actor=actor,
+                 data={"refunded_before": before, "refunded_after": donation.refunded_amount})
+            _resettle(donation, source=DonationEvent.Source.ADMIN, actor=actor,
+                      message=reason)
+        appeal_id = donation.appeal_id
+        transaction.on_commit(lambda: appeal_totals_changed(appeal_id))
+    return refund
 
 
 def donation_record_dispute(*, dispute: dict, source: str, stripe_event: str = "") -> Donation | None:

@@ -79,6 +79,8 @@ def _apply(event_type: str, obj: dict, event_id: str) -> None:
                 payment_intent=stripe_gateway.object_id(charge.get("payment_intent")),
                 charge=charge["id"],
                 amount_refunded=charge.get("amount_refunded") or 0,
+                refunds=[r for r in (charge.get("refunds") or {}).get("data") or []
+                         if isinstance(r, dict)],
                 source=SOURCE,
                 stripe_event=event_id,
             )

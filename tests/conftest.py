@@ -70,6 +70,16 @@ def _point_stripe_at_standin(stripe_standin_url):
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with no cached totals (primary keys repeat after a flush)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def standin(stripe_standin_url):
     """A clean stand-in for each test, with webhooks muted unless a test asks for them."""
     requests.delete(stripe_standin_url + "/_config/data", timeout=5)

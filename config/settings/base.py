@@ -225,3 +225,9 @@ CELERY_BEAT_SCHEDULE = {
         "kwargs": {"older_than_minutes": 30},
     },
 }
+
+# Cache: appeal totals (and pages) shown to donors. Per process by default; set CACHE_URL
+# (redis://127.0.0.1:6379/2) to share it across web processes. Either way totals are never
+# staler than APPEAL_TOTALS_TTL seconds: a change invalidates them, the TTL bounds the rest.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://lifeline")}
+APPEAL_TOTALS_TTL = env.int("APPEAL_TOTALS_TTL", default=5)

@@ -1,9 +1,11 @@
 """Appeals as the public sees them: the API, the pages, the widget, and the demo seed."""
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 
 from appeals.models import Appeal, Designation, SuggestedAmount
+from donations import services
 from donations.models import Donation
 from tests.factories import AppealFactory, DesignationFactory, DonationFactory
 
@@ -100,13 +102,34 @@ def test_raised_and_donors_count_succeeded_gifts_less_refunds_without_disputed(c
     assert (closed["raised_amount"], closed["donor_count"]) == ("60.00", 1)
 
 
-def test_a_dispute_won_counts_again(client, demo):
-    """A won dispute returns the donation to what it was: it counts again."""
-    gift = DonationFactory(appeal=demo, amount=2500, status=S.DISPUTED)
+def test_a_dispute_won_counts_again(client, demo, django_capture_on_commit_callbacks):
+    """A won dispute returns the donation to what it was: it counts again, at once (the
+    change invalidates the cached totals)."""
+    gift = DonationFactory(appeal=demo, amount=2500, status=S.SUCCEEDED,
+                           stripe_charge="ch_disputed")
+    assert client.get("/api/v1/appeals/emergency-appeal/").json()["raised_amount"] == "25.00"
+    dispute = {"id": "dp_1", "charge": "ch_disputed", "amount": 2500, "status": "needs_response"}
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.donation_record_dispute(dispute=dispute, source="webhook")
     assert client.get("/api/v1/appeals/emergency-appeal/").json()["raised_amount"] == "0.00"
-    Donation.objects.filter(pk=gift.pk).update(status=S.SUCCEEDED)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.donation_record_dispute(dispute={**dispute, "status": "won"}, source="webhook")
     body = client.get("/api/v1/appeals/emergency-appeal/").json()
     assert (body["raised_amount"], body["donor_count"]) == ("25.00", 1)
+
+
+def test_totals_changed_behind_the_services_back_show_within_the_cache_lifetime(
+    client, demo, settings
+):
+    gift = DonationFactory(appeal=demo, amount=2500, status=S.DISPUTED)
+    assert client.get("/api/v1/appeals/emergency-appeal/").json()["raised_amount"] == "0.00"
+    Donation.objects.filter(pk=gift.pk).update(status=S.SUCCEEDED)  # no service, no signal
+    assert client.get("/api/v1/appeals/emergency-appeal/").json()["raised_amount"] == "0.00"
+    cache.clear()  # what the TTL (APPEAL_TOTALS_TTL seconds) does on its own
+    assert client.get("/api/v1/appeals/emergency-appeal/").json()["raised_amount"] == "25.00"
+    assert settings.APPEAL_TOTALS_TTL <= 10
 
 
 def test_raised_on_a_yen_appeal_is_whole_yen(client, demo):
