@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from appeals import api as appeals_api
 from donations import api as donations_api
+from finance.urls import api_urlpatterns as finance_api
 
 api_v1 = [
     path("appeals/", appeals_api.AppealListApi.as_view(), name="appeal-list"),
@@ -15,6 +16,7 @@ api_v1 = [
     path("donations/<uuid:pk>/card-setup/", donations_api.DonationCardSetupApi.as_view(),
          name="donation-card-setup"),
     path("donations/<uuid:pk>/pay/", donations_api.DonationPayApi.as_view(), name="donation-pay"),
+    *finance_api,
 ]
 
 urlpatterns = [
@@ -22,6 +24,7 @@ urlpatterns = [
     path("api/v1/", include((api_v1, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("finance/", include("finance.urls")),
     path("", include("donations.urls")),
     path("", include("appeals.urls")),
     # Uploaded appeal images. Behind a real proxy these are served by it; kept here so the

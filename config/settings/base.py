@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "appeals.apps.AppealsConfig",
     "donations.apps.DonationsConfig",
+    "finance.apps.FinanceConfig",
 ]
 
 MIDDLEWARE = [
