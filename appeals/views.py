@@ -1,23 +1,30 @@
+"""The donor's pages. The appeal page and the widget answer from a cache: the HTML is
+rendered once per appeal (every few seconds at most, and again as soon as its totals change)
+and only the reader's attribution is put in per request, with no query."""
+
 import json
-import uuid
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.http import Http404
+from django.core.cache import cache
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils.html import escape
 from django.views.decorators.clickjacking import xframe_options_exempt
+from django.views.decorators.http import require_safe
 
 from appeals import selectors
-from donations.money import (
-    CURRENCY_EXPONENT,
-    FEE_ESTIMATE,
-    MAX_AMOUNT,
-    MIN_AMOUNT,
-    SYMBOL,
-    format_money,
-)
-from donations.serializers import ATTRIBUTION_FIELDS
+from appeals.formatting import currency_locale
+from attribution import counter
+from attribution.models import FIELDS
+from donations.money import CURRENCY_EXPONENT, FEE_ESTIMATE, MAX_AMOUNT, MIN_AMOUNT
 from donations.services import gift_aid_wording
+
+# Where the per-request parts go in the cached HTML.
+ATTRIBUTION_INPUTS = "<!--lifeline:attribution-->"
+ATTRIBUTION_QUERY = "lifeline-attribution-query"
+PAGE_CACHE_VERSION = 1
 
 
 def index(request):
@@ -25,30 +32,27 @@ def index(request):
     return render(request, "appeals/index.html", {"appeals": appeals})
 
 
-def _appeal_context(request, slug):
+def _appeal_context(slug):
     appeal = selectors.appeal_get_public(slug)
     if appeal is None:
         raise Http404("No such appeal")
     currency = appeal.currency
     pct, fixed = FEE_ESTIMATE[currency]
-    attribution = {name: request.GET.get(name, "")[:500] for name in ATTRIBUTION_FIELDS}
     return {
         "appeal": appeal,
-        "raised_display": format_money(appeal.raised_amount, currency),
         "percent": min(100, appeal.raised_amount * 100 // appeal.goal_amount),
         "suggested": list(appeal.suggested_amounts.all()),
         "designations": list(appeal.designations.all()),
-        "attribution": attribution,
-        # Minted per render: a double tap or a retried request reuses it (one donation).
-        "idempotency_key": str(uuid.uuid4()),
+        "attribution_inputs": ATTRIBUTION_INPUTS,
+        "attribution_query": ATTRIBUTION_QUERY,
         "gift_aid_wording": gift_aid_wording(settings.CHARITY_NAME),
         "stripe_js_url": settings.STRIPE_JS_URL,
         "form_config": json.dumps(
             {
                 "appeal": appeal.slug,
                 "currency": currency,
+                "locale": currency_locale(currency).replace("_", "-"),
                 "exponent": CURRENCY_EXPONENT[currency],
-                "symbol": SYMBOL[currency],
                 "min": MIN_AMOUNT[currency],
                 "max": MAX_AMOUNT[currency],
                 "feePercent": str(pct),
@@ -59,15 +63,62 @@ def _appeal_context(request, slug):
     }
 
 
+def _page_key(slug: str, kind: str) -> str:
+    return f"appeal-page:v{PAGE_CACHE_VERSION}:{kind}:{slug}"
+
+
+def _cached_page(request, slug: str, kind: str, template: str) -> dict:
+    """{"html", "appeal_id", "totals"} for this appeal, rendered at most once per TTL.
+
+    The entry is dropped as soon as the appeal's cached totals are (a gift succeeded or was
+    refunded: selectors.appeal_totals_changed), so a donor sees their gift counted at once.
+    """
+    key = _page_key(slug, kind)
+    entry = cache.get(key)
+    if entry is not None:
+        totals = cache.get(selectors._totals_key(entry["appeal_id"]))
+        if totals is not None and tuple(totals) == entry["totals"]:
+            return entry
+    context = _appeal_context(slug)
+    appeal = context["appeal"]
+    entry = {
+        "html": render_to_string(template, context, request=request),
+        "appeal_id": appeal.pk,
+        "totals": (appeal.raised_amount, appeal.donor_count),
+    }
+    cache.set(key, entry, timeout=settings.APPEAL_TOTALS_TTL)
+    return entry
+
+
+def _respond(entry: dict, html: str, *, kind: str, attribution: dict) -> HttpResponse:
+    counter.record_view(appeal_id=entry["appeal_id"], kind=kind, attribution=attribution)
+    response = HttpResponse(html)
+    # The HTML carries this reader's attribution: no shared cache may keep it.
+    response["Cache-Control"] = "private, no-cache"
+    return response
+
+
+@require_safe
 def appeal_detail(request, slug):
-    return render(request, "appeals/detail.html", _appeal_context(request, slug))
+    entry = _cached_page(request, slug, "page", "appeals/detail.html")
+    inputs = "".join(
+        f'<input type="hidden" name="{name}" value="{escape(value)}">'
+        for name, value in request.attribution.items() if value
+    )
+    return _respond(entry, entry["html"].replace(ATTRIBUTION_INPUTS, inputs, 1),
+                    kind="page", attribution=request.attribution)
 
 
 @xframe_options_exempt
+@require_safe
 def appeal_embed(request, slug):
-    """The publisher's widget: the only page that may be framed."""
-    context = _appeal_context(request, slug)
-    params = {name: value for name, value in context["attribution"].items() if value}
+    """The publisher's widget: the only page that may be framed. Its links to the full form
+    carry the article's attribution (the iframe's own query string), marked as the embed."""
+    entry = _cached_page(request, slug, "embed", "appeals/embed.html")
+    params = {name: value for name, value in request.attribution.items() if value}
     params.setdefault("utm_medium", "embed")
-    context["donate_url"] = f"{context['appeal'].get_absolute_url()}?{urlencode(params)}"
-    return render(request, "appeals/embed.html", context)
+    html = entry["html"].replace(ATTRIBUTION_QUERY, escape(urlencode(params)))
+    # Counted as the gifts through its links will be: medium "embed" unless the snippet says.
+    response = _respond(entry, html, kind="embed", attribution=params)
+    response["Content-Security-Policy"] = "frame-ancestors *"
+    return response

@@ -5,6 +5,7 @@ from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from appeals import api as appeals_api
+from attribution import views as attribution_views
 from donations import api as donations_api
 from finance.urls import api_urlpatterns as finance_api
 
@@ -20,6 +21,9 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    # Admin-only reports, before the admin's catch-all.
+    path("admin/reports/appeals/<slug:slug>/attribution/",
+         attribution_views.appeal_attribution_report, name="appeal-attribution-report"),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "appeals.apps.AppealsConfig",
     "donations.apps.DonationsConfig",
     "finance.apps.FinanceConfig",
+    "attribution.apps.AttributionConfig",
 ]
 
 MIDDLEWARE = [
@@ -47,7 +48,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "attribution.middleware.AttributionMiddleware",
 ]
+# No page may be framed, except the embed widget (xframe_options_exempt, frame-ancestors *).
+X_FRAME_OPTIONS = "DENY"
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"

@@ -17,8 +17,10 @@
   var stripe = window.Stripe(config.publishableKey);
   var card = stripe.elements().create("card");
   card.mount("#card-element");
+  labelCardInputs();
 
-  var idempotencyKey = form.dataset.idempotencyKey;
+  // One key per page view: a double tap or a retried request reuses it (one donation).
+  var idempotencyKey = newKey();
   var created = null; // {id, body} once the donation exists
 
   function minorToMajor(minor) {
@@ -27,13 +29,38 @@
     while (s.length <= exp) s = "0" + s;
     return s.slice(0, -exp) + "." + s.slice(-exp);
   }
+  // The same CLDR formats as the server's Babel (appeals/formatting.py), same locale.
+  var money = new Intl.NumberFormat(config.locale, {style: "currency", currency: config.currency});
   function display(minor) {
-    var major = minorToMajor(minor).split(".");
-    major[0] = major[0].replace(/\B(?=(\d{3})+(?!\d))/g, ",");
-    return config.symbol + major.join(".");
+    return money.format(Number(minorToMajor(minor)));
+  }
+  function newKey() {
+    var b = new Uint8Array(16);
+    window.crypto.getRandomValues(b);
+    b[6] = (b[6] & 15) | 64; b[8] = (b[8] & 63) | 128;
+    var h = Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join("");
+    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
+  }
+  function labelCardInputs() {
+    // Real Stripe.js labels the fields inside its own iframe. The stand-in's fake one puts
+    // bare inputs in our page: name them so every donor (and axe) knows what each one is.
+    var names = {number: ["Card number", "cc-number"], exp_month: ["Expiry month (MM)", "cc-exp-month"],
+      exp_year: ["Expiry year (YY)", "cc-exp-year"], cvc: ["Security code (CVC)", "cc-csc"],
+      postal_code: ["Billing postcode", "postal-code"]};
+    document.querySelectorAll("#card-element input[placeholder]").forEach(function (input) {
+      var n = names[input.getAttribute("placeholder")];
+      if (!n) return;
+      input.setAttribute("aria-label", n[0]);
+      input.setAttribute("autocomplete", n[1]);
+      if (n[1] !== "postal-code") input.setAttribute("inputmode", "numeric");
+    });
+  }
+  function focusCard() {
+    var first = document.querySelector("#card-element input");
+    if (first) first.focus();
   }
   function parseMinor(text) {
-    text = (text || "").replace(/[,\s£€$¥]/g, "");
+    text = (text || "").replace(/[,\s£€$¥￥]/g, "");
     var m = text.match(/^(\d+)(?:\.(\d+))?$/);
     if (!m) return null;
     var frac = m[2] || "";
@@ -75,6 +102,12 @@
     giftAid.addEventListener("change", function () {
       document.getElementById("gift-aid-details").hidden = !giftAid.checked;
     });
+  }
+  // A link from the publisher's widget may choose the amount (?amount=2500, minor units).
+  var wanted = new URLSearchParams(window.location.search).get("amount");
+  if (wanted) {
+    var option = form.querySelector('input[name=preset][value="' + wanted.replace(/\D/g, "") + '"]');
+    if (option) option.checked = true;
   }
   refreshTotals();
 
@@ -133,9 +166,11 @@
       return r.json().catch(function () { return {}; }).then(function (j) { return {status: r.status, json: j}; });
     });
   }
-  function fail(message) {
+  function fail(message, cardProblem) {
     document.getElementById("err-card").textContent = message;
     busy(false, "");
+    // Everything else stays as typed: the donor only needs another card.
+    if (cardProblem) focusCard();
   }
 
   form.addEventListener("submit", function (event) {
@@ -147,8 +182,7 @@
     if (created && created.body !== serialised) {
       // The donor changed the gift after it was created: a new donation, a new key.
       created = null;
-      idempotencyKey = (window.crypto && crypto.randomUUID) ? crypto.randomUUID() :
-        String(Date.now()) + Math.random();
+      idempotencyKey = newKey();
     }
     busy(true, "Checking your details…");
     var step = created ? Promise.resolve(created) :
@@ -176,7 +210,7 @@
           },
         }).then(function (result) {
           if (result.error) {
-            fail((result.error.message || "Your card was not accepted.") + " Nothing was charged; please check the card or try another.");
+            fail((result.error.message || "Your card was not accepted.") + " Nothing was charged; please check the card or try another.", true);
             return;
           }
           busy(true, "Taking your gift…");
@@ -199,14 +233,14 @@
       return stripe.confirmCardPayment(out.client_secret).then(function (result) {
         var pi = result.paymentIntent;
         if (result.error || !pi || pi.status === "requires_payment_method") {
-          fail("Your bank could not confirm the payment. Nothing was charged; please try again or use another card.");
+          fail("Your bank could not confirm the payment. Nothing was charged; please try again or use another card.", true);
           return;
         }
         window.location.assign(out.thanks_url);
       });
     }
     if (res.status === 402) {
-      fail((out.message || "Your card was declined.") + " Nothing was charged; please try another card.");
+      fail((out.message || "Your card was declined.") + " Nothing was charged; please try another card.", true);
       return;
     }
     fail((out.non_field_errors || ["Something went wrong. Nothing was charged; please try again."]).join(" "));

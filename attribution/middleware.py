@@ -1,0 +1,51 @@
+"""Keeps the article's attribution (utm_*, ref) from the landing to the donation form.
+
+A landing with any of the five parameters replaces what was kept (last touch); pages
+without them use what the cookie kept, so a reader who wanders to the home page and back
+still gives "from" the article. The cookie is first-party, signed, and holds only those
+five values: no identifier of the reader.
+"""
+
+from django.core import signing
+
+from attribution.models import FIELDS
+
+COOKIE = "lifeline_attribution"
+MAX_AGE = 30 * 24 * 3600
+SALT = "lifeline.attribution"
+LIMITS = {"ref": 500}
+
+
+def from_query(query) -> dict:
+    values = {name: query.get(name, "").strip()[: LIMITS.get(name, 200)] for name in FIELDS}
+    return values if any(values.values()) else {}
+
+
+def from_cookie(request) -> dict:
+    try:
+        data = signing.loads(request.COOKIES[COOKIE], salt=SALT, max_age=MAX_AGE)
+    except (KeyError, signing.BadSignature, ValueError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {name: str(data.get(name, ""))[: LIMITS.get(name, 200)] for name in FIELDS}
+
+
+class AttributionMiddleware:
+    """Sets `request.attribution` (a dict of the five fields, blank ones "")."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        landing = from_query(request.GET) if request.method == "GET" else {}
+        request.attribution = landing or from_cookie(request) or dict.fromkeys(FIELDS, "")
+        response = self.get_response(request)
+        if landing and response.status_code == 200 and "text/html" in response.get(
+            "Content-Type", ""
+        ):
+            response.set_cookie(
+                COOKIE, signing.dumps(landing, salt=SALT, compress=True),
+                max_age=MAX_AGE, httponly=True, samesite="Lax", secure=request.is_secure(),
+            )
+        return response
