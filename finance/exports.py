@@ -38,7 +38,9 @@ def csv_lines(columns: list[str], rows: Iterable[dict], money: set[str]) -> Iter
         )
 
 
-def _xlsx_text(value: str) -> str:
+def _xlsx_text(value: str) -> str | None:
+    if not value:
+        return None  # a blank cell, not an empty string
     # openpyxl refuses control characters (IllegalCharacterError) that a donor may have typed
     # into a name or that a `ref` URL may carry: drop them rather than fail the export.
     return neutralise(ILLEGAL_CHARACTERS_RE.sub("", value))

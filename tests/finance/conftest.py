@@ -51,6 +51,8 @@ def receipted(*, issued_at=None, declared=None, **fields):
     of declaration fields, or True for a valid one)."""
     issued_at = issued_at or timezone.now()
     fields.setdefault("succeeded_at", issued_at)
+    if declared:
+        fields.setdefault("gift_aid", True)
     if "appeal" not in fields:
         fields["appeal"] = AppealFactory(slug="finance-appeal", currency=fields.get("currency", "GBP"))
     donation = DonationFactory(**fields)
