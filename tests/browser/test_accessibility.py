@@ -1,0 +1,78 @@
+"""axe-core (in Chromium) finds nothing on the donor's pages, errors shown or not; the
+appeal page reflows at 320 px (what 400% zoom of a 1280 px screen is)."""
+
+import re
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
+
+from donations.models import Donation
+from tests.browser.test_donate import fill_card, fill_donor
+from tests.factories import DonationFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+axe = Axe()
+
+
+def assert_no_violations(page):
+    results = axe.run(page)
+    assert results.violations_count == 0, results.generate_report()
+
+
+@pytest.fixture
+def desktop(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+def test_home_appeal_page_and_widget_have_no_violations(demo, live_server, desktop):
+    for path in ("/", "/appeals/emergency-appeal/", "/appeals/emergency-appeal/embed/",
+                 "/appeals/typhoon-relief-japan/", "/appeals/winter-appeal-2025/"):
+        desktop.goto(live_server.url + path)
+        expect(desktop.get_by_role("heading", level=1)).to_be_visible()
+        assert_no_violations(desktop)
+
+
+def test_form_with_errors_shown_has_no_violations(demo, live_server, desktop):
+    desktop.goto(live_server.url + "/appeals/emergency-appeal/")
+    desktop.get_by_role("radio", name="Other amount").check()
+    desktop.get_by_label("Your amount (GBP)").fill("0.5")
+    desktop.get_by_label("Gift Aid", exact=False).check()
+    desktop.get_by_role("button", name=re.compile("Donate")).click()
+    expect(desktop.locator("#err-email")).not_to_be_empty()
+    expect(desktop.get_by_label("Email (for your receipt)")).to_have_attribute("aria-invalid", "true")
+    assert_no_violations(desktop)
+
+
+def test_declined_card_message_has_no_violations(demo, live_server, desktop):
+    desktop.goto(live_server.url + "/appeals/emergency-appeal/")
+    fill_donor(desktop)
+    fill_card(desktop, "4000000000000341")
+    desktop.get_by_role("button", name=re.compile("Donate")).click()
+    expect(desktop.locator("#err-card")).to_contain_text("declined")
+    # Focus is back on the card: the donor types another one, nothing else.
+    expect(desktop.get_by_label("Card number")).to_be_focused()
+    assert_no_violations(desktop)
+
+
+def test_thanks_page_has_no_violations(demo, live_server, desktop):
+    for status in (Donation.Status.SUCCEEDED, Donation.Status.CANCELED):
+        gift = DonationFactory(appeal=demo, amount=2500, status=status, first_name="Ada")
+        desktop.goto(f"{live_server.url}/donations/{gift.pk}/thanks/")
+        expect(desktop.get_by_test_id("gift")).to_have_text("£25.00")
+        assert_no_violations(desktop)
+
+
+@pytest.mark.parametrize("path", ["/appeals/emergency-appeal/", "/appeals/emergency-appeal/embed/"])
+def test_pages_fit_320_pixels_without_sideways_scrolling(demo, live_server, browser, path):
+    context = browser.new_context(viewport={"width": 320, "height": 640})
+    page = context.new_page()
+    page.goto(live_server.url + path)
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    context.close()
