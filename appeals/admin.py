@@ -1,22 +1,103 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils.html import format_html, format_html_join
 
+from appeals import selectors, services
 from appeals.models import Appeal, Designation, SuggestedAmount
+from donations.money import format_money
 
 
 class DesignationInline(admin.TabularInline):
     model = Designation
     extra = 1
+    fields = ["code", "name", "description", "position"]
 
 
 class SuggestedAmountInline(admin.TabularInline):
     model = SuggestedAmount
     extra = 1
+    fields = ["amount", "impact", "position"]
 
 
 @admin.register(Appeal)
 class AppealAdmin(admin.ModelAdmin):
-    list_display = ["title", "slug", "status", "currency", "goal_amount", "published_at"]
+    list_display = ["title", "slug", "status", "currency", "goal_display", "raised_display",
+                    "donor_count", "published_at"]
     list_filter = ["status", "currency"]
     search_fields = ["title", "slug"]
     prepopulated_fields = {"slug": ["title"]}
     inlines = [DesignationInline, SuggestedAmountInline]
+    actions = ["publish", "close"]
+    readonly_fields = ["published_at", "closed_at", "totals_by_designation", "public_link"]
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "summary", "story", "image", "image_alt"]}),
+        ("Money", {"fields": ["currency", "goal_amount"]}),
+        ("Publishing", {"fields": ["status", "published_at", "closed_at", "public_link"]}),
+        ("Totals", {"fields": ["totals_by_designation"]}),
+    ]
+
+    def get_queryset(self, request):
+        # Raised and donors by the database, one query for the whole list.
+        return selectors.appeals_with_totals(super().get_queryset(request))
+
+    @admin.display(description="Goal", ordering="goal_amount")
+    def goal_display(self, appeal):
+        return appeal.goal_display
+
+    @admin.display(description="Raised", ordering="raised_amount")
+    def raised_display(self, appeal):
+        return format_money(appeal.raised_amount, appeal.currency)
+
+    @admin.display(description="Donors", ordering="donor_count")
+    def donor_count(self, appeal):
+        return appeal.donor_count
+
+    @admin.display(description="Raised by designation")
+    def totals_by_designation(self, appeal):
+        if appeal.pk is None:
+            return "—"
+        rows = selectors.designation_totals(appeal)
+        if not rows:
+            return "No gifts yet."
+        return format_html(
+            '<table data-testid="designation-totals"><thead><tr><th>Designation</th>'
+            "<th>Raised</th><th>Gifts</th></tr></thead><tbody>{}</tbody></table>",
+            format_html_join(
+                "", "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+                ((row["designation__name"] or "Where most needed",
+                  format_money(row["raised"], appeal.currency), row["gifts"]) for row in rows),
+            ),
+        )
+
+    @admin.display(description="Page")
+    def public_link(self, appeal):
+        if appeal.pk is None:
+            return "—"
+        label = "Preview (draft: only staff see it)" if appeal.status == Appeal.Status.DRAFT \
+            else "Open the appeal page"
+        return format_html('<a href="{}?preview=1" target="_blank" rel="noopener">{}</a>',
+                           appeal.get_absolute_url(), label)
+
+    def save_model(self, request, obj, form, change):
+        # Status moves through the service, which stamps when it was published or closed.
+        wanted = obj.status
+        if "status" in form.changed_data:
+            obj.status = form.initial.get("status", Appeal.Status.DRAFT)
+        super().save_model(request, obj, form, change)
+        services.appeal_set_status(appeal=obj, status=wanted)
+        selectors.appeal_totals_changed(obj.pk)
+
+    @admin.action(description="Publish selected appeals (take gifts)", permissions=["change"])
+    def publish(self, request, queryset):
+        self._set_status(request, queryset, Appeal.Status.LIVE, "published")
+
+    @admin.action(description="Close selected appeals (stop taking gifts)",
+                  permissions=["change"])
+    def close(self, request, queryset):
+        self._set_status(request, queryset, Appeal.Status.CLOSED, "closed")
+
+    def _set_status(self, request, queryset, status, verb):
+        count = 0
+        for appeal in queryset:
+            services.appeal_set_status(appeal=appeal, status=status)
+            count += 1
+        messages.success(request, f"{count} appeal(s) {verb}.")

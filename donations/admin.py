@@ -1,38 +1,222 @@
-from django.contrib import admin
-from django.urls import reverse
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html
 
-from donations.models import Donation, DonationEvent, Receipt, StripeEvent
+from appeals.models import Designation
+from donations import reconciliation, services, stripe_gateway
+from donations.admin_forms import RefundForm
+from donations.health import payments_health
+from donations.models import Dispute, Donation, DonationEvent, Receipt, Refund, StripeEvent
+from donations.money import format_money
 
 
-class DonationEventInline(admin.TabularInline):
-    model = DonationEvent
+class ReadOnlyInline(admin.TabularInline):
+    """History rows: shown, never added or edited here."""
+
     extra = 0
     can_delete = False
-    fields = ["created_at", "source", "kind", "from_status", "to_status", "stripe_event", "actor",
-              "message"]
-    readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class DonationEventInline(ReadOnlyInline):
+    """The whole history: every state change and event, who or what did it, when."""
+
+    model = DonationEvent
+    verbose_name_plural = "History"
+    fields = ["created_at", "source", "kind", "from_status", "to_status", "stripe_event", "actor",
+              "message", "data"]
+    readonly_fields = fields
+    ordering = ["created_at", "id"]
+
+
+class RefundInline(ReadOnlyInline):
+    model = Refund
+    fields = ["created_at", "stripe_id", "amount_display", "status", "reason", "actor"]
+    readonly_fields = fields
+
+    @admin.display(description="Amount")
+    def amount_display(self, refund):
+        return format_money(refund.amount, refund.donation.currency)
+
+
+class DisputeInline(ReadOnlyInline):
+    model = Dispute
+    fields = ["stripe_id", "amount", "reason", "status", "closed", "created_at", "updated_at"]
+    readonly_fields = fields
+
+
+class DesignationFilter(admin.SimpleListFilter):
+    """Funds by code across appeals, with "where most needed" for none."""
+
+    title = "designation"
+    parameter_name = "designation"
+    NONE = "__none__"
+
+    def lookups(self, request, model_admin):
+        codes = Designation.objects.order_by("code").values_list("code", "name").distinct()
+        return [(self.NONE, "Where most needed"), *dict(codes).items()]
+
+    def queryset(self, request, queryset):
+        if self.value() == self.NONE:
+            return queryset.filter(designation__isnull=True)
+        if self.value():
+            return queryset.filter(designation__code=self.value())
+        return queryset
+
 
 @admin.register(Donation)
 class DonationAdmin(admin.ModelAdmin):
-    list_display = ["id", "appeal", "amount_display", "status", "email", "created_at"]
-    list_filter = ["status", "appeal", "gift_aid"]
-    search_fields = ["email", "first_name", "last_name", "stripe_payment_intent"]
-    inlines = [DonationEventInline]
+    list_display = ["short_id", "created_at", "appeal", "amount_display", "status", "email",
+                    "receipt_number", "gift_aid"]
+    list_filter = ["status", "appeal", ("created_at", admin.DateFieldListFilter),
+                   DesignationFilter, "gift_aid", "cover_fees"]
+    search_fields = ["email", "first_name", "last_name", "receipt__number",
+                     "stripe_payment_intent", "stripe_charge", "=id"]
+    list_select_related = ["appeal", "receipt"]
+    date_hierarchy = "created_at"
+    inlines = [RefundInline, DisputeInline, DonationEventInline]
+    change_form_template = "admin/donations/donation/change_form.html"
+    change_list_template = "admin/donations/donation/change_list.html"
+    fieldsets = [
+        ("Gift", {"fields": ["id", "appeal", "designation", "amount_display", "gift_display",
+                             "cover_fees", "refunded_display", "status", "receipt_number",
+                             "failure_message"]}),
+        ("Donor", {"fields": ["first_name", "last_name", "email", "anonymous", "gift_aid",
+                              "address_line1", "postcode"]}),
+        ("Stripe", {"fields": ["stripe_payment_intent", "stripe_charge", "stripe_customer",
+                               "fee", "net"]}),
+        ("Attribution", {"fields": ["utm_source", "utm_medium", "utm_campaign", "utm_content",
+                                    "ref"], "classes": ["collapse"]}),
+        ("Times", {"fields": ["created_at", "succeeded_at", "updated_at"]}),
+    ]
 
     def get_readonly_fields(self, request, obj=None):
         # Donations change only through services (webhooks, refunds), never by hand.
-        return [f.name for f in self.model._meta.fields]
+        return [f for fieldset in self.fieldsets for f in fieldset[1]["fields"]]
+
+    @admin.display(description="ID")
+    def short_id(self, donation):
+        return str(donation.pk)[:8]
+
+    @admin.display(description="Amount", ordering="amount")
+    def amount_display(self, donation):
+        return donation.amount_display
+
+    @admin.display(description="Gift (without covered fee)")
+    def gift_display(self, donation):
+        return donation.gift_display
+
+    @admin.display(description="Refunded")
+    def refunded_display(self, donation):
+        return format_money(donation.refunded_amount, donation.currency)
+
+    @admin.display(description="Receipt", ordering="receipt__number")
+    def receipt_number(self, donation):
+        receipt = getattr(donation, "receipt", None)
+        return receipt.number if receipt else "—"
 
     def has_add_permission(self, request):
         return False
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def has_change_permission(self, request, obj=None):
+        return False  # read-only: the actions below are views of their own
+
+    # --- refund, resend, health ------------------------------------------------------------
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path("health/", wrap(self.health_view), name="donations_payments_health"),
+            path("<uuid:object_id>/refund/", wrap(self.refund_view),
+                 name="donations_donation_refund"),
+            path("<uuid:object_id>/resend-receipt/", wrap(self.resend_receipt_view),
+                 name="donations_donation_resend_receipt"),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        donation = self.get_object(request, object_id)
+        extra_context = extra_context or {}
+        if donation is not None:
+            extra_context.update(
+                can_refund=request.user.has_perm("donations.refund_donation")
+                and services.donation_refundable(donation) > 0,
+                can_resend=request.user.has_perm("donations.resend_receipt")
+                and hasattr(donation, "receipt"),
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def refund_view(self, request, object_id):
+        if not request.user.has_perm("donations.refund_donation"):
+            raise PermissionDenied
+        donation = get_object_or_404(Donation.objects.select_related("appeal"), pk=object_id)
+        refundable = services.donation_refundable(donation)
+        form = RefundForm(request.POST or None, donation=donation, refundable=refundable)
+        if request.method == "POST" and form.is_valid():
+            try:
+                refund = services.donation_refund(
+                    donation_id=donation.pk, amount=form.cleaned_data["amount"],
+                    reason=form.cleaned_data["reason"],
+                    request_key=form.cleaned_data["request_key"], actor=request.user,
+                )
+            except services.RefundRefused as exc:
+                form.add_error("amount", exc.message)
+            except stripe_gateway.PaymentProviderError:
+                form.add_error(None, "Stripe could not be reached: nothing was refunded. "
+                                     "Try again in a minute.")
+            else:
+                messages.success(request, f"Refunded {format_money(refund.amount, donation.currency)}"
+                                          f" ({refund.stripe_id}, {refund.status}).")
+                return redirect("admin:donations_donation_change", donation.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": f"Refund {donation.amount_display} from {donation.email}",
+            "donation": donation,
+            "refundable_display": format_money(refundable, donation.currency),
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/donations/donation/refund.html", context)
+
+    def resend_receipt_view(self, request, object_id):
+        if request.method != "POST":
+            return redirect("admin:donations_donation_change", object_id)
+        if not request.user.has_perm("donations.resend_receipt"):
+            raise PermissionDenied
+        receipt = get_object_or_404(Receipt, donation_id=object_id)
+        if services.receipt_queue_resend(receipt_id=receipt.pk, actor=request.user):
+            messages.success(request, f"Receipt {receipt.number} will be emailed again "
+                                      f"(same number).")
+        else:
+            messages.error(request, "The email could not be queued: try again in a minute.")
+        return redirect("admin:donations_donation_change", object_id)
+
+    def health_view(self, request):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        if request.method == "POST":  # "Reconcile now": Stripe's word applied to the drift
+            counts = reconciliation.reconcile_pending(older_than_minutes=0)
+            messages.success(request, "Reconciled with Stripe: {checked} checked, {changed} "
+                                      "changed, {errors} errors.".format(**counts))
+            return redirect("admin:donations_payments_health")
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Payments health",
+            "health": payments_health(),
+        }
+        return TemplateResponse(request, "admin/donations/payments_health.html", context)
 
 
 @admin.register(StripeEvent)

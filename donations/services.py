@@ -480,6 +480,22 @@ def receipt_send(*, receipt_id: int, resend: bool = False, actor=None) -> bool:
     return True
 
 
+def receipt_queue_resend(*, receipt_id: int, actor) -> bool:
+    """Queue the receipt's email again, same number, at an admin's request."""
+    from donations.tasks import resend_receipt_email
+
+    try:
+        resend_receipt_email.delay(receipt_id, getattr(actor, "pk", None))
+    except Exception:  # noqa: BLE001 - kombu raises many kinds
+        logger.warning("could not queue receipt resend", exc_info=True,
+                       extra={"receipt_id": receipt_id})
+        return False
+    receipt = Receipt.objects.select_related("donation").get(pk=receipt_id)
+    _log(receipt.donation, kind="receipt_resend_requested", source=DonationEvent.Source.ADMIN,
+         actor=actor, data={"receipt": receipt.number})
+    return True
+
+
 def receipt_record_send_failure(*, receipt_id: int, error: str) -> None:
     Receipt.objects.filter(pk=receipt_id, email_sent_at__isnull=True).update(
         email_attempts=F("email_attempts") + 1, email_last_error=error[:300]

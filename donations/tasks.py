@@ -31,6 +31,24 @@ def send_receipt_email(self, receipt_id: int) -> None:
         raise
 
 
+@shared_task(
+    acks_late=True,
+    ignore_result=True,
+    autoretry_for=(SMTPException, OSError),
+    retry_backoff=True,
+    retry_backoff_max=300,
+    max_retries=10,
+    soft_time_limit=60,
+    time_limit=90,
+)
+def resend_receipt_email(receipt_id: int, actor_id: int | None = None) -> None:
+    """An admin's resend: the same receipt and number, emailed again."""
+    from django.contrib.auth import get_user_model
+
+    actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
+    services.receipt_send(receipt_id=receipt_id, resend=True, actor=actor)
+
+
 @shared_task(acks_late=True, ignore_result=True)
 def sweep_unsent_receipts(older_than_seconds: int = 120) -> None:
     """Queue again receipts whose email is overdue (a lost message, a broker outage)."""

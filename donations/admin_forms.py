@@ -1,0 +1,36 @@
+"""Forms of the donations admin."""
+
+import uuid
+
+from django import forms
+
+from donations.money import MoneyError, format_money, to_minor
+
+
+class RefundForm(forms.Form):
+    """A refund of part or all of what is left. Amount in major units, as admins read it."""
+
+    amount = forms.CharField(max_length=20, help_text="In major units, e.g. 12.50 (¥: whole yen).")
+    reason = forms.CharField(max_length=300, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    request_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    def __init__(self, *args, donation, refundable: int, **kwargs):
+        kwargs.setdefault("initial", {})
+        kwargs["initial"].setdefault("request_key", uuid.uuid4().hex)
+        super().__init__(*args, **kwargs)
+        self.donation = donation
+        self.refundable = refundable
+
+    def clean_amount(self) -> int:
+        currency = self.donation.currency
+        try:
+            minor = to_minor(self.cleaned_data["amount"].strip(), currency)
+        except MoneyError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+        if minor <= 0:
+            raise forms.ValidationError("Enter an amount greater than zero.")
+        if minor > self.refundable:
+            raise forms.ValidationError(
+                f"At most {format_money(self.refundable, currency)} is left to refund."
+            )
+        return minor

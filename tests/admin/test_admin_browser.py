@@ -1,0 +1,99 @@
+"""Appeal admins in Django admin, in Debian's Chromium: publish an appeal, refund a gift."""
+
+import re
+
+import pytest
+import stripe
+from django.contrib.auth.models import Group
+from playwright.sync_api import expect
+
+from donations.models import Donation, Refund
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def admin_page(browser, live_server, django_user_model):
+    user = django_user_model.objects.create_user("amira", "amira@charity.example", PASSWORD,
+                                                 is_staff=True)
+    user.groups.add(Group.objects.get(name="Appeal admins"))
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.goto(f"{live_server.url}/admin/login/")
+    page.get_by_label("Username").fill("amira")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("administration")
+    yield page
+    context.close()
+
+
+def test_admin_creates_and_publishes_an_appeal_and_it_appears_on_the_home_page(
+    admin_page, live_server, demo
+):
+    page = admin_page
+    page.goto(f"{live_server.url}/admin/appeals/appeal/add/")
+    page.get_by_label("Title").press_sequentially("Earthquake response")  # keyup: slug JS
+    expect(page.get_by_label("Slug")).to_have_value("earthquake-response")
+    page.get_by_label("Summary").fill("Shelter and clean water after the earthquake.")
+    page.get_by_label("Story").fill("The ground shook for forty seconds.\n\nFamilies slept outside.")
+    page.get_by_label("Currency").select_option("GBP")
+    page.get_by_label("Goal amount").fill("5000000")
+    page.locator("#id_designations-0-code").fill("shelter")
+    page.locator("#id_designations-0-name").fill("Shelter")
+    page.locator("#id_suggested_amounts-0-amount").fill("2500")
+    page.locator("#id_suggested_amounts-0-impact").fill("a tent for a family")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator(".messagelist")).to_contain_text("was added successfully")
+
+    page.goto(f"{live_server.url}/")
+    expect(page.get_by_text("Earthquake response")).to_have_count(0)  # a draft
+
+    page.goto(f"{live_server.url}/admin/appeals/appeal/")
+    page.get_by_role("checkbox", name=re.compile("for an action - Earthquake response")).check()
+    page.locator("select[name=action]").select_option("publish")
+    page.get_by_role("button", name="Go").click()
+    expect(page.locator(".messagelist")).to_contain_text("1 appeal(s) published")
+
+    page.goto(f"{live_server.url}/")
+    page.get_by_role("link", name=re.compile("Earthquake response")).first.click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Earthquake response")
+    expect(page.get_by_text("a tent for a family")).to_be_visible()
+
+
+def test_partial_then_full_refund_through_the_admin(admin_page, live_server, paid_gift, standin):
+    page = admin_page
+    change = f"{live_server.url}/admin/donations/donation/{paid_gift}/change/"
+    page.goto(change)
+    page.get_by_role("link", name="Refund…").click()
+    expect(page.get_by_test_id("refundable")).to_have_text("£25.00")
+    page.get_by_label("Amount (GBP)").fill("10.00")
+    page.get_by_label("Reason (kept in the history)").fill("Asked by the donor")
+    page.get_by_role("button", name="Refund").click()
+    expect(page.locator(".messagelist")).to_contain_text("Refunded £10.00")
+    expect(page.locator("div.field-status")).to_contain_text("Partially refunded")
+    expect(page.locator("div.field-refunded_display")).to_contain_text("£10.00")
+
+    page.goto(f"{live_server.url}/appeals/emergency-appeal/")
+    expect(page.get_by_test_id("raised")).to_have_text("£15.00")
+
+    page.goto(change)
+    page.get_by_role("link", name="Refund…").click()
+    expect(page.get_by_test_id("refundable")).to_have_text("£15.00")
+    page.get_by_label("Amount (GBP)").fill("15.00")
+    page.get_by_role("button", name="Refund").click()
+    expect(page.locator("div.field-status")).to_contain_text("Refunded")
+    expect(page.get_by_role("link", name="Refund…")).to_have_count(0)
+
+    page.goto(f"{live_server.url}/admin/donations/receipt/")
+    expect(page.get_by_role("row", name=re.compile(paid_gift))).to_contain_text("refunded")
+    page.goto(f"{live_server.url}/appeals/emergency-appeal/")
+    expect(page.get_by_test_id("raised")).to_have_text("£0.00")
+
+    donation = Donation.objects.get(pk=paid_gift)
+    stripe_api = stripe.StripeClient("sk_test_x", base_addresses={"api": standin})
+    refunds = [stripe_api.v1.refunds.retrieve(r.stripe_id) for r in Refund.objects.all()]
+    assert sorted(r.amount for r in refunds) == [1000, 1500]
+    assert {r.payment_intent for r in refunds} == {donation.stripe_payment_intent}
