@@ -22,7 +22,7 @@ import stripe
 from django.conf import settings
 
 from donations import stripe_gateway
-from donations.models import Dispute, Donation, DonationEvent, StripeEvent
+from donations.models import Dispute, Donation, DonationEvent, Refund, StripeEvent
 from tests.helpers import create_donation, give_card
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -495,6 +495,38 @@ def test_late_dispute_created_does_not_reopen_a_won_dispute(client, demo, live_s
     assert shown_status(client, gift["id"]) == "succeeded"
     assert appeal_progress(client) == ("25.00", 1)
     assert status_changes(gift["id"]) == [("pending", "succeeded")]
+
+
+def test_lost_dispute_delivered_twice_and_in_reverse_order_ends_disputed_on_the_ledger(
+    client, admin_client, demo, live_server
+):
+    gift = paid_by_donor(live_server.url)
+    created = charge_dispute("charge.dispute.created", gift, "needs_response", dispute_id="dp_5")
+    lost = charge_dispute("charge.dispute.closed", gift, "lost", dispute_id="dp_5")
+
+    for event in (lost, lost, created, created):
+        assert deliver(client, event).status_code == 200
+
+    assert shown_status(client, gift["id"]) == "disputed"
+    assert appeal_progress(client) == ("0.00", 0)
+    assert Dispute.objects.get(pk="dp_5").status == "lost"
+    ledger = admin_client.get("/admin/donations/receipt/").content.decode()
+    assert '<td class="field-state">disputed</td>' in ledger
+
+
+def test_refund_made_in_stripes_dashboard_is_kept_in_the_gifts_history(client, demo,
+                                                                      live_server):
+    gift = paid_by_donor(live_server.url)
+    event = charge_refunded(gift, 700)
+    refund_id = event["data"]["object"]["refunds"]["data"][0]["id"]
+
+    assert deliver(client, event).status_code == 200
+    assert deliver(client, event).status_code == 200
+
+    refund = Refund.objects.get()
+    assert (refund.stripe_id, refund.amount, str(refund.donation_id)) == (refund_id, 700,
+                                                                          gift["id"])
+    assert shown_status(client, gift["id"]) == "partially_refunded"
 
 
 # --- not ours -------------------------------------------------------------------------------
