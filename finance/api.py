@@ -225,11 +225,20 @@ class GiftAidClaimCreateSerializer(serializers.Serializer):
     reference = serializers.CharField(required=False, allow_blank=True, max_length=100)
 
 
+class GiftAidClaimCreatedSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    lines = serializers.IntegerField()
+    total = serializers.CharField()
+    adjustment_total = serializers.CharField(help_text="Over-claims reported with this claim.")
+    schedule = serializers.CharField(help_text="This claim's gift-aid.csv.")
+
+
 class GiftAidClaimApi(FinanceApiView):
     """Record a claim for a period: its gifts are then never put in another schedule, and a
     later refund on one of them shows as an over-claim for the next claim."""
 
-    @extend_schema(parameters=PERIOD_PARAMETERS, request=GiftAidClaimCreateSerializer)
+    @extend_schema(parameters=PERIOD_PARAMETERS, request=GiftAidClaimCreateSerializer,
+                   responses={201: GiftAidClaimCreatedSerializer})
     def post(self, request):
         period = parse_period(request.data, required=True)
         body = GiftAidClaimCreateSerializer(data=request.data)
