@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PROCFILE := $(if $(STRIPE_SECRET_KEY),Procfile,Procfile.standin)
 
-.PHONY: FORCE run test install install-dev chromium migrate seed static ci clean
+.PHONY: FORCE run test install install-dev chromium migrate seed static ci clean bench-tools
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -57,3 +57,9 @@ test: install-dev chromium var
 
 clean:
 	rm -rf $(VENV) var staticfiles db.sqlite3
+
+# The load tool for bench/appeal_page.py (Debian's wrk).
+bench-tools:
+	@command -v wrk >/dev/null || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk >/dev/null; }

@@ -3,6 +3,8 @@ rendered once per appeal (every few seconds at most, and again as soon as its to
 and only the reader's attribution is put in per request, with no query."""
 
 import json
+import time
+from functools import lru_cache
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -25,6 +27,9 @@ from donations.services import gift_aid_wording
 ATTRIBUTION_INPUTS = "<!--lifeline:attribution-->"
 ATTRIBUTION_QUERY = "lifeline-attribution-query"
 PAGE_CACHE_VERSION = 1
+# In front of the shared cache, each process keeps the page it last used for this long
+# (a dict read instead of a cache round trip); a gift shows on the page at most that late.
+_local: dict[str, tuple[float, dict]] = {}
 
 
 def index(request):
@@ -71,13 +76,19 @@ def _cached_page(request, slug: str, kind: str, template: str) -> dict:
     """{"html", "appeal_id", "totals"} for this appeal, rendered at most once per TTL.
 
     The entry is dropped as soon as the appeal's cached totals are (a gift succeeded or was
-    refunded: selectors.appeal_totals_changed), so a donor sees their gift counted at once.
+    refunded: selectors.appeal_totals_changed), so a gift shows within
+    APPEAL_PAGE_LOCAL_SECONDS.
     """
     key = _page_key(slug, kind)
+    now = time.monotonic()
+    local = _local.get(key)
+    if local is not None and local[0] > now:
+        return local[1]
     entry = cache.get(key)
     if entry is not None:
         totals = cache.get(selectors._totals_key(entry["appeal_id"]))
         if totals is not None and tuple(totals) == entry["totals"]:
+            _local[key] = (now + settings.APPEAL_PAGE_LOCAL_SECONDS, entry)
             return entry
     context = _appeal_context(slug)
     appeal = context["appeal"]
@@ -87,6 +98,7 @@ def _cached_page(request, slug: str, kind: str, template: str) -> dict:
         "totals": (appeal.raised_amount, appeal.donor_count),
     }
     cache.set(key, entry, timeout=settings.APPEAL_TOTALS_TTL)
+    _local[key] = (now + settings.APPEAL_PAGE_LOCAL_SECONDS, entry)
     return entry
 
 
@@ -98,13 +110,18 @@ def _respond(entry: dict, html: str, *, kind: str, attribution: dict) -> HttpRes
     return response
 
 
+@lru_cache(maxsize=1024)
+def _hidden_inputs(attribution: tuple[tuple[str, str], ...]) -> str:
+    return "".join(
+        f'<input type="hidden" name="{name}" value="{escape(value)}">'
+        for name, value in attribution if value
+    )
+
+
 @require_safe
 def appeal_detail(request, slug):
     entry = _cached_page(request, slug, "page", "appeals/detail.html")
-    inputs = "".join(
-        f'<input type="hidden" name="{name}" value="{escape(value)}">'
-        for name, value in request.attribution.items() if value
-    )
+    inputs = _hidden_inputs(tuple(request.attribution.items()))
     return _respond(entry, entry["html"].replace(ATTRIBUTION_INPUTS, inputs, 1),
                     kind="page", attribution=request.attribution)
 

@@ -31,12 +31,25 @@ def attribution_key(values: tuple[str, ...]) -> str:
     return hashlib.sha1("\x1f".join(values).encode()).hexdigest()
 
 
+_day_cache: tuple[float, object] = (0.0, None)
+
+
+def _today():
+    """The charity's local date, worked out at most once a second (it is on every view)."""
+    global _day_cache
+    now = time.monotonic()
+    if now >= _day_cache[0]:
+        _day_cache = (now + 1.0, timezone.localdate())
+    return _day_cache[1]
+
+
 def record_view(*, appeal_id: int, kind: str, attribution: dict) -> None:
     """Count one view of an appeal's page or embed; written by the next flush."""
     global _since
     values = tuple(attribution.get(name, "") for name in FIELDS)
+    day = _today()
     with _lock:
-        _pending[(appeal_id, kind, timezone.localdate(), values)] += 1
+        _pending[(appeal_id, kind, day, values)] += 1
         due = len(_pending) >= FLUSH_VIEWS or time.monotonic() - _since >= FLUSH_SECONDS
     if due:
         flush_quietly()

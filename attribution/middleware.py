@@ -6,6 +6,9 @@ still gives "from" the article. The cookie is first-party, signed, and holds onl
 five values: no identifier of the reader.
 """
 
+import time
+from functools import lru_cache
+
 from django.core import signing
 
 from attribution.models import FIELDS
@@ -31,6 +34,13 @@ def from_cookie(request) -> dict:
     return {name: str(data.get(name, ""))[: LIMITS.get(name, 200)] for name in FIELDS}
 
 
+@lru_cache(maxsize=1024)
+def _cookie_value(values: tuple[str, ...], minute: int) -> str:
+    # Every reader of one article lands with the same values: sign them once a minute,
+    # not on every view (the signature's timestamp is then at most a minute old).
+    return signing.dumps(dict(zip(FIELDS, values)), salt=SALT, compress=True)
+
+
 class AttributionMiddleware:
     """Sets `request.attribution` (a dict of the five fields, blank ones "")."""
 
@@ -45,7 +55,7 @@ class AttributionMiddleware:
             "Content-Type", ""
         ):
             response.set_cookie(
-                COOKIE, signing.dumps(landing, salt=SALT, compress=True),
+                COOKIE, _cookie_value(tuple(landing.values()), int(time.time() // 60)),
                 max_age=MAX_AGE, httponly=True, samesite="Lax", secure=request.is_secure(),
             )
         return response

@@ -52,6 +52,9 @@ MIDDLEWARE = [
 ]
 # No page may be framed, except the embed widget (xframe_options_exempt, frame-ancestors *).
 X_FRAME_OPTIONS = "DENY"
+# The appeal page and widget: each process reuses its last rendering for this long before
+# asking the shared cache again (appeals/views.py).
+APPEAL_PAGE_LOCAL_SECONDS = env.float("APPEAL_PAGE_LOCAL_SECONDS", default=1.0)
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -236,3 +239,23 @@ CELERY_BEAT_SCHEDULE = {
 # staler than APPEAL_TOTALS_TTL seconds: a change invalidates them, the TTL bounds the rest.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://lifeline")}
 APPEAL_TOTALS_TTL = env.int("APPEAL_TOTALS_TTL", default=5)
+
+# Card-testing defence (donations/defence.py): django-ratelimit rates, "count/period".
+DEFENCE_LIMITS = {
+    "declines_per_client": env("DEFENCE_DECLINES_PER_CLIENT", default="5/h"),
+    "declines_per_email": env("DEFENCE_DECLINES_PER_EMAIL", default="4/h"),
+    "declines_per_card": env("DEFENCE_DECLINES_PER_CARD", default="3/d"),
+    "creates_per_client": env("DEFENCE_CREATES_PER_CLIENT", default="60/10m"),
+}
+DEFENCE_ATTACK_LIMITS = {
+    "declines_per_client": "2/h",
+    "declines_per_email": "2/h",
+    "declines_per_card": "1/d",
+    "creates_per_client": "10/10m",
+}
+DEFENCE_ATTACK_MIN_AMOUNT = {"GBP": 500, "EUR": 500, "USD": 500, "JPY": 500}
+# Attack mode switches itself on after this many declines across the site, for this long.
+DEFENCE_ATTACK_THRESHOLD = env("DEFENCE_ATTACK_THRESHOLD", default="50/10m")
+DEFENCE_ATTACK_DURATION = env.int("DEFENCE_ATTACK_DURATION", default=3600)
+# Which request header holds the client's address: REMOTE_ADDR unless a trusted proxy sets one.
+RATELIMIT_IP_META_KEY = env("RATELIMIT_IP_META_KEY", default="REMOTE_ADDR")
