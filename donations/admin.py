@@ -9,7 +9,16 @@ from appeals.models import Designation
 from donations import reconciliation, services, stripe_gateway
 from donations.admin_forms import RefundForm
 from donations.health import payments_health
-from donations.models import Dispute, Donation, DonationEvent, Receipt, Refund, StripeEvent
+from donations.models import (
+    BlockedAttempt,
+    DefenceState,
+    Dispute,
+    Donation,
+    DonationEvent,
+    Receipt,
+    Refund,
+    StripeEvent,
+)
 from donations.money import format_money
 
 
@@ -264,3 +273,42 @@ class ReceiptLedgerAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(BlockedAttempt)
+class BlockedAttemptAdmin(admin.ModelAdmin):
+    """What the card-testing defence refused: who, why, when."""
+
+    list_display = ["created_at", "reason", "ip_address", "email", "card_fingerprint", "appeal",
+                    "amount", "currency", "attack_mode"]
+    list_filter = ["reason", "attack_mode", ("created_at", admin.DateFieldListFilter)]
+    search_fields = ["ip_address", "email", "card_fingerprint", "=donation_id"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(DefenceState)
+class DefenceStateAdmin(admin.ModelAdmin):
+    """The attack-mode switch (one row)."""
+
+    list_display = ["__str__", "attack_mode", "until", "reason", "changed_at"]
+    fields = ["attack_mode", "until", "reason"]
+
+    def has_add_permission(self, request):
+        return not DefenceState.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        from django.core.cache import cache
+
+        from donations.defence import ATTACK_CACHE_KEY
+
+        cache.delete(ATTACK_CACHE_KEY)

@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from donations import services, stripe_gateway
+from donations import defence, services, stripe_gateway
 from donations.models import Donation, IdempotencyKey
 from donations.money import to_major_str
 from donations.serializers import ATTRIBUTION_FIELDS, DonationCreateSerializer, DonationSerializer
@@ -94,6 +94,9 @@ class DonationCreateApi(APIView):
         serializer = DonationCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
+        refused = _screen_new_gift(request, data)
+        if refused is not None:
+            return refused
         try:
             with transaction.atomic():
                 if key:
@@ -142,6 +145,34 @@ class DonationCreateApi(APIView):
         return Response(body, status=status.HTTP_201_CREATED)
 
 
+def _too_many(verdict: defence.Verdict) -> Response:
+    headers = {"Retry-After": str(verdict.retry_after)} if verdict.retry_after else {}
+    return Response({"non_field_errors": [defence.REFUSED_MESSAGE]},
+                    status=status.HTTP_429_TOO_MANY_REQUESTS, headers=headers)
+
+
+def _screen_new_gift(request, data) -> Response | None:
+    """The card-testing defence, before anything exists here or at Stripe."""
+    honeypot = request.data.get(defence.HONEYPOT_FIELD) or ""
+    verdict = defence.check_create(
+        request, email=data["email"], appeal=data["appeal"].slug, amount=data["gift_amount"],
+        currency=data["currency"], honeypot=str(honeypot),
+    )
+    if not verdict.allowed:
+        if verdict.reason == "honeypot":  # a bot: an ordinary-looking refusal
+            return Response({"non_field_errors": ["This gift could not be accepted."]},
+                            status=status.HTTP_400_BAD_REQUEST)
+        return _too_many(verdict)
+    minimum = defence.minimum_amount(data["currency"])
+    if minimum and data["gift_amount"] < minimum:
+        defence.record_refusal(request, "minimum_amount", email=data["email"],
+                               appeal=data["appeal"].slug, amount=data["gift_amount"],
+                               currency=data["currency"])
+        return Response({"amount": [defence.minimum_amount_message(data["currency"], minimum)]},
+                        status=status.HTTP_400_BAD_REQUEST)
+    return None
+
+
 def _replay(key: str, fingerprint: str) -> Response | None:
     record = IdempotencyKey.objects.filter(key=key).first()
     if record is None:
@@ -173,7 +204,10 @@ class DonationCardSetupApi(APIView):
     @extend_schema(request=None, responses={200: inline_serializer(
         "CardSetup", {"setup_client_secret": serializers.CharField()})})
     def post(self, request, pk):
-        get_object_or_404(Donation, pk=pk)
+        donation = get_object_or_404(Donation.objects.select_related("appeal"), pk=pk)
+        verdict = defence.check_card_setup(request, donation=donation)
+        if not verdict.allowed:
+            return _too_many(verdict)
         try:
             secret = services.donation_prepare_card(donation_id=pk)
         except services.DonationNotPayable as exc:
@@ -194,7 +228,14 @@ class DonationPayApi(APIView):
     def post(self, request, pk):
         donation = get_object_or_404(Donation, pk=pk)
         try:
-            outcome = services.donation_pay(donation_id=pk)
+            outcome = services.donation_pay(
+                donation_id=pk,
+                screen=lambda d, fingerprint: defence.check_pay(request, donation=d,
+                                                                fingerprint=fingerprint),
+            )
+        except services.PaymentRefused as exc:
+            defence.record_refusal(request, exc.verdict.reason, **exc.verdict.facts)
+            return _too_many(exc.verdict)
         except services.DonationNotPayable as exc:
             return Response({"non_field_errors": [str(exc)]}, status=status.HTTP_409_CONFLICT)
         except stripe_gateway.PaymentProviderError:
@@ -205,6 +246,9 @@ class DonationPayApi(APIView):
             "message": outcome.message,
             "thanks_url": f"/donations/{donation.pk}/thanks/",
         }
+        if outcome.status == "declined":
+            defence.record_decline(request, donation=donation,
+                                   fingerprint=outcome.card_fingerprint)
         code = status.HTTP_402_PAYMENT_REQUIRED if outcome.status == "declined" else 200
         return Response(body, status=code)
 

@@ -239,3 +239,68 @@ class Receipt(models.Model):
 
     def __str__(self):
         return self.number
+
+
+class BlockedAttempt(models.Model):
+    """An attempt the card-testing defence refused (see donations/defence.py)."""
+
+    class Reason(models.TextChoices):
+        HONEYPOT = "honeypot", "Hidden field filled (a bot)"
+        VELOCITY_CLIENT = "velocity_client", "Too many new gifts from one client"
+        DECLINES_CLIENT = "declines_client", "Too many declines from one client"
+        DECLINES_EMAIL = "declines_email", "Too many declines for one email"
+        DECLINES_CARD = "declines_card", "Too many declines of one card"
+        MINIMUM_AMOUNT = "minimum_amount", "Below the attack-mode minimum"
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    reason = models.CharField(max_length=30, choices=Reason.choices)
+    ip_address = models.CharField(max_length=45, blank=True)
+    email = models.CharField(max_length=254, blank=True)
+    card_fingerprint = models.CharField(max_length=64, blank=True)
+    appeal = models.CharField(max_length=80, blank=True)
+    amount = models.BigIntegerField(null=True, blank=True)
+    currency = models.CharField(max_length=3, blank=True)
+    donation_id = models.UUIDField(null=True, blank=True)
+    attack_mode = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.get_reason_display()} ({self.ip_address})"
+
+
+class DefenceState(models.Model):
+    """The one row that says whether attack mode is on (an admin's switch or the threshold's)."""
+
+    attack_mode = models.BooleanField(
+        default=False, help_text="Tighter limits and a higher minimum gift for everyone."
+    )
+    until = models.DateTimeField(
+        null=True, blank=True, help_text="Switch off by itself then (empty: until switched off)."
+    )
+    reason = models.CharField(max_length=300, blank=True)
+    changed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "card-testing defence"
+        verbose_name_plural = "card-testing defence"
+
+    def __str__(self):
+        return "Attack mode on" if self.attack_mode_active else "Normal"
+
+    @property
+    def attack_mode_active(self) -> bool:
+        from django.utils import timezone
+
+        return self.attack_mode and (self.until is None or self.until > timezone.now())
+
+    @classmethod
+    def current(cls) -> "DefenceState":
+        return cls.objects.order_by("pk").first() or cls.objects.create()
+
+    @classmethod
+    def switch_on(cls, *, reason: str, until) -> None:
+        state = cls.current()
+        state.attack_mode, state.reason, state.until = True, reason, until
+        state.save()

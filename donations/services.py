@@ -75,6 +75,7 @@ class PaymentOutcome:
     status: str  # succeeded | requires_action | declined | pending
     client_secret: str = ""
     message: str = ""
+    card_fingerprint: str = ""
 
 
 def gift_aid_wording(charity_name: str) -> str:
@@ -252,14 +253,27 @@ def donation_prepare_card(*, donation_id) -> str:
     return secret
 
 
-def donation_pay(*, donation_id, source: str = DonationEvent.Source.BROWSER) -> PaymentOutcome:
+class PaymentRefused(Exception):
+    """The card-testing defence refused to charge this card now (nothing was charged)."""
+
+    def __init__(self, verdict):
+        super().__init__(verdict.reason)
+        self.verdict = verdict
+
+
+def donation_pay(*, donation_id, source: str = DonationEvent.Source.BROWSER,
+                 screen=None) -> PaymentOutcome:
     """Charge the card the donor just set up, confirming the PaymentIntent on the server.
 
     Holds the donation's row lock across the Stripe calls, so a double click waits for the
     first and then finds the donation paid: one charge. A PaymentIntent that a declined card
     or an abandoned 3-D Secure left behind is canceled and replaced.
 
+    `screen(donation, fingerprint) -> Verdict` is asked before the card is charged (the
+    card-testing defence); the outcome carries the card's fingerprint for it to count declines.
+
     :raises DonationNotPayable: paid already, canceled, or no card set up.
+    :raises PaymentRefused: `screen` refused the card; nothing was charged.
     :raises stripe_gateway.PaymentProviderError: Stripe unreachable.
     """
     with transaction.atomic():
@@ -270,11 +284,14 @@ def donation_pay(*, donation_id, source: str = DonationEvent.Source.BROWSER) -> 
             raise DonationNotPayable("This donation was canceled.")
         if not donation.stripe_setup_intent:
             raise DonationNotPayable("No card was given.")
-        seti_status, payment_method = stripe_gateway.setup_intent_payment_method(
-            donation.stripe_setup_intent
-        )
-        if seti_status != "succeeded" or not payment_method:
+        card = stripe_gateway.setup_intent_card(donation.stripe_setup_intent)
+        payment_method = card.payment_method
+        if card.status != "succeeded" or not payment_method:
             raise DonationNotPayable("The card was not accepted. Please check it and try again.")
+        if screen is not None:
+            verdict = screen(donation, card.fingerprint)
+            if not verdict.allowed:
+                raise PaymentRefused(verdict)
 
         current = stripe_gateway.payment_intent_retrieve(donation.stripe_payment_intent)
         if current.status == "succeeded":
@@ -300,14 +317,16 @@ def donation_pay(*, donation_id, source: str = DonationEvent.Source.BROWSER) -> 
             donation.failure_message = exc.message[:300]
             donation.save(update_fields=["failure_message", "updated_at"])
             _set_status(donation, S.FAILED, source=source, message=exc.message)
-            return PaymentOutcome(status="declined", message=exc.message)
+            return PaymentOutcome(status="declined", message=exc.message,
+                                  card_fingerprint=card.fingerprint)
         _apply_payment_intent(donation, pi, source=source)
         if pi.status == "succeeded":
             return PaymentOutcome(status="succeeded")
         if pi.status == "requires_action":
             return PaymentOutcome(status="requires_action", client_secret=pi.client_secret)
         if pi.status == "requires_payment_method":
-            return PaymentOutcome(status="declined", message=pi.error_message or "Declined.")
+            return PaymentOutcome(status="declined", message=pi.error_message or "Declined.",
+                                  card_fingerprint=card.fingerprint)
         return PaymentOutcome(status="pending")
 
 

@@ -148,10 +148,21 @@ def setup_intent_create(*, customer: str, metadata: dict) -> tuple[str, str]:
     return seti.id, seti.client_secret
 
 
-def setup_intent_payment_method(setup_intent_id: str) -> tuple[str, str]:
-    """(status, payment_method id) of a SetupIntent."""
-    seti = _call(client().v1.setup_intents.retrieve, setup_intent_id).to_dict()
-    return seti["status"], _id(seti.get("payment_method"))
+@dataclass(frozen=True)
+class SetupCard:
+    status: str
+    payment_method: str
+    fingerprint: str  # the card's, the same for the same number whoever types it
+
+
+def setup_intent_card(setup_intent_id: str) -> SetupCard:
+    """A SetupIntent's status, and the card the donor put into it."""
+    seti = _call(client().v1.setup_intents.retrieve, setup_intent_id,
+                 params={"expand": ["payment_method"]}).to_dict()
+    method = seti.get("payment_method")
+    card = method.get("card") or {} if isinstance(method, dict) else {}
+    return SetupCard(status=seti["status"], payment_method=_id(method),
+                     fingerprint=card.get("fingerprint") or "")
 
 
 def charge_payment_intent(charge_id: str) -> str:

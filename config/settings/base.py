@@ -246,12 +246,14 @@ DEFENCE_LIMITS = {
     "declines_per_email": env("DEFENCE_DECLINES_PER_EMAIL", default="4/h"),
     "declines_per_card": env("DEFENCE_DECLINES_PER_CARD", default="3/d"),
     "creates_per_client": env("DEFENCE_CREATES_PER_CLIENT", default="60/10m"),
+    "setups_per_client": env("DEFENCE_SETUPS_PER_CLIENT", default="60/10m"),
 }
 DEFENCE_ATTACK_LIMITS = {
     "declines_per_client": "2/h",
     "declines_per_email": "2/h",
     "declines_per_card": "1/d",
     "creates_per_client": "10/10m",
+    "setups_per_client": "10/10m",
 }
 DEFENCE_ATTACK_MIN_AMOUNT = {"GBP": 500, "EUR": 500, "USD": 500, "JPY": 500}
 # Attack mode switches itself on after this many declines across the site, for this long.

@@ -1,0 +1,210 @@
+"""Card-testing defence, without a CAPTCHA: refuse before any PaymentIntent exists.
+
+Card testers run stolen numbers through a donation form in small amounts, from a few
+clients, declining again and again. We count, in Django's cache (django-ratelimit's fixed
+windows; share it across processes with CACHE_URL), per client address, per email and per
+card fingerprint:
+
+- declines: a client, an email or a card with too many recent declines is refused (429)
+  before it reaches Stripe again;
+- new donations per client: a burst of them is refused (429) before a PaymentIntent exists;
+- a hidden form field that people never see and bots fill (400, nothing created).
+
+"Attack mode" (switched on by an admin, or by itself when declines across the site pass a
+threshold) tightens every limit and raises the minimum gift. Each refusal is recorded as a
+BlockedAttempt for the admin. Real donors are unaffected until they look like testers: the
+limits count declines, not gifts, and a success never counts against anyone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.cache import cache
+from django.utils import timezone
+from django_ratelimit.core import get_usage
+
+from donations.models import BlockedAttempt, DefenceState
+from donations.money import format_money
+
+logger = logging.getLogger(__name__)
+
+HONEYPOT_FIELD = "website"
+REFUSED_MESSAGE = ("Too many attempts. Nothing was charged. Please wait a while and try "
+                   "again, or contact us if you need help giving.")
+ATTACK_CACHE_KEY = "defence:attack-mode"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    allowed: bool
+    reason: str = ""
+    retry_after: int = 0
+    facts: dict | None = None  # what a refusal records, when the caller records it later
+
+    @classmethod
+    def ok(cls) -> Verdict:
+        return cls(True)
+
+
+def _limits() -> dict:
+    return settings.DEFENCE_ATTACK_LIMITS if attack_mode() else settings.DEFENCE_LIMITS
+
+
+def client_ip(request) -> str:
+    """The client's address: REMOTE_ADDR, or the last hop a trusted proxy appended to the
+    header named by RATELIMIT_IP_META_KEY."""
+    value = request.META.get(settings.RATELIMIT_IP_META_KEY) or request.META.get("REMOTE_ADDR")
+    return (value or "unknown").split(",")[-1].strip()
+
+
+def _hashed(value: str) -> str:
+    # Counters keyed by a hash: no email or card fingerprint sits in the cache in clear.
+    return hashlib.sha256(value.strip().lower().encode()).hexdigest()[:32]
+
+
+def _usage(request, group: str, value: str, rate: str, *, increment: bool) -> dict | None:
+    return get_usage(request, group=f"lifeline.{group}", key=lambda g, r: value, rate=rate,
+                     increment=increment)
+
+
+def _over(request, group: str, value: str, rate: str) -> int:
+    """Seconds until the window ends when `value` has reached the limit, else 0."""
+    if not value:
+        return 0
+    usage = _usage(request, group, value, rate, increment=False)
+    if usage and usage["count"] >= usage["limit"]:
+        return max(int(usage["time_left"]), 1)
+    return 0
+
+
+def attack_mode() -> bool:
+    """On when an admin turned it on, or the decline threshold did, until it expires."""
+    cached = cache.get(ATTACK_CACHE_KEY)
+    if cached is None:
+        state = DefenceState.current()
+        cached = state.attack_mode_active
+        cache.set(ATTACK_CACHE_KEY, cached, timeout=5)
+    return cached
+
+
+def _refuse(request, reason: str, retry_after: int, *, record: bool = True, **facts) -> Verdict:
+    if record:
+        _record(request, reason, **facts)
+    return Verdict(False, reason, retry_after, facts)
+
+
+def _record(request, reason: str, *, email="", fingerprint="", donation=None, appeal="",
+            amount=None, currency="") -> None:
+    BlockedAttempt.objects.create(
+        reason=reason, ip_address=client_ip(request)[:45], email=email[:254],
+        card_fingerprint=fingerprint[:64], appeal=appeal[:80], amount=amount,
+        currency=currency, donation_id=getattr(donation, "pk", None),
+        attack_mode=attack_mode(),
+    )
+    logger.warning("card-testing defence refused an attempt",
+                   extra={"reason": reason, "ip": client_ip(request)})
+
+
+def record_refusal(request, reason: str, **facts) -> None:
+    """Record a refusal decided inside a transaction that rolled back (see check_pay)."""
+    _record(request, reason, **facts)
+
+
+def check_create(request, *, email: str, appeal: str, amount: int, currency: str,
+                 honeypot: str = "") -> Verdict:
+    """Before a donation (and its PaymentIntent) is created."""
+    ip = client_ip(request)
+    facts = {"email": email, "appeal": appeal, "amount": amount, "currency": currency}
+    if honeypot:
+        return _refuse(request, BlockedAttempt.Reason.HONEYPOT, 0, **facts)
+    limits = _limits()
+    for reason, group, value, rate in (
+        (BlockedAttempt.Reason.DECLINES_CLIENT, "declines-ip", ip, limits["declines_per_client"]),
+        (BlockedAttempt.Reason.DECLINES_EMAIL, "declines-email", _hashed(email),
+         limits["declines_per_email"]),
+    ):
+        wait = _over(request, group, value, rate)
+        if wait:
+            return _refuse(request, reason, wait, **facts)
+    usage = _usage(request, "creates-ip", ip, limits["creates_per_client"], increment=True)
+    if usage and usage["should_limit"]:
+        return _refuse(request, BlockedAttempt.Reason.VELOCITY_CLIENT,
+                       max(int(usage["time_left"]), 1), **facts)
+    return Verdict.ok()
+
+
+def check_card_setup(request, *, donation) -> Verdict:
+    """Before a SetupIntent is made: each one lets a card be tried at Stripe (where a decline
+    never reaches us), so new card setups per client are limited like new gifts."""
+    facts = {"email": donation.email, "donation": donation, "appeal": donation.appeal.slug,
+             "amount": donation.amount, "currency": donation.currency}
+    limits = _limits()
+    wait = _over(request, "declines-ip", client_ip(request), limits["declines_per_client"])
+    if wait:
+        return _refuse(request, BlockedAttempt.Reason.DECLINES_CLIENT, wait, **facts)
+    usage = _usage(request, "setups-ip", client_ip(request), limits["setups_per_client"],
+                   increment=True)
+    if usage and usage["should_limit"]:
+        return _refuse(request, BlockedAttempt.Reason.VELOCITY_CLIENT,
+                       max(int(usage["time_left"]), 1), **facts)
+    return Verdict.ok()
+
+
+def minimum_amount(currency: str) -> int | None:
+    """The higher minimum gift of attack mode (None when not in attack mode)."""
+    if not attack_mode():
+        return None
+    return settings.DEFENCE_ATTACK_MIN_AMOUNT.get(currency)
+
+
+def minimum_amount_message(currency: str, minimum: int) -> str:
+    return (f"The minimum gift is {format_money(minimum, currency)} at the moment, "
+            "while we protect this form from fraud.")
+
+
+def check_pay(request, *, donation, fingerprint: str) -> Verdict:
+    """Before the card is charged: the client, the email and this card. Runs inside the
+    payment's transaction, which a refusal rolls back: the caller records it after."""
+    limits = _limits()
+    facts = {"email": donation.email, "fingerprint": fingerprint, "donation": donation,
+             "appeal": donation.appeal.slug, "amount": donation.amount,
+             "currency": donation.currency}
+    for reason, group, value, rate in (
+        (BlockedAttempt.Reason.DECLINES_CARD, "declines-card", fingerprint,
+         limits["declines_per_card"]),
+        (BlockedAttempt.Reason.DECLINES_CLIENT, "declines-ip", client_ip(request),
+         limits["declines_per_client"]),
+        (BlockedAttempt.Reason.DECLINES_EMAIL, "declines-email", _hashed(donation.email),
+         limits["declines_per_email"]),
+    ):
+        wait = _over(request, group, value, rate)
+        if wait:
+            return _refuse(request, reason, wait, record=False, **facts)
+    return Verdict.ok()
+
+
+def record_decline(request, *, donation, fingerprint: str) -> None:
+    """Count a decline against the client, the email, the card and the whole site."""
+    limits = _limits()
+    _usage(request, "declines-ip", client_ip(request), limits["declines_per_client"],
+           increment=True)
+    _usage(request, "declines-email", _hashed(donation.email), limits["declines_per_email"],
+           increment=True)
+    if fingerprint:
+        _usage(request, "declines-card", fingerprint, limits["declines_per_card"],
+               increment=True)
+    site = _usage(request, "declines-site", "all", settings.DEFENCE_ATTACK_THRESHOLD,
+                  increment=True)
+    if site and site["should_limit"] and not attack_mode():
+        DefenceState.switch_on(
+            reason=f"{site['count']} declines across the site within the threshold "
+                   f"({settings.DEFENCE_ATTACK_THRESHOLD})",
+            until=timezone.now() + timedelta(seconds=settings.DEFENCE_ATTACK_DURATION),
+        )
+        cache.delete(ATTACK_CACHE_KEY)
+        logger.error("attack mode switched on by the decline threshold")

@@ -1,0 +1,148 @@
+"""The card-testing defence, through the real API and the Stripe stand-in.
+
+Clients are told apart by their address (REMOTE_ADDR), as behind no proxy.
+"""
+
+import pytest
+import requests
+import stripe
+from django.conf import settings
+
+from donations.models import BlockedAttempt, DefenceState, Donation
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+CARD_OK = "4242424242424242"
+CARD_DECLINED = "4000000000000341"
+TESTER = "198.51.100.7"
+DONOR = "203.0.113.20"
+
+
+@pytest.fixture
+def stripe_api(standin):
+    return stripe.StripeClient("sk_test_x", base_addresses={"api": standin})
+
+
+def payment_intents_at_stripe(stripe_api) -> int:
+    return len(stripe_api.v1.payment_intents.list(params={"limit": 100}).data)
+
+
+def confirmed_at_stripe(stripe_api) -> int:
+    return sum(1 for pi in stripe_api.v1.payment_intents.list(params={"limit": 100}).data
+               if pi.status != "requires_payment_method" or pi.last_payment_error)
+
+
+def new_gift(client, ip, email="donor@example.com", amount="5.00", **extra):
+    return client.post("/api/v1/donations/", {
+        "appeal": "emergency-appeal", "amount": amount, "currency": "GBP", "email": email,
+        **extra}, content_type="application/json", REMOTE_ADDR=ip)
+
+
+def try_card(client, ip, donation_id, number):
+    """Card-setup, the card into the SetupIntent (as Stripe.js does), then pay."""
+    setup = client.post(f"/api/v1/donations/{donation_id}/card-setup/", REMOTE_ADDR=ip)
+    if setup.status_code != 200:
+        return setup
+    secret = setup.json()["setup_client_secret"]
+    requests.post(
+        f"{settings.STRIPE_API_BASE}/v1/setup_intents/{secret.split('_secret_')[0]}/confirm",
+        json={"key": settings.STRIPE_PUBLISHABLE_KEY, "client_secret": secret,
+              "payment_method_data": {"type": "card", "card": {
+                  "number": number, "exp_month": "12", "exp_year": "2034", "cvc": "123"}}},
+        timeout=30,
+    ).raise_for_status()
+    return client.post(f"/api/v1/donations/{donation_id}/pay/", REMOTE_ADDR=ip)
+
+
+def give(client, ip, number, **fields):
+    created = new_gift(client, ip, **fields)
+    if created.status_code != 201:
+        return created
+    return try_card(client, ip, created.json()["id"], number)
+
+
+def test_burst_of_declines_from_one_client_is_refused_and_real_donors_still_give(
+    client, demo, stripe_api, settings
+):
+    # The stand-in declines one test card only: let the per-card limit look away here.
+    settings.DEFENCE_LIMITS = {**settings.DEFENCE_LIMITS, "declines_per_card": "100/d"}
+    limit = 5  # DEFENCE_DECLINES_PER_CLIENT
+    for i in range(limit):
+        declined = give(client, TESTER, CARD_DECLINED, email=f"t{i}@example.com")
+        assert declined.status_code == 402, declined.content
+
+    before = payment_intents_at_stripe(stripe_api)
+    refused = new_gift(client, TESTER, email="t-next@example.com")
+
+    assert refused.status_code == 429
+    assert "Nothing was charged" in refused.json()["non_field_errors"][0]
+    assert int(refused["Retry-After"]) > 0
+    assert payment_intents_at_stripe(stripe_api) == before  # refused before any PaymentIntent
+    assert not Donation.objects.filter(email="t-next@example.com").exists()
+    assert BlockedAttempt.objects.get().reason == BlockedAttempt.Reason.DECLINES_CLIENT
+
+    # The tester's pending gift cannot be paid from there either: no card is tried.
+    pending = Donation.objects.filter(email="t0@example.com").get()
+    assert client.post(f"/api/v1/donations/{pending.pk}/card-setup/",
+                       REMOTE_ADDR=TESTER).status_code == 429
+
+    paid = give(client, DONOR, CARD_OK, email="real@example.com")
+    assert paid.status_code == 200 and paid.json()["status"] == "succeeded"
+    assert Donation.objects.get(email="real@example.com").status == "succeeded"
+
+
+def test_a_card_declined_again_and_again_is_not_tried_a_fourth_time_from_anywhere(
+    client, demo, stripe_api
+):
+    for i in range(3):  # DEFENCE_DECLINES_PER_CARD, each from another client and email
+        assert give(client, f"192.0.2.{i + 1}", CARD_DECLINED,
+                    email=f"c{i}@example.com").status_code == 402
+
+    created = new_gift(client, "192.0.2.99", email="c-last@example.com")
+    assert created.status_code == 201
+    refused = try_card(client, "192.0.2.99", created.json()["id"], CARD_DECLINED)
+
+    assert refused.status_code == 429
+    blocked = BlockedAttempt.objects.get()
+    assert blocked.reason == BlockedAttempt.Reason.DECLINES_CARD and blocked.card_fingerprint
+    pi = stripe_api.v1.payment_intents.retrieve(
+        Donation.objects.get(email="c-last@example.com").stripe_payment_intent)
+    assert pi.status == "requires_payment_method" and not pi.payment_method  # never charged
+
+
+def test_hidden_field_filled_by_a_bot_creates_nothing(client, demo, stripe_api):
+    answer = new_gift(client, TESTER, website="http://spam.example")
+    assert answer.status_code == 400
+    assert not Donation.objects.exists()
+    assert payment_intents_at_stripe(stripe_api) == 0
+    assert BlockedAttempt.objects.get().reason == BlockedAttempt.Reason.HONEYPOT
+
+
+def test_attack_mode_raises_the_minimum_gift_and_tightens_the_limits(client, demo, stripe_api,
+                                                                      admin_client, settings):
+    settings.DEFENCE_ATTACK_LIMITS = {**settings.DEFENCE_ATTACK_LIMITS,
+                                      "declines_per_card": "100/d"}
+    answer = admin_client.post("/admin/donations/defencestate/add/",
+                               {"attack_mode": "on", "until": "", "reason": "testers"})
+    assert answer.status_code == 302
+    small = new_gift(client, DONOR, amount="1.00")
+    assert small.status_code == 400
+    assert "minimum gift is £5.00" in small.json()["amount"][0]
+    assert payment_intents_at_stripe(stripe_api) == 0
+
+    for i in range(2):  # attack mode: 2 declines per client
+        assert give(client, TESTER, CARD_DECLINED, email=f"a{i}@example.com").status_code == 402
+    assert new_gift(client, TESTER, email="a2@example.com").status_code == 429
+    assert give(client, DONOR, CARD_OK, amount="5.00").json()["status"] == "succeeded"
+    assert set(BlockedAttempt.objects.values_list("attack_mode", flat=True)) == {True}
+
+
+def test_declines_across_the_site_switch_attack_mode_on(client, demo, settings):
+    settings.DEFENCE_ATTACK_THRESHOLD = "3/10m"
+    settings.DEFENCE_LIMITS = {**settings.DEFENCE_LIMITS, "declines_per_card": "100/d"}
+    for i in range(4):
+        give(client, f"192.0.2.{i + 10}", CARD_DECLINED, email=f"s{i}@example.com")
+    state = DefenceState.current()
+    assert state.attack_mode_active
+    assert "declines across the site" in state.reason
+    assert new_gift(client, DONOR, amount="1.00").status_code == 400
