@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from appeals import selectors, services
@@ -76,6 +77,18 @@ class AppealAdmin(admin.ModelAdmin):
             else "Open the appeal page"
         return format_html('<a href="{}?preview=1" target="_blank" rel="noopener">{}</a>',
                            appeal.get_absolute_url(), label)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        from attribution.embed import embed_snippet
+
+        appeal = self.get_object(request, object_id)
+        extra_context = extra_context or {}
+        if appeal is not None:
+            extra_context.update(
+                embed_snippet=embed_snippet(appeal, request.build_absolute_uri("/")),
+                attribution_report_url=reverse("appeal-attribution-report", args=[appeal.slug]),
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def save_model(self, request, obj, form, change):
         # Status moves through the service, which stamps when it was published or closed.

@@ -43,7 +43,8 @@ def appeals_with_totals(queryset=None):
     )
 
 
-def _totals_key(appeal_id: int) -> str:
+def totals_key(appeal_id: int) -> str:
+    """The cache key of an appeal's totals; the cached pages check it is still there."""
     return f"appeal-totals:v1:{appeal_id}"
 
 
@@ -51,14 +52,14 @@ def _with_cached_totals(appeals: list[Appeal]) -> list[Appeal]:
     """Set `raised_amount` and `donor_count` on each appeal from the cache, computing the
     missing ones in one query. A change invalidates them (appeal_totals_changed); the TTL
     bounds staleness where another process's cache was not told."""
-    keys = {_totals_key(a.pk): a for a in appeals}
+    keys = {totals_key(a.pk): a for a in appeals}
     found = cache.get_many(list(keys))
     missing = [a.pk for key, a in keys.items() if key not in found]
     if missing:
         rows = appeals_with_totals(Appeal.objects.filter(pk__in=missing)).values_list(
             "pk", "raised_amount", "donor_count"
         )
-        fresh = {_totals_key(pk): (raised, donors) for pk, raised, donors in rows}
+        fresh = {totals_key(pk): (raised, donors) for pk, raised, donors in rows}
         cache.set_many(fresh, timeout=settings.APPEAL_TOTALS_TTL)
         found.update(fresh)
     for key, appeal in keys.items():
@@ -68,7 +69,7 @@ def _with_cached_totals(appeals: list[Appeal]) -> list[Appeal]:
 
 def appeal_totals_changed(appeal_id: int) -> None:
     """Forget an appeal's cached totals (a gift succeeded, was refunded or disputed)."""
-    cache.delete(_totals_key(appeal_id))
+    cache.delete(totals_key(appeal_id))
 
 
 def appeal_list_public() -> list[Appeal]:
@@ -88,6 +89,13 @@ def appeal_public_queryset():
 
 def appeal_get_public(slug: str) -> Appeal | None:
     appeal = appeal_public_queryset().filter(slug=slug).first()
+    return None if appeal is None else _with_cached_totals([appeal])[0]
+
+
+def appeal_get_for_preview(slug: str) -> Appeal | None:
+    """Any appeal, drafts included, for staff to preview as donors will see it."""
+    appeal = Appeal.objects.prefetch_related("designations", "suggested_amounts").filter(
+        slug=slug).first()
     return None if appeal is None else _with_cached_totals([appeal])[0]
 
 

@@ -37,8 +37,8 @@ def index(request):
     return render(request, "appeals/index.html", {"appeals": appeals})
 
 
-def _appeal_context(slug):
-    appeal = selectors.appeal_get_public(slug)
+def _appeal_context(slug, *, preview=False):
+    appeal = selectors.appeal_get_for_preview(slug) if preview else selectors.appeal_get_public(slug)
     if appeal is None:
         raise Http404("No such appeal")
     currency = appeal.currency
@@ -86,7 +86,7 @@ def _cached_page(request, slug: str, kind: str, template: str) -> dict:
         return local[1]
     entry = cache.get(key)
     if entry is not None:
-        totals = cache.get(selectors._totals_key(entry["appeal_id"]))
+        totals = cache.get(selectors.totals_key(entry["appeal_id"]))
         if totals is not None and tuple(totals) == entry["totals"]:
             _local[key] = (now + settings.APPEAL_PAGE_LOCAL_SECONDS, entry)
             return entry
@@ -120,6 +120,13 @@ def _hidden_inputs(attribution: tuple[tuple[str, str], ...]) -> str:
 
 @require_safe
 def appeal_detail(request, slug):
+    if request.GET.get("preview") and request.user.is_staff:
+        # An admin's preview (drafts too): rendered fresh, never cached, never counted.
+        context = _appeal_context(slug, preview=True)
+        context["preview"] = True
+        response = render(request, "appeals/detail.html", context)
+        response["Cache-Control"] = "private, no-store"
+        return response
     entry = _cached_page(request, slug, "page", "appeals/detail.html")
     inputs = _hidden_inputs(tuple(request.attribution.items()))
     return _respond(entry, entry["html"].replace(ATTRIBUTION_INPUTS, inputs, 1),

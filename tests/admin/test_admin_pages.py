@@ -121,3 +121,26 @@ def test_payments_health_shows_a_gift_paid_at_stripe_but_pending_here_and_reconc
     assert "No drift found" in page
     assert Receipt.objects.filter(donation_id=created["id"]).exists()
     assert '<td data-testid="unsent-receipts">1,' in page  # no worker runs in this test
+
+
+def test_admin_previews_a_draft_that_the_public_cannot_see(client, admin_user, demo):
+    draft = Appeal.objects.create(slug="quiet-draft", title="Quiet draft", summary="s",
+                                  story="Not yet.", currency="GBP", goal_amount=100000)
+    assert client.get("/appeals/quiet-draft/?preview=1").status_code == 404  # not staff
+    client.force_login(admin_user)
+    change = client.get(reverse("admin:appeals_appeal_change", args=[draft.pk])).content.decode()
+    assert "/appeals/quiet-draft/?preview=1" in change
+    preview = client.get("/appeals/quiet-draft/?preview=1")
+    assert preview.status_code == 200
+    assert "this draft is not public yet" in preview.content.decode()
+    assert client.get("/appeals/quiet-draft/").status_code == 404  # no preview: as the public
+
+
+def test_appeal_page_in_the_admin_offers_the_embed_snippet_and_the_attribution_report(
+    client, admin_user, demo
+):
+    client.force_login(admin_user)
+    change = client.get(reverse("admin:appeals_appeal_change", args=[demo.pk])).content.decode()
+    assert 'data-testid="embed-snippet"' in change
+    assert "/appeals/emergency-appeal/embed/" in change
+    assert reverse("appeal-attribution-report", args=["emergency-appeal"]) in change
