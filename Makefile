@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PROCFILE := $(if $(STRIPE_SECRET_KEY),Procfile,Procfile.standin)
+SCALE_PROCFILE := $(if $(STRIPE_SECRET_KEY),Procfile.scale,Procfile.scale.standin)
 
-.PHONY: FORCE run test install install-dev chromium migrate seed static ci clean bench-tools
+.PHONY: FORCE run run-scale scale-preflight test test-faults bench-load install install-dev chromium migrate seed static ci clean bench-tools
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +52,27 @@ var/make-run.sentinel: FORCE
 	$(BIN)/python scripts/supervise.py $@ $(PROCFILE)
 
 FORCE:
+
+# Several web processes (WEB_PROCESSES, default 4, × 4 threads), two Celery workers and one
+# beat, against PostgreSQL, Redis (or RabbitMQ) and a Redis cache: README, "Running at scale".
+# Refuses unless DATABASE_URL, CELERY_BROKER_URL and CACHE_URL name shared servers.
+run-scale: scale-preflight seed static var/make-run-scale.sentinel
+
+scale-preflight: install
+	$(BIN)/python scripts/scale_preflight.py
+
+var/make-run-scale.sentinel: FORCE
+	$(BIN)/python scripts/supervise.py $@ $(SCALE_PROCFILE)
+
+# Only the fault tests (private PostgreSQL and Redis restarted under load); `make test` runs
+# them too.
+test-faults: install-dev var
+	$(BIN)/python -m pytest -m faults tests/faults
+
+# N donors for M minutes through 2 web processes and 2 workers (bench/load.py; figures in
+# docs/BENCHMARKS.md).
+bench-load: install-dev var
+	$(BIN)/python bench/load.py $(BENCH_ARGS)
 
 test: install-dev chromium var
 	$(BIN)/python -m pytest

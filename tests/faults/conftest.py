@@ -1,0 +1,473 @@
+"""Lifeline as it runs at scale, in subprocesses, on servers a test may break.
+
+The machine's PostgreSQL and Redis are shared with other test sessions, so they are never
+stopped here. Each test module gets its OWN PostgreSQL cluster (Debian's initdb/pg_ctl, a
+temporary data directory, a free port) and its OWN redis-server; each test gets a fresh
+database copied from a migrated template, an emptied Redis, its own Stripe stand-in, two
+gunicorn web processes (gthread), two `celery worker` processes, one `celery beat`, and an
+SMTP server (aiosmtpd). The test process reads the books through plain SQL and the stand-in
+through the Stripe SDK, as finance would. Every process started here is stopped here.
+"""
+
+import contextlib
+import glob
+import logging
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.conftest import ROOT, Inbox, Worker, free_port, wait_for
+from tests.donations.test_receipt_faults import eventually  # noqa: F401 - tests import it here
+
+CARD_OK = "4242424242424242"
+# Loopback load comes from one address: the card-testing defence's per-client limits
+# (donations/defence.py) would refuse it, so the web processes get generous ones.
+GENEROUS_LIMITS = {
+    "DEFENCE_CREATES_PER_CLIENT": "100000/10m",
+    "DEFENCE_SETUPS_PER_CLIENT": "100000/10m",
+    "DEFENCE_DECLINES_PER_CLIENT": "100000/10m",
+}
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "faults: breaks real PostgreSQL, Redis, the stand-in or a worker under load"
+    )
+
+
+def _wait_port(port: int, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.5):
+            return
+        time.sleep(0.05)
+    raise RuntimeError(f"nothing listens on {port} after {timeout}s")
+
+
+def _stop(proc: subprocess.Popen | None, timeout: float = 15.0) -> None:
+    """SIGTERM to the process group, SIGKILL if it lingers."""
+    if proc is None or proc.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+
+
+# --- PostgreSQL and Redis of our own ------------------------------------------------------
+
+
+class PrivatePostgres:
+    """A throwaway PostgreSQL cluster. As root, it runs as the `postgres` user (initdb
+    refuses root)."""
+
+    def __init__(self, root: Path):
+        bins = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+        if not bins:
+            raise RuntimeError("no /usr/lib/postgresql/*/bin/initdb (Debian's postgresql)")
+        self.bin = Path(bins[-1]).parent
+        self.root = root
+        self.data = root / "data"
+        self.port = free_port()
+        self.as_user = []
+        if os.geteuid() == 0:
+            owner = pwd.getpwnam("postgres")  # KeyError: no such user
+            os.chown(root, owner.pw_uid, owner.pw_gid)
+            self.as_user = ["runuser", "-u", "postgres", "--"]
+
+    def _ctl(self, *args: str) -> None:
+        done = subprocess.run([*self.as_user, str(self.bin / "pg_ctl"), "-D", str(self.data),
+                               *args], capture_output=True, text=True, timeout=60)
+        if done.returncode != 0:
+            raise RuntimeError(f"pg_ctl {args[-1]}: {done.stdout}{done.stderr}")
+
+    def init(self) -> None:
+        done = subprocess.run(
+            [*self.as_user, str(self.bin / "initdb"), "-D", str(self.data), "-U", "postgres",
+             "-A", "trust", "-E", "UTF8", "--no-sync"],
+            capture_output=True, text=True, timeout=120,
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"initdb: {done.stdout}{done.stderr}")
+
+    def start(self) -> None:
+        # fsync off: nothing here must survive the machine; a server restart loses nothing.
+        options = (f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.root} "
+                   "-c fsync=off -c full_page_writes=off -c max_connections=200")
+        self._ctl("-l", str(self.root / "postgres.log"), "-w", "-t", "60", "-o", options,
+                  "start")
+
+    def stop(self, mode: str = "fast") -> None:
+        """`fast` ends every session at once (what clients see in a restart)."""
+        self._ctl("-m", mode, "-w", "-t", "60", "stop")
+
+    def url(self, name: str) -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}/{name}"
+
+    def execute(self, sql: str, name: str = "postgres") -> None:
+        import psycopg
+
+        with psycopg.connect(self.url(name), autocommit=True) as conn:
+            conn.execute(sql)
+
+    def query(self, sql: str, name: str) -> list[tuple]:
+        import psycopg
+
+        with psycopg.connect(self.url(name), autocommit=True) as conn:
+            return conn.execute(sql).fetchall()
+
+
+class PrivateRedis:
+    def __init__(self):
+        self.port = free_port()
+        self.proc = None
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        )
+        _wait_port(self.port)
+
+    def stop(self) -> None:
+        """Stopped with nothing saved: what was queued in it is gone, as after a crash."""
+        _stop(self.proc)
+
+    def url(self, db: int) -> str:
+        return f"redis://127.0.0.1:{self.port}/{db}"
+
+    def flush(self) -> None:
+        import redis
+
+        redis.Redis(port=self.port).flushall()
+
+
+@pytest.fixture(scope="module")
+def private_postgres():
+    if shutil.which("runuser") is None and os.geteuid() == 0:
+        pytest.skip("PostgreSQL cannot run privately: root, and no runuser to drop to postgres")
+    root = Path(tempfile.mkdtemp(prefix="lifeline-pg-"))
+    try:
+        pg = PrivatePostgres(root)
+        pg.init()
+        pg.start()
+    except (RuntimeError, KeyError, OSError) as exc:
+        shutil.rmtree(root, ignore_errors=True)
+        pytest.skip(f"PostgreSQL cannot run privately here: {exc}")
+    try:
+        pg.execute("CREATE DATABASE lifeline_template")
+        env = dict(os.environ, DJANGO_SETTINGS_MODULE="tests.faults.settings",
+                   DATABASE_URL=pg.url("lifeline_template"), DATABASE_CONN_MAX_AGE="0")
+        for command in (["migrate", "--noinput"], ["seed_demo"]):
+            subprocess.run([sys.executable, "manage.py", *command, "--verbosity", "0"],
+                           cwd=ROOT, env=env, check=True, timeout=300)
+        yield pg
+    finally:
+        with contextlib.suppress(RuntimeError):
+            pg.stop("immediate")
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def private_redis():
+    if shutil.which("redis-server") is None:
+        pytest.skip("no redis-server on PATH")
+    r = PrivateRedis()
+    r.start()
+    yield r
+    r.stop()
+
+
+# --- the running system -------------------------------------------------------------------
+
+
+class StandIn:
+    """The Stripe stand-in in its own process, our webhook registered at every start."""
+
+    def __init__(self, webhook_url: str):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.webhook_url = webhook_url
+        self.proc = None
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, str(ROOT / "scripts" / "stripe_standin.py"), "--port",
+             str(self.port), "--webhook-url", self.webhook_url],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        )
+        wait_for(self.url + "/js.stripe.com/v3/")
+
+    def stop(self) -> None:
+        _stop(self.proc)
+
+    def client(self):
+        import stripe
+
+        return stripe.StripeClient("sk_test_faults", base_addresses={"api": self.url})
+
+    def succeeded_payment_intents(self) -> Counter:
+        """Succeeded PaymentIntents per donation (from their metadata), all pages."""
+        charged = Counter()
+        params = {"limit": 100}
+        while True:
+            page = self.client().v1.payment_intents.list(params=params)
+            for pi in page.data:
+                if pi.status == "succeeded":
+                    charged[pi.metadata["donation_id"]] += 1
+            if not page.has_more or not page.data:
+                return charged
+            params = {"limit": 100, "starting_after": page.data[-1].id}
+
+
+class Lifeline:
+    """Web, workers, beat, stand-in and inbox on one fresh database and an empty Redis."""
+
+    def __init__(self, pg: PrivatePostgres, redis_server: PrivateRedis, tmp: Path):
+        self.pg, self.redis, self.tmp = pg, redis_server, tmp
+        self.db_name = f"t_{uuid.uuid4().hex[:12]}"
+        self.web_port = free_port()
+        self.url = f"http://127.0.0.1:{self.web_port}"
+        self.inbox = Inbox()
+        self.standin = StandIn(self.url + "/stripe/webhook/")
+        self.web = self.beat = None
+        self.workers: list[Worker] = []
+
+    @property
+    def env(self) -> dict:
+        return dict(
+            os.environ,
+            DJANGO_SETTINGS_MODULE="tests.faults.settings",
+            DATABASE_URL=self.pg.url(self.db_name),
+            CELERY_BROKER_URL=self.redis.url(0),
+            CACHE_URL=self.redis.url(1),
+            EMAIL_URL=f"smtp://127.0.0.1:{self.inbox.port}",
+            STRIPE_API_BASE=self.standin.url,
+            **GENEROUS_LIMITS,
+        )
+
+    def start(self) -> "Lifeline":
+        self.pg.execute(f"CREATE DATABASE {self.db_name} TEMPLATE lifeline_template")
+        self.redis.flush()
+        self.inbox.start()
+        self.standin.start()
+        self.web = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind",
+             f"127.0.0.1:{self.web_port}", "--workers", "2", "--worker-class", "gthread",
+             "--threads", "4", "--timeout", "120", "--graceful-timeout", "5",
+             "--log-level", "warning"],
+            cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL,
+            stderr=open(self.tmp / "web.log", "ab"), start_new_session=True,
+        )
+        for _ in range(2):
+            self.start_worker()
+        self.beat = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "config", "beat", "--loglevel=WARNING",
+             "--schedule", str(self.tmp / "celerybeat-schedule")],
+            cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 60
+        while True:  # gunicorn's workers boot (and may be slow to answer at first)
+            try:
+                requests.get(self.url + "/healthz", timeout=5).raise_for_status()
+                return self
+            except requests.RequestException:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+
+    def start_worker(self) -> Worker:
+        worker = Worker(self.env, concurrency=2).start()
+        self.workers.append(worker)
+        return worker
+
+    def stop(self) -> None:
+        for worker in self.workers:
+            worker.stop()
+        _stop(self.beat)
+        _stop(self.web)
+        self.standin.stop()
+        self.inbox.stop()
+        with contextlib.suppress(Exception):
+            self.pg.execute(f"DROP DATABASE IF EXISTS {self.db_name} WITH (FORCE)")
+
+    def manage(self, *args: str) -> None:
+        subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, check=True,
+                       env=dict(self.env, DATABASE_CONN_MAX_AGE="0"), timeout=300,
+                       stdout=subprocess.DEVNULL)
+
+    def sql(self, query: str) -> list[tuple]:
+        return self.pg.query(query, self.db_name)
+
+
+@pytest.fixture
+def lifeline(private_postgres, private_redis, tmp_path):
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every command
+    system = Lifeline(private_postgres, private_redis, tmp_path)
+    try:
+        yield system.start()
+    finally:
+        system.stop()
+
+
+# --- donors -------------------------------------------------------------------------------
+
+
+@dataclass
+class Donors:
+    """Donor threads giving through the API and the stand-in, as the browser would, until
+    told to stop. A donor whose request fails (5xx, a dropped connection) tries the same
+    step again, with the same Idempotency-Key, as the page does. Every answer is counted."""
+
+    lifeline: Lifeline
+    count: int = 6
+    statuses: Counter = field(default_factory=Counter)  # (step, HTTP status or error)
+    paid: list = field(default_factory=list)  # donation ids the donor saw succeed
+    latencies: list = field(default_factory=list)  # seconds, create + pay of one gift
+    stopping: threading.Event = field(default_factory=threading.Event)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self):
+        self.threads = [threading.Thread(target=self._donor, args=(i,), daemon=True)
+                        for i in range(self.count)]
+
+    def __enter__(self) -> "Donors":
+        for t in self.threads:
+            t.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def stop(self) -> None:
+        self.stopping.set()
+        for t in self.threads:
+            t.join(timeout=180)
+        assert not any(t.is_alive() for t in self.threads), "a donor hung"
+
+    def succeeded(self) -> int:
+        with self.lock:
+            return len(self.paid)
+
+    def _note(self, step: str, outcome) -> None:
+        with self.lock:
+            self.statuses[(step, outcome)] += 1
+
+    def _until_answered(self, step: str, send) -> requests.Response | None:
+        """Send until an answer that is not a server error (the donor presses again after
+        a 503, a 500 or a dropped connection); None if that takes two minutes (gives up)."""
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                answer = send()
+            except requests.RequestException as exc:
+                self._note(step, exc.__class__.__name__)
+            else:
+                self._note(step, answer.status_code)
+                if answer.status_code < 500:
+                    return answer
+            time.sleep(0.3)
+        return None
+
+    def _donor(self, i: int) -> None:
+        base, standin = self.lifeline.url, self.lifeline.standin.url
+        session = requests.Session()
+        n = 0
+        while not self.stopping.is_set():
+            n += 1
+            key = f"donor{i}-gift{n}-{uuid.uuid4().hex[:8]}"
+            started = time.perf_counter()
+            created = self._until_answered("create", lambda: session.post(
+                base + "/api/v1/donations/", timeout=30, headers={"Idempotency-Key": key},
+                json={"appeal": "emergency-appeal", "amount": f"{10 + i}.00",
+                      "currency": "GBP", "email": f"donor{i}.{n}@example.com",
+                      "first_name": "Ada", "last_name": f"Donor{i}"}))
+            if created is None or created.status_code != 201:
+                continue
+            gift = created.json()
+            setup = self._until_answered("card-setup", lambda: session.post(
+                f"{base}/api/v1/donations/{gift['id']}/card-setup/", timeout=30))
+            if setup is None or setup.status_code != 200:
+                continue
+            secret = setup.json()["setup_client_secret"]
+            confirmed = self._until_answered("card", lambda: session.post(
+                f"{standin}/v1/setup_intents/{secret.split('_secret_')[0]}/confirm",
+                timeout=30, json={
+                    "key": gift["publishable_key"], "client_secret": secret,
+                    "payment_method_data": {"type": "card", "card": {
+                        "number": CARD_OK, "exp_month": "12", "exp_year": "2034",
+                        "cvc": "123"}}}))
+            if confirmed is None or confirmed.status_code != 200:
+                continue
+            paid = self._until_answered("pay", lambda: session.post(
+                f"{base}/api/v1/donations/{gift['id']}/pay/", timeout=30))
+            if paid is not None and paid.status_code == 200 and \
+                    paid.json()["status"] == "succeeded":
+                with self.lock:
+                    self.paid.append(gift["id"])
+                    self.latencies.append(time.perf_counter() - started)
+
+
+# --- what finance checks afterwards -------------------------------------------------------
+
+
+def assert_books_agree(lifeline: Lifeline, *, email_timeout: float = 90.0) -> dict:
+    """After reconcile_stripe: every gift charged at Stripe is succeeded here with exactly
+    one receipt, no donation was charged twice, receipt numbers run 1..N, and every receipt
+    was emailed exactly once. Returns the counts."""
+    charged = lifeline.standin.succeeded_payment_intents()
+    twice = {d: n for d, n in charged.items() if n > 1}
+    assert not twice, f"donations charged more than once at Stripe: {twice}"
+
+    lifeline.manage("reconcile_stripe", "--older-than", "0")
+
+    succeeded = {str(d) for (d,) in lifeline.sql(
+        "SELECT id FROM donations_donation WHERE status = 'succeeded'")}
+    assert succeeded == set(charged), {
+        "charged at Stripe, not succeeded here": sorted(set(charged) - succeeded),
+        "succeeded here, not charged at Stripe": sorted(succeeded - set(charged)),
+    }
+    receipts = lifeline.sql(
+        "SELECT r.donation_id, r.year, r.sequence, r.number FROM donations_receipt r "
+        "ORDER BY r.year, r.sequence")
+    per_donation = Counter(str(d) for d, *_ in receipts)
+    assert set(per_donation) == succeeded, "a succeeded gift without its receipt (or the reverse)"
+    assert max(per_donation.values(), default=1) == 1
+    for year in {y for _, y, _, _ in receipts}:
+        sequences = [s for _, y, s, _ in receipts if y == year]
+        assert sequences == list(range(1, len(sequences) + 1)), f"gap in {year}: {sequences}"
+
+    numbers = [n for *_, n in receipts]
+    inbox = lifeline.inbox
+    eventually(lambda: len(inbox.messages) >= len(numbers), timeout=email_timeout,
+               what=f"{len(numbers)} receipt emails (got {len(inbox.messages)})")
+    time.sleep(5)  # a second copy of any email would come within the sweeper's period
+    emailed = Counter(n for m in inbox.messages for n in numbers if n in m["Subject"])
+    assert emailed == Counter(numbers), {
+        "not emailed": [n for n in numbers if not emailed[n]],
+        "emailed twice": [n for n, c in emailed.items() if c > 1],
+    }
+    assert len(inbox.messages) == len(numbers)
+    unsent = lifeline.sql("SELECT count(*) FROM donations_receipt WHERE email_sent_at IS NULL")
+    assert unsent == [(0,)]
+    return {"charged": len(charged), "receipts": len(numbers), "emails": len(inbox.messages)}

@@ -1,0 +1,114 @@
+"""Outages under load, through the real parts (tests/faults/conftest.py): PostgreSQL
+restarted, Redis stopped and started, the Stripe stand-in gone, a worker killed.
+
+After each, what finance and donors would check: every gift charged at Stripe is succeeded
+here with its one receipt, no gift was charged twice, receipt numbers have no gap, every
+receipt was emailed exactly once, and donors were told "try again" (503), never shown a
+server error.
+"""
+
+import time
+
+import pytest
+import requests
+
+from tests.faults.conftest import Donors, assert_books_agree, eventually
+
+pytestmark = pytest.mark.faults
+
+
+def donors_were_only_told_to_retry(donors: Donors, where: str) -> None:
+    """During an outage donors should get 503 "try again", never a 500. Where that does not
+    hold yet the fix is in donations/ (owned elsewhere): the test is marked xfail, naming it,
+    after the books have been checked; it passes by itself once fixed."""
+    errors = {f"{step} {code}": n for (step, code), n in donors.statuses.items()
+              if isinstance(code, int) and code >= 500 and code != 503}
+    if errors:
+        pytest.xfail(f"donors saw server errors, not 503, during the outage: {errors}; {where}")
+
+
+def more_gifts(donors: Donors, n: int, what: str, timeout: float = 90) -> None:
+    target = donors.succeeded() + n
+    eventually(lambda: donors.succeeded() >= target, timeout=timeout, what=what)
+
+
+def test_postgresql_restarted_while_donors_give_loses_and_doubles_nothing(lifeline):
+    with Donors(lifeline) as donors:
+        more_gifts(donors, 10, "gifts before the restart")
+        lifeline.pg.stop("fast")  # every open connection dropped, as in a restart
+        try:
+            ready = requests.get(lifeline.url + "/readyz", timeout=30)
+            time.sleep(2)  # donors keep trying against a database that is down
+        finally:
+            lifeline.pg.start()
+        more_gifts(donors, 10, "gifts after the database came back")
+
+    assert ready.status_code == 503
+    assert "database" in ready.json()["checks"]
+    assert ready.json()["checks"]["database"].startswith("error")
+    counts = assert_books_agree(lifeline)
+    assert counts["charged"] >= 20
+    donors_were_only_told_to_retry(
+        donors, "database errors (django.db.OperationalError/InterfaceError) reach Django's "
+        "500 handler: nothing maps them to 503")
+
+
+def test_redis_stopped_and_started_every_receipt_is_emailed_once(lifeline):
+    with Donors(lifeline) as donors:
+        more_gifts(donors, 10, "gifts before Redis stops")
+        lifeline.redis.stop()  # broker and cache; what was queued in it is lost
+        try:
+            ready = requests.get(lifeline.url + "/readyz", timeout=30)
+            time.sleep(2)
+        finally:
+            lifeline.redis.start()
+        more_gifts(donors, 10, "gifts after Redis came back")
+
+    assert ready.status_code == 503
+    assert ready.json()["checks"]["broker"].startswith("error")
+    counts = assert_books_agree(lifeline)
+    assert counts["receipts"] >= 20
+    donors_were_only_told_to_retry(
+        donors, "with CACHE_URL on that Redis, donations/defence.py attack_mode() reads the "
+        "cache on every create and appeal_totals_changed() deletes from it on commit of a "
+        "paid gift: redis ConnectionError, 500")
+
+
+def test_stand_in_unreachable_donor_is_told_to_retry_and_nothing_is_written(lifeline):
+    lifeline.standin.stop()
+
+    answer = requests.post(lifeline.url + "/api/v1/donations/", timeout=60, json={
+        "appeal": "emergency-appeal", "amount": "25.00", "currency": "GBP",
+        "email": "donor@example.com", "first_name": "Ada", "last_name": "Lovelace"},
+        headers={"Idempotency-Key": "stripe-is-down"})
+
+    assert answer.status_code == 503
+    assert "Payments are unavailable for a moment" in str(answer.json())
+    assert "Nothing was charged" in str(answer.json())
+    assert lifeline.sql("SELECT count(*) FROM donations_donation") == [(0,)]
+    assert lifeline.sql("SELECT count(*) FROM donations_idempotencykey") == [(0,)]
+    ready = requests.get(lifeline.url + "/readyz", timeout=60)
+    assert ready.status_code == 503
+    assert ready.json()["checks"]["stripe"].startswith("error")
+    assert ready.json()["checks"]["database"] == "ok"
+    assert requests.get(lifeline.url + "/healthz", timeout=10).status_code == 200
+
+
+def test_worker_killed_mid_load_every_receipt_is_emailed_once_after_a_new_one_starts(
+    lifeline,
+):
+    lifeline.inbox.delay_mail_from = 0.5  # sends take a while: the kill lands mid-send
+    with Donors(lifeline) as donors:
+        more_gifts(donors, 8, "gifts before the kill")
+        eventually(lambda: lifeline.inbox.mail_from_seen >= 2, timeout=60,
+                   what="workers talking to the mail server")
+        for worker in lifeline.workers:
+            worker.kill()  # both: nothing left to take the queue until a new one starts
+        more_gifts(donors, 8, "gifts while no worker runs")
+        lifeline.start_worker()
+        more_gifts(donors, 4, "gifts after the new worker started")
+    lifeline.inbox.delay_mail_from = 0.0
+
+    counts = assert_books_agree(lifeline, email_timeout=120)
+    assert counts["emails"] >= 20
+    donors_were_only_told_to_retry(donors, "a killed worker should not touch the web")
