@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
-from decimal import Decimal
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -53,9 +52,9 @@ def xlsx_file(
     """Write the rows to an XLSX temporary file (openpyxl write-only: rows go to disk as they
     are appended) and return it, open and rewound, for a FileResponse or a copy.
 
-    Amounts are numeric cells with a fixed number format (0.00, or 0 for JPY), written from
-    Decimal, so a SUM over the column works without converting text; `places(row)` gives the
-    currency's decimal places for the row.
+    Amounts are decimal strings in major units, as SPEC.md fixes for every export ("25.00",
+    "3000" JPY), in cells formatted as text ("@") so no spreadsheet re-reads them as floats
+    and drops the currency's decimal places. `places(row)` is kept for callers' sake.
     """
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=sheet_title)
@@ -66,7 +65,6 @@ def xlsx_file(
         cell.font = bold
         header.append(cell)
     sheet.append(header)
-    formats = {0: "0", 2: "0.00"}
     for row in rows:
         cells = []
         for name in columns:
@@ -75,8 +73,8 @@ def xlsx_file(
                 if value == "":
                     cells.append(None)  # blank, not 0.00
                     continue
-                cell = WriteOnlyCell(sheet, value=Decimal(value))
-                cell.number_format = formats.get(places(row), "0.00")
+                cell = WriteOnlyCell(sheet, value=value)
+                cell.number_format = "@"
                 cells.append(cell)
             else:
                 cells.append(_xlsx_text(value))
