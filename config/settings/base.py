@@ -4,9 +4,11 @@ Stripe: with no STRIPE_SECRET_KEY the app talks to the local stand-in (localstri
 STRIPE_API_BASE, through the same SDK code path it uses for real Stripe.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -21,7 +23,8 @@ SECRET_KEY = env("DJANGO_SECRET_KEY", default=INSECURE_DEFAULT_SECRET_KEY)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin on Lifeline's admin site: optional two-factor for staff (security/).
+    "security.apps.LifelineAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -37,18 +40,28 @@ INSTALLED_APPS = [
     "donations.apps.DonationsConfig",
     "finance.apps.FinanceConfig",
     "attribution.apps.AttributionConfig",
+    "csp",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "security.apps.SecurityConfig",
+    "audit.apps.AuditConfig",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "security.csp.StripeCSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "attribution.middleware.AttributionMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 # No page may be framed, except the embed widget (xframe_options_exempt, frame-ancestors *).
 X_FRAME_OPTIONS = "DENY"
@@ -261,3 +274,45 @@ DEFENCE_ATTACK_THRESHOLD = env("DEFENCE_ATTACK_THRESHOLD", default="50/10m")
 DEFENCE_ATTACK_DURATION = env.int("DEFENCE_ATTACK_DURATION", default=3600)
 # Which request header holds the client's address: REMOTE_ADDR unless a trusted proxy sets one.
 RATELIMIT_IP_META_KEY = env("RATELIMIT_IP_META_KEY", default="REMOTE_ADDR")
+
+# Security (docs/security.md). Content Security Policy (django-csp): our own origin, plus
+# Stripe.js's origins, which security.csp.StripeCSPMiddleware adds from STRIPE_JS_URL and
+# STRIPE_API_BASE; nothing else third-party. No inline script or style anywhere: the cached
+# appeal pages could not carry a per-response nonce.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "frame-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        # Framing refused everywhere but the embed widget (csp_replace there).
+        "frame-ancestors": [NONE],
+    },
+}
+
+# Admin login throttling (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one
+# username from one address, that pair is locked out (the right password too) for the
+# cool-off. The address is read as the card-testing defence reads it (RATELIMIT_IP_META_KEY).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("ADMIN_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("ADMIN_LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "donations.defence.client_ip"
+AXES_LOCKOUT_TEMPLATE = "security/locked_out.html"
+# Every failure and lockout is kept for the audit log (Admin › Audit log), not only the count.
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+
+# Two-factor for staff (django-otp, TOTP): optional unless ADMIN_REQUIRE_2FA. A staff member
+# who has enrolled a device is always asked for its code at the admin login.
+ADMIN_REQUIRE_2FA = env.bool("ADMIN_REQUIRE_2FA", default=False)
+OTP_TOTP_ISSUER = CHARITY_NAME

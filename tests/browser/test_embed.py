@@ -74,5 +74,6 @@ def test_only_the_widget_may_be_framed(publisher, live_server, browser):
     assert answer.headers["x-frame-options"] == "DENY"
     widget = page.goto(live_server.url + "/appeals/emergency-appeal/embed/")
     assert "x-frame-options" not in widget.headers
-    assert widget.headers["content-security-policy"] == "frame-ancestors *"
+    assert "frame-ancestors *" in widget.headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in answer.headers["content-security-policy"]
     context.close()

@@ -1,0 +1,132 @@
+"""The audit log: one read-only list of what staff did with money, data and access.
+
+Nothing is stored here: the rows are the append-only records the other apps keep
+(DonationEvent for refunds, resends and personal data; finance.ExportLog for exports;
+django-axes for admin logins, failures and lockouts), merged by time.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+from itertools import islice
+from zoneinfo import ZoneInfo
+
+from axes.models import AccessFailureLog, AccessLog
+from django.conf import settings
+from django.db.models import Q
+from django.urls import reverse
+
+from donations.models import DonationEvent
+from finance.models import ExportLog
+
+# DonationEvent kinds that a person asked for; other events are Stripe's or the system's.
+AUDITED_EVENT_KINDS = (
+    "refund_requested", "refund", "receipt_resend_requested",
+    "personal_data_exported", "personal_data_erased",
+)
+CATEGORIES = {
+    "refund": "Refunds",
+    "export": "Exports",
+    "personal_data": "Personal data",
+    "login": "Admin logins",
+    "other": "Other admin actions",
+}
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    at: dt.datetime
+    category: str
+    actor: str
+    action: str
+    detail: str
+    url: str = ""
+    ip_address: str = ""
+
+    @property
+    def category_label(self) -> str:
+        return CATEGORIES[self.category]
+
+
+def _category(kind: str) -> str:
+    if kind.startswith("refund"):
+        return "refund"
+    if kind.startswith("personal_data"):
+        return "personal_data"
+    return "other"
+
+
+def _period(field: str, date_from: dt.date | None, date_to: dt.date | None) -> Q:
+    # Inclusive local dates, in the charity's time zone, as the finance exports take them.
+    zone = ZoneInfo(settings.TIME_ZONE)
+    q = Q()
+    if date_from:
+        q &= Q(**{f"{field}__gte": dt.datetime.combine(date_from, dt.time.min, zone)})
+    if date_to:
+        q &= Q(**{f"{field}__lt": dt.datetime.combine(date_to + dt.timedelta(days=1),
+                                                      dt.time.min, zone)})
+    return q
+
+
+def _events(actor, date_from, date_to):
+    q = (Q(kind__in=AUDITED_EVENT_KINDS) | Q(source=DonationEvent.Source.ADMIN)) & _period(
+        "created_at", date_from, date_to)
+    if actor:
+        q &= Q(actor__username__icontains=actor)
+    for event in (DonationEvent.objects.filter(q).select_related("actor")
+                  .order_by("-created_at", "-id").iterator()):
+        detail = event.message
+        if "amount" in event.data:
+            detail = f"{event.data['amount']} (minor units) {detail}".strip()
+        yield AuditEntry(
+            at=event.created_at, category=_category(event.kind),
+            actor=event.actor.get_username() if event.actor else "",
+            action=event.kind.replace("_", " "), detail=detail,
+            url=reverse("admin:donations_donation_change", args=[event.donation_id]),
+        )
+
+
+def _exports(actor, date_from, date_to):
+    q = _period("at", date_from, date_to)
+    if actor:
+        q &= Q(actor__icontains=actor)
+    for log in ExportLog.objects.filter(q).order_by("-at", "-id").iterator():
+        filters = ", ".join(f"{k}={v}" for k, v in sorted(log.filters.items()) if v)
+        yield AuditEntry(
+            at=log.at, category="export", actor=log.actor, action=log.get_kind_display(),
+            detail=f"{filters or 'no filters'}; {log.row_count} rows ({log.source})",
+        )
+
+
+def _logins(actor, date_from, date_to):
+    q = _period("attempt_time", date_from, date_to)
+    if actor:
+        q &= Q(username__icontains=actor)
+    for log in AccessLog.objects.filter(q).order_by("-attempt_time").iterator():
+        yield AuditEntry(at=log.attempt_time, category="login", actor=log.username or "",
+                         action="login", detail=log.path_info, ip_address=log.ip_address or "")
+    for log in AccessFailureLog.objects.filter(q).order_by("-attempt_time").iterator():
+        yield AuditEntry(
+            at=log.attempt_time, category="login", actor=log.username or "",
+            action="locked out" if log.locked_out else "failed login", detail=log.path_info,
+            ip_address=log.ip_address or "",
+        )
+
+
+def audit_entries(*, actor: str = "", date_from: dt.date | None = None,
+                  date_to: dt.date | None = None, category: str = "",
+                  limit: int = 500) -> list[AuditEntry]:
+    """The newest `limit` audit entries, newest first, filtered by actor (part of the
+    username), inclusive local dates and category (a key of CATEGORIES)."""
+    sources = []
+    if category in ("", "refund", "personal_data", "other"):
+        sources.append(_events(actor, date_from, date_to))
+    if category in ("", "export"):
+        sources.append(_exports(actor, date_from, date_to))
+    if category in ("", "login"):
+        sources.append(_logins(actor, date_from, date_to))
+    # Each source yields newest first; one bounded slice of each keeps the merge cheap.
+    rows = [entry for source in sources for entry in islice(source, limit)]
+    if category:
+        rows = [entry for entry in rows if entry.category == category]
+    rows.sort(key=lambda entry: entry.at, reverse=True)
+    return rows[:limit]
