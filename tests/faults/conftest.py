@@ -34,6 +34,7 @@ from tests.conftest import ROOT, Inbox, Worker, free_port, wait_for
 from tests.donations.test_receipt_faults import eventually  # noqa: F401 - tests import it here
 
 CARD_OK = "4242424242424242"
+FAULTS_SETTINGS = "tests.faults.settings"
 # Loopback load comes from one address: the card-testing defence's per-client limits
 # (donations/defence.py) would refuse it, so the web processes get generous ones.
 GENEROUS_LIMITS = {
@@ -122,6 +123,18 @@ class PrivatePostgres:
     def url(self, name: str) -> str:
         return f"postgres://postgres@127.0.0.1:{self.port}/{name}"
 
+    template = "lifeline_template"
+
+    def make_template(self, settings_module: str) -> None:
+        """A migrated database with the demo appeals, which each test's database copies."""
+        self.execute(f"CREATE DATABASE {self.template}")
+        env = dict(os.environ, DJANGO_SETTINGS_MODULE=settings_module,
+                   DATABASE_URL=self.url(self.template), DATABASE_CONN_MAX_AGE="0")
+        for command in (["migrate", "--noinput"], ["seed_demo"]):
+            subprocess.run([sys.executable, "manage.py", *command, "--verbosity", "0"],
+                           cwd=ROOT, env=env, check=True, timeout=300,
+                           stdout=subprocess.DEVNULL)
+
     def execute(self, sql: str, name: str = "postgres") -> None:
         import psycopg
 
@@ -174,12 +187,7 @@ def private_postgres():
         shutil.rmtree(root, ignore_errors=True)
         pytest.skip(f"PostgreSQL cannot run privately here: {exc}")
     try:
-        pg.execute("CREATE DATABASE lifeline_template")
-        env = dict(os.environ, DJANGO_SETTINGS_MODULE="tests.faults.settings",
-                   DATABASE_URL=pg.url("lifeline_template"), DATABASE_CONN_MAX_AGE="0")
-        for command in (["migrate", "--noinput"], ["seed_demo"]):
-            subprocess.run([sys.executable, "manage.py", *command, "--verbosity", "0"],
-                           cwd=ROOT, env=env, check=True, timeout=300)
+        pg.make_template(FAULTS_SETTINGS)
         yield pg
     finally:
         with contextlib.suppress(RuntimeError):
@@ -242,8 +250,10 @@ class StandIn:
 class Lifeline:
     """Web, workers, beat, stand-in and inbox on one fresh database and an empty Redis."""
 
-    def __init__(self, pg: PrivatePostgres, redis_server: PrivateRedis, tmp: Path):
+    def __init__(self, pg: PrivatePostgres, redis_server: PrivateRedis, tmp: Path,
+                 settings_module: str = FAULTS_SETTINGS, workers: int = 2):
         self.pg, self.redis, self.tmp = pg, redis_server, tmp
+        self.settings_module, self.n_workers = settings_module, workers
         self.db_name = f"t_{uuid.uuid4().hex[:12]}"
         self.web_port = free_port()
         self.url = f"http://127.0.0.1:{self.web_port}"
@@ -256,7 +266,7 @@ class Lifeline:
     def env(self) -> dict:
         return dict(
             os.environ,
-            DJANGO_SETTINGS_MODULE="tests.faults.settings",
+            DJANGO_SETTINGS_MODULE=self.settings_module,
             DATABASE_URL=self.pg.url(self.db_name),
             CELERY_BROKER_URL=self.redis.url(0),
             CACHE_URL=self.redis.url(1),
@@ -266,7 +276,7 @@ class Lifeline:
         )
 
     def start(self) -> "Lifeline":
-        self.pg.execute(f"CREATE DATABASE {self.db_name} TEMPLATE lifeline_template")
+        self.pg.execute(f"CREATE DATABASE {self.db_name} TEMPLATE {self.pg.template}")
         self.redis.flush()
         self.inbox.start()
         self.standin.start()
@@ -278,7 +288,7 @@ class Lifeline:
             cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL,
             stderr=open(self.tmp / "web.log", "ab"), start_new_session=True,
         )
-        for _ in range(2):
+        for _ in range(self.n_workers):
             self.start_worker()
         self.beat = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "config", "beat", "--loglevel=WARNING",
