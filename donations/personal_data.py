@@ -1,0 +1,176 @@
+"""Personal data of one donor (UK GDPR): everything we hold about an email, and its erasure.
+
+What erasure keeps, and why, is in docs/personal-data.md; `RETAINED` below says it in one
+line for the command's output. In short: money records (amounts, dates, statuses, receipt
+numbers, refunds, Stripe ids) stay, because the charity must keep its accounts; a Gift Aid
+declaration's name, home address and wording stay for HMRC while a claim on it could still be
+audited (6 years after the end of the accounting period: RETENTION_YEARS + 1 from the gift,
+the safer reading); everything else that identifies the donor is removed.
+"""
+
+import datetime as dt
+import getpass
+import hashlib
+import logging
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+
+from donations.models import BlockedAttempt, Donation, DonationEvent, Receipt
+
+logger = logging.getLogger(__name__)
+
+RETENTION_YEARS = 6
+RETAINED = (
+    "Kept: amounts, dates, statuses, receipt numbers, refunds and Stripe references (the "
+    "charity's accounts), and on Gift Aid gifts the declaration's name, home address, wording "
+    f"and date, which HMRC requires for {RETENTION_YEARS} years after the accounting period. "
+    "Stripe keeps its own copy of the payment: ask Stripe to erase it there."
+)
+ATTRIBUTION_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "utm_content", "ref")
+
+
+def _donations(email: str):
+    return Donation.objects.filter(email__iexact=email.strip()).select_related(
+        "appeal", "designation").order_by("created_at")
+
+
+def _actor_fields(actor) -> dict:
+    if actor is not None:
+        return {"actor": actor, "source": DonationEvent.Source.ADMIN, "message": ""}
+    return {"actor": None, "source": DonationEvent.Source.SYSTEM,
+            "message": f"By {getpass.getuser()} (manage.py donor_data)."}
+
+
+def _iso(value):
+    return value.isoformat() if value else None
+
+
+def _donation_record(donation: Donation) -> dict:
+    record = {
+        "id": str(donation.id),
+        "appeal": donation.appeal.slug,
+        "designation": donation.designation.code if donation.designation else None,
+        "amount_minor": donation.amount, "gift_amount_minor": donation.gift_amount,
+        "currency": donation.currency, "cover_fees": donation.cover_fees,
+        "refunded_amount_minor": donation.refunded_amount, "status": donation.status,
+        "email": donation.email, "first_name": donation.first_name,
+        "last_name": donation.last_name, "anonymous": donation.anonymous,
+        "gift_aid": donation.gift_aid, "address_line1": donation.address_line1,
+        "postcode": donation.postcode,
+        "attribution": {name: getattr(donation, name) for name in ATTRIBUTION_FIELDS},
+        "created_at": _iso(donation.created_at), "succeeded_at": _iso(donation.succeeded_at),
+        "stripe_payment_intent": donation.stripe_payment_intent,
+        "stripe_customer": donation.stripe_customer,
+        "declaration": None, "receipt": None,
+        "refunds": [{"amount_minor": r.amount, "status": r.status, "reason": r.reason,
+                     "created_at": _iso(r.created_at)} for r in donation.refunds.all()],
+        "disputes": [{"amount_minor": d.amount, "status": d.status, "reason": d.reason,
+                      "created_at": _iso(d.created_at)} for d in donation.disputes.all()],
+        "events": [{"at": _iso(e.created_at), "kind": e.kind, "source": e.source,
+                    "from_status": e.from_status, "to_status": e.to_status,
+                    "message": e.message} for e in donation.events.all()],
+    }
+    declaration = getattr(donation, "declaration", None)
+    if declaration is not None:
+        record["declaration"] = {
+            "declared_at": _iso(declaration.declared_at), "scope": declaration.scope,
+            "wording_version": declaration.wording_version, "wording": declaration.wording,
+            "first_name": declaration.first_name, "last_name": declaration.last_name,
+            "address_line1": declaration.address_line1, "postcode": declaration.postcode,
+            "ip_address": declaration.ip_address, "user_agent": declaration.user_agent,
+        }
+    receipt = getattr(donation, "receipt", None)
+    if receipt is not None:
+        record["receipt"] = {"number": receipt.number, "issued_at": _iso(receipt.issued_at),
+                             "emailed_at": _iso(receipt.email_sent_at)}
+    return record
+
+
+def donor_data_export(*, email: str, actor=None) -> dict:
+    """Everything held about the donor with this email (any case), as JSON-ready data.
+
+    Side effects: a `personal_data_exported` event on each donation (the audit log shows it).
+    """
+    donations = list(_donations(email).prefetch_related("refunds", "disputes", "events"))
+    blocked = BlockedAttempt.objects.filter(email__iexact=email.strip()).order_by("created_at")
+    data = {
+        "email": email.strip(),
+        "exported_at": timezone.now().isoformat(),
+        "donations": [_donation_record(d) for d in donations],
+        "blocked_attempts": [
+            {"at": _iso(b.created_at), "reason": b.reason, "ip_address": b.ip_address,
+             "appeal": b.appeal, "amount_minor": b.amount, "currency": b.currency}
+            for b in blocked
+        ],
+        "retention": RETAINED,
+    }
+    DonationEvent.objects.bulk_create(
+        DonationEvent(donation=d, kind="personal_data_exported", **_actor_fields(actor))
+        for d in donations
+    )
+    return data
+
+
+@dataclass
+class Erasure:
+    donations: int = 0
+    kept_for_hmrc: list[str] = field(default_factory=list)
+    blocked_attempts: int = 0
+
+
+def _kept_for_hmrc(donation: Donation, now: dt.datetime) -> bool:
+    # HMRC: Gift Aid records kept 6 years after the end of the accounting period the gift is
+    # in. The period's end is not known here: count it as a year after the gift (safer).
+    limit = donation.created_at + dt.timedelta(days=365 * (RETENTION_YEARS + 1) + 2)
+    return hasattr(donation, "declaration") and now < limit
+
+
+def donor_data_erase(*, email: str, actor=None) -> Erasure:
+    """Anonymise the donor with this email (any case), keeping what finance and HMRC need
+    (RETAINED). Idempotent: a second call finds nothing under that email.
+
+    Side effects: a `personal_data_erased` event on each donation, without the erased data.
+    """
+    now = timezone.now()
+    result = Erasure()
+    with transaction.atomic():
+        donations = list(_donations(email).select_for_update(of=("self",)))
+        for donation in donations:
+            keep = _kept_for_hmrc(donation, now)
+            # A unique, undeliverable address: the field stays valid, the person is gone.
+            token = hashlib.sha256(f"{donation.pk}".encode()).hexdigest()[:12]
+            donation.email = f"erased-{token}@erased.invalid"
+            donation.anonymous = True
+            for name in ATTRIBUTION_FIELDS:
+                setattr(donation, name, "")
+            changed = ["email", "anonymous", *ATTRIBUTION_FIELDS, "updated_at"]
+            if keep:
+                result.kept_for_hmrc.append(str(donation.pk))
+            else:
+                donation.first_name = donation.last_name = ""
+                donation.address_line1 = donation.postcode = ""
+                changed += ["first_name", "last_name", "address_line1", "postcode"]
+            donation.save(update_fields=changed)
+            declaration = getattr(donation, "declaration", None)
+            if declaration is not None:
+                declaration.ip_address, declaration.user_agent = None, ""
+                declaration_fields = ["ip_address", "user_agent"]
+                if not keep:
+                    declaration.first_name = declaration.last_name = ""
+                    declaration.address_line1 = declaration.postcode = ""
+                    declaration_fields += ["first_name", "last_name", "address_line1",
+                                           "postcode"]
+                declaration.save(update_fields=declaration_fields)
+            # An SMTP error may quote the address it could not deliver to.
+            Receipt.objects.filter(donation=donation).update(email_last_error="")
+            DonationEvent.objects.create(
+                donation=donation, kind="personal_data_erased", **_actor_fields(actor),
+                data={"kept_for_hmrc": keep})
+        result.donations = len(donations)
+        result.blocked_attempts = BlockedAttempt.objects.filter(
+            email__iexact=email.strip()).update(email="", ip_address="")
+    logger.info("Donor data erased", extra={"donations": result.donations,
+                                            "kept_for_hmrc": len(result.kept_for_hmrc)})
+    return result
