@@ -40,3 +40,6 @@ urlpatterns = [
     # single-process setups (`make run`, tests) show them too.
     path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}),
 ]
+
+# An API client asking for a malformed id gets JSON, as for any other API 404.
+handler404 = "config.errors.page_not_found"

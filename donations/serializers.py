@@ -145,7 +145,7 @@ class DonationSerializer(serializers.ModelSerializer):
     amount = serializers.SerializerMethodField()
     gift_amount = serializers.SerializerMethodField()
     appeal = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    designation = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    designation = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     receipt_number = serializers.SerializerMethodField()
 
     class Meta:
