@@ -60,8 +60,6 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "attribution.middleware.AttributionMiddleware",
-    # A database outage from a view: 503 and Retry-After, not a 500.
-    "config.middleware.ServiceUnavailableMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -258,10 +256,6 @@ CELERY_BEAT_SCHEDULE = {
 # (redis://127.0.0.1:6379/2) to share it across web processes. Either way totals are never
 # staler than APPEAL_TOTALS_TTL seconds: a change invalidates them, the TTL bounds the rest.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://lifeline")}
-if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
-    CACHES["default"]["BACKEND"] = "config.cache.TolerantRedisCache"  # an outage is a miss
-# A cache outage must not stop donors: rate limits are then not enforced (logged).
-RATELIMIT_FAIL_OPEN = True
 APPEAL_TOTALS_TTL = env.int("APPEAL_TOTALS_TTL", default=5)
 
 # Card-testing defence (donations/defence.py): django-ratelimit rates, "count/period".
