@@ -9,12 +9,13 @@ amount, disputes), so events applied in any order, or twice, end in the same sta
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -106,7 +107,7 @@ def _set_status(donation: Donation, target: str, *, source: str, stripe_event: s
     donation.status = target
     donation.save(update_fields=["status", "updated_at"])
     appeal_id = donation.appeal_id
-    transaction.on_commit(lambda: appeal_totals_changed(appeal_id))
+    transaction.on_commit(lambda: appeal_totals_changed(appeal_id), robust=True)
     _log(donation, kind="status", source=source, from_status=current, to_status=target,
          stripe_event=stripe_event, actor=actor, message=message)
     return True
@@ -473,30 +474,62 @@ def receipt_send(*, receipt_id: int, resend: bool = False, actor=None) -> bool:
     """Email the receipt unless it was sent already (True when this call sent it).
 
     Holds the receipt's row lock while talking to SMTP, so a second copy of the task waits
-    and then finds it sent. The only window for a duplicate is between the SMTP server's
-    acceptance and this transaction's commit, a few milliseconds.
+    and then finds it sent. A duplicate email is possible only if the mail server accepted
+    the message and we then cannot record it: if the database went away in that instant,
+    we keep trying to record it (RECEIPT_RECORD_PATIENCE seconds) rather than sending again.
 
     :raises smtplib.SMTPException, OSError: the mail server refused or is unreachable
         (the task retries).
     """
-    with transaction.atomic():
-        receipt = (
-            Receipt.objects.select_for_update(of=("self",))
-            .select_related("donation__appeal", "donation__designation")
-            .filter(pk=receipt_id)
-            .first()
-        )
-        if receipt is None or (receipt.email_sent_at and not resend):
-            return False
-        receipts.receipt_email(receipt).send(fail_silently=False)
-        receipt.email_sent_at = timezone.now()
-        receipt.email_attempts += 1
-        receipt.email_last_error = ""
-        receipt.save(update_fields=["email_sent_at", "email_attempts", "email_last_error"])
-        _log(receipt.donation, kind="receipt_resent" if resend else "receipt_sent",
-             source=DonationEvent.Source.ADMIN if actor else DonationEvent.Source.SYSTEM,
-             actor=actor, data={"receipt": receipt.number, "to": "donor"})
+    accepted_at = None
+    try:
+        with transaction.atomic():
+            receipt = (
+                Receipt.objects.select_for_update(of=("self",))
+                .select_related("donation__appeal", "donation__designation")
+                .filter(pk=receipt_id)
+                .first()
+            )
+            if receipt is None or (receipt.email_sent_at and not resend):
+                return False
+            receipts.receipt_email(receipt).send(fail_silently=False)
+            accepted_at = timezone.now()
+            receipt.email_sent_at = accepted_at
+            receipt.email_attempts += 1
+            receipt.email_last_error = ""
+            receipt.save(update_fields=["email_sent_at", "email_attempts", "email_last_error"])
+            _log(receipt.donation, kind="receipt_resent" if resend else "receipt_sent",
+                 source=DonationEvent.Source.ADMIN if actor else DonationEvent.Source.SYSTEM,
+                 actor=actor, data={"receipt": receipt.number, "to": "donor"})
+    except (OperationalError, InterfaceError):
+        if accepted_at is None:
+            raise
+        _record_sent_after_outage(receipt_id, accepted_at)
     return True
+
+
+def _record_sent_after_outage(receipt_id: int, accepted_at) -> None:
+    """The mail server took the receipt but the database dropped us before we recorded it:
+    record it as soon as the database is back, so that no one sends it again."""
+    deadline = time.monotonic() + settings.RECEIPT_RECORD_PATIENCE
+    delay = 0.2
+    while True:
+        connection.close()  # the broken one; the next query opens a new connection
+        try:
+            Receipt.objects.filter(pk=receipt_id, email_sent_at__isnull=True).update(
+                email_sent_at=accepted_at, email_attempts=F("email_attempts") + 1,
+                email_last_error="",
+            )
+            logger.warning("receipt recorded as sent after a database outage",
+                           extra={"receipt_id": receipt_id})
+            return
+        except (OperationalError, InterfaceError):
+            if time.monotonic() > deadline:
+                logger.error("receipt emailed but not recorded: it may be sent again",
+                             extra={"receipt_id": receipt_id})
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 2.0)
 
 
 def receipt_queue_resend(*, receipt_id: int, actor) -> bool:
@@ -589,7 +622,7 @@ def donation_record_refund(*, payment_intent: str, charge: str, amount_refunded:
         for seen in refunds:
             _record_refund_seen(donation, seen)
         appeal_id = donation.appeal_id
-        transaction.on_commit(lambda: appeal_totals_changed(appeal_id))
+        transaction.on_commit(lambda: appeal_totals_changed(appeal_id), robust=True)
         _resettle(donation, source=source, stripe_event=stripe_event, actor=actor)
     return donation
 
@@ -666,7 +699,7 @@ def donation_refund(*, donation_id, amount: int, actor, reason: str = "",
             _resettle(donation, source=DonationEvent.Source.ADMIN, actor=actor,
                       message=reason)
         appeal_id = donation.appeal_id
-        transaction.on_commit(lambda: appeal_totals_changed(appeal_id))
+        transaction.on_commit(lambda: appeal_totals_changed(appeal_id), robust=True)
     return refund
 
 

@@ -60,6 +60,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "attribution.middleware.AttributionMiddleware",
+    # A database outage from a view: 503 and Retry-After, not a 500.
+    "config.middleware.ServiceUnavailableMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -256,6 +258,10 @@ CELERY_BEAT_SCHEDULE = {
 # (redis://127.0.0.1:6379/2) to share it across web processes. Either way totals are never
 # staler than APPEAL_TOTALS_TTL seconds: a change invalidates them, the TTL bounds the rest.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://lifeline")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"]["BACKEND"] = "config.cache.TolerantRedisCache"  # an outage is a miss
+# A cache outage must not stop donors: rate limits are then not enforced (logged).
+RATELIMIT_FAIL_OPEN = True
 APPEAL_TOTALS_TTL = env.int("APPEAL_TOTALS_TTL", default=5)
 
 # Card-testing defence (donations/defence.py): django-ratelimit rates, "count/period".
@@ -321,3 +327,6 @@ AXES_ENABLE_ACCESS_FAILURE_LOG = True
 # who has enrolled a device is always asked for its code at the admin login.
 ADMIN_REQUIRE_2FA = env.bool("ADMIN_REQUIRE_2FA", default=False)
 OTP_TOTP_ISSUER = CHARITY_NAME
+# Seconds a worker keeps trying to record a receipt the mail server accepted while the
+# database was away, rather than let it be sent again (donations.services.receipt_send).
+RECEIPT_RECORD_PATIENCE = env.int("RECEIPT_RECORD_PATIENCE", default=60)

@@ -18,13 +18,10 @@ pytestmark = pytest.mark.faults
 
 
 def donors_were_only_told_to_retry(donors: Donors, where: str) -> None:
-    """During an outage donors should get 503 "try again", never a 500. Where that does not
-    hold yet the fix is in donations/ (owned elsewhere): the test is marked xfail, naming it,
-    after the books have been checked; it passes by itself once fixed."""
+    """During an outage donors get 503 "try again", never a 500 (checked after the books)."""
     errors = {f"{step} {code}": n for (step, code), n in donors.statuses.items()
               if isinstance(code, int) and code >= 500 and code != 503}
-    if errors:
-        pytest.xfail(f"donors saw server errors, not 503, during the outage: {errors}; {where}")
+    assert not errors, f"donors saw server errors, not 503, during the outage: {errors}; {where}"
 
 
 def more_gifts(donors: Donors, n: int, what: str, timeout: float = 90) -> None:
