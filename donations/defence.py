@@ -147,11 +147,15 @@ def check_card_setup(request, *, donation) -> Verdict:
     wait = _over(request, "declines-ip", client_ip(request), limits["declines_per_client"])
     if wait:
         return _refuse(request, BlockedAttempt.Reason.DECLINES_CLIENT, wait, **facts)
-    usage = _usage(request, "setups-ip", client_ip(request), limits["setups_per_client"],
-                   increment=True)
-    if usage and usage["should_limit"]:
-        return _refuse(request, BlockedAttempt.Reason.VELOCITY_CLIENT,
-                       max(int(usage["time_left"]), 1), **facts)
+    for reason, group, value, rate in (
+        (BlockedAttempt.Reason.CARDS_PER_GIFT, "setups-gift", str(donation.pk),
+         limits["cards_per_gift"]),
+        (BlockedAttempt.Reason.VELOCITY_CLIENT, "setups-ip", client_ip(request),
+         limits["setups_per_client"]),
+    ):
+        usage = _usage(request, group, value, rate, increment=True)
+        if usage and usage["should_limit"]:
+            return _refuse(request, reason, max(int(usage["time_left"]), 1), **facts)
     return Verdict.ok()
 
 

@@ -250,6 +250,7 @@ class BlockedAttempt(models.Model):
         DECLINES_CLIENT = "declines_client", "Too many declines from one client"
         DECLINES_EMAIL = "declines_email", "Too many declines for one email"
         DECLINES_CARD = "declines_card", "Too many declines of one card"
+        CARDS_PER_GIFT = "cards_per_gift", "Too many cards tried on one gift"
         MINIMUM_AMOUNT = "minimum_amount", "Below the attack-mode minimum"
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)

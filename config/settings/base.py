@@ -271,6 +271,8 @@ DEFENCE_LIMITS = {
     "declines_per_card": env("DEFENCE_DECLINES_PER_CARD", default="3/d"),
     "creates_per_client": env("DEFENCE_CREATES_PER_CLIENT", default="60/10m"),
     "setups_per_client": env("DEFENCE_SETUPS_PER_CLIENT", default="60/10m"),
+    # "400 cards on a single donor in less than 3 minutes" (DOMAIN.md): cards tried per gift.
+    "cards_per_gift": env("DEFENCE_CARDS_PER_GIFT", default="5/h"),
 }
 DEFENCE_ATTACK_LIMITS = {
     "declines_per_client": "2/h",
@@ -278,6 +280,7 @@ DEFENCE_ATTACK_LIMITS = {
     "declines_per_card": "1/d",
     "creates_per_client": "10/10m",
     "setups_per_client": "10/10m",
+    "cards_per_gift": "3/h",
 }
 DEFENCE_ATTACK_MIN_AMOUNT = {"GBP": 500, "EUR": 500, "USD": 500, "JPY": 500}
 # Attack mode switches itself on after this many declines across the site, for this long.

@@ -146,3 +146,14 @@ def test_declines_across_the_site_switch_attack_mode_on(client, demo, settings):
     assert state.attack_mode_active
     assert "declines across the site" in state.reason
     assert new_gift(client, DONOR, amount="1.00").status_code == 400
+
+
+def test_many_cards_tried_on_one_gift_are_refused_from_any_address(client, demo, stripe_api):
+    created = new_gift(client, DONOR)
+    gift = created.json()["id"]
+    for i in range(5):  # DEFENCE_CARDS_PER_GIFT: a donor retyping a card is well within it
+        assert client.post(f"/api/v1/donations/{gift}/card-setup/",
+                           REMOTE_ADDR=f"192.0.2.{40 + i}").status_code == 200
+    refused = client.post(f"/api/v1/donations/{gift}/card-setup/", REMOTE_ADDR="192.0.2.99")
+    assert refused.status_code == 429
+    assert BlockedAttempt.objects.get().reason == BlockedAttempt.Reason.CARDS_PER_GIFT
