@@ -83,7 +83,7 @@ def aim_at_real_data(case, donation):
 
 
 @fuzzed.parametrize()
-@hypothesis_settings(max_examples=MAX_EXAMPLES, deadline=None,
+@hypothesis_settings(max_examples=MAX_EXAMPLES, deadline=None, database=None,
                      suppress_health_check=list(HealthCheck))
 def test_no_operation_answers_500_or_breaks_its_schema(case, finance_token, real_donation):
     aim_at_real_data(case, real_donation)

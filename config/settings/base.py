@@ -321,7 +321,7 @@ AXES_FAILURE_LIMIT = env.int("ADMIN_LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("ADMIN_LOGIN_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_CLIENT_IP_CALLABLE = "donations.defence.client_ip"
+AXES_CLIENT_IP_CALLABLE = "security.axes.client_ip"
 AXES_LOCKOUT_TEMPLATE = "security/locked_out.html"
 # Every failure and lockout is kept for the audit log (Admin › Audit log), not only the count.
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
