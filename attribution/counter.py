@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
+from appeals.models import Appeal
 from attribution.models import FIELDS, PageView
 
 logger = logging.getLogger(__name__)
@@ -76,10 +77,15 @@ def flush() -> int:
         _since = time.monotonic()
     if not batch:
         return 0
+    # An appeal deleted since its views were counted takes its views with it (the foreign
+    # key would otherwise fail the batch, on PostgreSQL only at commit).
+    live = set(Appeal.objects.filter(pk__in={key[0] for key in batch}).values_list("pk", flat=True))
     rows = [
         (appeal_id, kind, day, *values, attribution_key(values), views)
-        for (appeal_id, kind, day, values), views in batch.items()
+        for (appeal_id, kind, day, values), views in batch.items() if appeal_id in live
     ]
+    if not rows:
+        return 0
     # A savepoint inside a request's or a test's transaction: a failure spoils nothing else.
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.executemany(_upsert_sql(), rows)

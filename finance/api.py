@@ -240,7 +240,11 @@ class GiftAidClaimApi(FinanceApiView):
     @extend_schema(parameters=PERIOD_PARAMETERS, request=GiftAidClaimCreateSerializer,
                    responses={201: GiftAidClaimCreatedSerializer})
     def post(self, request):
-        period = parse_period(request.data, required=True)
+        if not isinstance(request.data, dict):  # JSON null, a list, a string…
+            raise ValidationError({"non_field_errors": ["Send a JSON object."]})
+        # The period as documented (query parameters), or in the body as older clients send it.
+        fields = {**request.query_params.dict(), **request.data}
+        period = parse_period(fields, required=True)
         body = GiftAidClaimCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         claim = services.gift_aid_claim_record(

@@ -71,12 +71,17 @@ def _point_stripe_at_standin(stripe_standin_url):
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    """Each test starts with no cached totals (primary keys repeat after a flush)."""
+    """Each test starts with no cached totals and no unwritten page views (primary keys
+    repeat after a flush)."""
     from django.core.cache import cache
 
+    from attribution import counter
+
     cache.clear()
+    counter.discard()
     yield
     cache.clear()
+    counter.discard()
 
 
 @pytest.fixture(autouse=True)
