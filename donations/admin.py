@@ -1,12 +1,13 @@
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
 from appeals.models import Designation
-from donations import reconciliation, services, stripe_gateway
+from donations import personal_data, reconciliation, services, stripe_gateway
 from donations.admin_forms import RefundForm
 from donations.health import payments_health
 from donations.models import (
@@ -93,6 +94,7 @@ class DonationAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     inlines = [RefundInline, DisputeInline, DonationEventInline]
     change_form_template = "admin/donations/donation/change_form.html"
+    actions = ["export_personal_data", "erase_personal_data"]
     change_list_template = "admin/donations/donation/change_list.html"
     fieldsets = [
         ("Gift", {"fields": ["id", "appeal", "designation", "amount_display", "gift_display",
@@ -140,6 +142,45 @@ class DonationAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False  # read-only: the actions below are views of their own
+
+    # --- personal data (GDPR): superusers only ---------------------------------------------
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not request.user.is_superuser:
+            actions.pop("export_personal_data", None)
+            actions.pop("erase_personal_data", None)
+        return actions
+
+    @admin.action(description="Export the donors' personal data (JSON)")
+    def export_personal_data(self, request, queryset):
+        if not request.user.is_superuser:
+            raise PermissionDenied
+        emails = sorted({d.email.lower() for d in queryset})
+        data = {email: personal_data.donor_data_export(email=email, actor=request.user)
+                for email in emails}
+        response = JsonResponse(data, json_dumps_params={"indent": 2})
+        response["Content-Disposition"] = 'attachment; filename="donor-data.json"'
+        return response
+
+    @admin.action(description="Erase the donors' personal data (keeps what finance must)")
+    def erase_personal_data(self, request, queryset):
+        if not request.user.is_superuser:
+            raise PermissionDenied
+        emails = sorted({d.email.lower() for d in queryset})
+        if request.POST.get("confirm") != "yes":
+            return TemplateResponse(request, "admin/donations/donation/erase_confirm.html", {
+                **self.admin_site.each_context(request), "opts": self.model._meta,
+                "title": "Erase personal data?", "emails": emails,
+                "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
+            })
+        for email in emails:
+            done = personal_data.donor_data_erase(email=email, actor=request.user)
+            kept = (f"; Gift Aid declarations kept for HMRC on {len(done.kept_for_hmrc)}"
+                    if done.kept_for_hmrc else "")
+            messages.success(request, f"Erased {email} from {done.donations} donation(s), "
+                                      f"receipts and amounts kept for finance{kept}.")
+        return None
 
     # --- refund, resend, health ------------------------------------------------------------
 

@@ -144,3 +144,44 @@ def test_appeal_page_in_the_admin_offers_the_embed_snippet_and_the_attribution_r
     assert 'data-testid="embed-snippet"' in change
     assert "/appeals/emergency-appeal/embed/" in change
     assert reverse("appeal-attribution-report", args=["emergency-appeal"]) in change
+
+
+def test_superuser_exports_then_erases_a_donors_personal_data_from_the_admin(
+    client, admin_user, demo
+):
+    client.force_login(admin_user)
+    gift = DonationFactory(appeal=demo, email="Erase.Me@example.com", first_name="Erin",
+                           last_name="Rase", amount=4200, status=S.SUCCEEDED)
+    url = reverse("admin:donations_donation_changelist")
+    exported = client.post(url, {"action": "export_personal_data", "_selected_action": [gift.pk]})
+    assert exported["Content-Disposition"].startswith("attachment")
+    assert "Erin" in exported.content.decode()
+
+    asked = client.post(url, {"action": "erase_personal_data", "_selected_action": [gift.pk]})
+    assert "Erase the personal data of 1 donor(s)?" in asked.content.decode()
+    gift.refresh_from_db()
+    assert gift.first_name == "Erin"  # nothing erased before the confirmation
+
+    client.post(url, {"action": "erase_personal_data", "_selected_action": [gift.pk],
+                      "confirm": "yes"})
+    gift.refresh_from_db()
+    assert (gift.first_name, gift.last_name) == ("", "")
+    assert "erase.me" not in gift.email.lower()
+    assert (gift.amount, gift.status) == (4200, S.SUCCEEDED)  # what finance keeps, stays
+
+
+def test_staff_who_are_not_superusers_have_no_personal_data_actions(client, demo,
+                                                                    django_user_model):
+    from django.contrib.auth.models import Group
+
+    user = django_user_model.objects.create_user("amira", is_staff=True)
+    user.groups.add(Group.objects.get(name="Appeal admins"))
+    client.force_login(user)
+    gift = DonationFactory(appeal=demo, status=S.SUCCEEDED)
+    page = client.get(reverse("admin:donations_donation_changelist")).content.decode()
+    assert "erase_personal_data" not in page
+    answer = client.post(reverse("admin:donations_donation_changelist"),
+                         {"action": "erase_personal_data", "_selected_action": [gift.pk],
+                          "confirm": "yes"})
+    assert Donation.objects.get(pk=gift.pk).email == gift.email
+    assert answer.status_code in (200, 302, 403)
