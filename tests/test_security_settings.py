@@ -3,7 +3,17 @@ cookies, the CSP, nosniff and a referrer policy (a fresh process with production
 
 import json
 
+import pytest
+
 from tests.test_settings import PRODUCTION, run
+
+
+@pytest.fixture(scope="module", autouse=True)
+def collected_static():
+    """Production serves hashed static files from the manifest `collectstatic` writes (as a
+    deploy, and `make run`, do); a fresh clone has none yet."""
+    result = run("manage.py", "collectstatic", "--noinput", "-v", "0", **PRODUCTION)
+    assert result.returncode == 0, result.stderr
 
 PROBE = """
 import json
