@@ -3,7 +3,7 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/test \
     .venv/bin/python bench/appeal_page.py [--seconds 15] [--connections 50] [--rounds 2]
 
-gunicorn (2 sync workers, as `make run`) on PostgreSQL, the demo appeals seeded. wrk (Debian
+gunicorn (2 gthread workers × 4 threads, as `make run`) on PostgreSQL, the demo appeals seeded. wrk (Debian
 package `wrk`; `make bench-tools`) drives 50 connections at /bench/ping (a view that returns
 "pong" through the same middleware) and at the appeal page with an article's attribution,
 alternately, `--rounds` times each; the best round of each is reported. Target: the page

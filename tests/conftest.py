@@ -222,9 +222,10 @@ def inbox():
 class Worker:
     """A real `celery worker` process on the test database, the test broker and SMTP."""
 
-    def __init__(self, env: dict, concurrency: int = 1):
+    def __init__(self, env: dict, concurrency: int = 1, log=None):
         self.env = env
         self.concurrency = concurrency
+        self.log = log  # a path for the worker's log, or None to drop it
         self.proc = None
 
     def start(self):
@@ -232,7 +233,8 @@ class Worker:
             [sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel=INFO",
              f"--concurrency={self.concurrency}", "--without-gossip", "--without-mingle",
              "--without-heartbeat", "-n", f"test-{free_port()}@%h"],
-            cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL,
+            stderr=open(self.log, "ab") if self.log else subprocess.DEVNULL,
             start_new_session=True,
         )
         return self

@@ -293,7 +293,8 @@ class Lifeline:
         self.beat = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "config", "beat", "--loglevel=WARNING",
              "--schedule", str(self.tmp / "celerybeat-schedule")],
-            cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL,
+            stderr=open(self.tmp / "beat.log", "ab"),
             start_new_session=True,
         )
         deadline = time.monotonic() + 60
@@ -307,7 +308,8 @@ class Lifeline:
                 time.sleep(0.1)
 
     def start_worker(self) -> Worker:
-        worker = Worker(self.env, concurrency=2).start()
+        worker = Worker(self.env, concurrency=2,
+                        log=self.tmp / f"worker-{len(self.workers)}.log").start()
         self.workers.append(worker)
         return worker
 
@@ -469,8 +471,15 @@ def assert_books_agree(lifeline: Lifeline, *, email_timeout: float = 90.0) -> di
 
     numbers = [n for *_, n in receipts]
     inbox = lifeline.inbox
-    eventually(lambda: len(inbox.messages) >= len(numbers), timeout=email_timeout,
-               what=f"{len(numbers)} receipt emails (got {len(inbox.messages)})")
+    try:
+        eventually(lambda: len(inbox.messages) >= len(numbers), timeout=email_timeout,
+                   what=f"{len(numbers)} receipt emails")
+    except BaseException:
+        print(f"emails received: {len(inbox.messages)} of {len(numbers)}")
+        for log in sorted(lifeline.tmp.glob("*.log")):  # what the processes said, for the report
+            print(f"--- {log.name} (last lines) ---")
+            print("\n".join(log.read_text(errors="replace").splitlines()[-40:]))
+        raise
     time.sleep(5)  # a second copy of any email would come within the sweeper's period
     emailed = Counter(n for m in inbox.messages for n in numbers if n in m["Subject"])
     assert emailed == Counter(numbers), {
