@@ -22,6 +22,11 @@ api_v1 = [
     *finance_api,
 ]
 
+def media(request, path):
+    """Uploaded files, from MEDIA_ROOT as it is now (read per request, not at import)."""
+    return serve(request, path, document_root=settings.MEDIA_ROOT)
+
+
 urlpatterns = [
     # Admin-only reports, before the admin's catch-all.
     path("admin/reports/appeals/<slug:slug>/attribution/",
@@ -38,7 +43,7 @@ urlpatterns = [
     path("", include("appeals.urls")),
     # Uploaded appeal images. Behind a real proxy these are served by it; kept here so the
     # single-process setups (`make run`, tests) show them too.
-    path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}),
+    path("media/<path:path>", media),
 ]
 
 # An API client asking for a malformed id gets JSON, as for any other API 404.

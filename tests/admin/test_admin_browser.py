@@ -31,14 +31,21 @@ def admin_page(browser, live_server, django_user_model):
 
 
 def test_admin_creates_and_publishes_an_appeal_and_it_appears_on_the_home_page(
-    admin_page, live_server, demo
+    admin_page, live_server, demo, settings, tmp_path
 ):
+    from PIL import Image
+
+    settings.MEDIA_ROOT = tmp_path
+    photo = tmp_path / "earthquake.png"
+    Image.new("RGB", (96, 48), (120, 90, 60)).save(photo)
     page = admin_page
     page.goto(f"{live_server.url}/admin/appeals/appeal/add/")
     page.get_by_label("Title").press_sequentially("Earthquake response")  # keyup: slug JS
     expect(page.get_by_label("Slug")).to_have_value("earthquake-response")
     page.get_by_label("Summary").fill("Shelter and clean water after the earthquake.")
     page.get_by_label("Story").fill("The ground shook for forty seconds.\n\nFamilies slept outside.")
+    page.locator("#id_image").set_input_files(str(photo))
+    page.locator("#id_image_alt").fill("Rubble of a school after the earthquake")
     page.get_by_label("Currency").select_option("GBP")
     page.get_by_label("Goal amount").fill("5000000")
     page.locator("#id_designations-0-code").fill("shelter")
@@ -61,6 +68,9 @@ def test_admin_creates_and_publishes_an_appeal_and_it_appears_on_the_home_page(
     page.get_by_role("link", name=re.compile("Earthquake response")).first.click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Earthquake response")
     expect(page.get_by_text("a tent for a family")).to_be_visible()
+    hero = page.get_by_role("img", name="Rubble of a school after the earthquake")
+    expect(hero).to_have_attribute("src", re.compile(r"^/media/appeals/earthquake.*\.png$"))
+    assert hero.evaluate("img => img.complete && img.naturalWidth") == 96  # served, decoded
 
 
 def test_partial_then_full_refund_through_the_admin(admin_page, live_server, paid_gift, standin):
