@@ -198,6 +198,15 @@ def refund_create(*, payment_intent: str, amount: int, idempotency_key: str) -> 
                        charge_id=_id(refund.get("charge")))
 
 
+def balance_transactions_list(params: dict) -> list[dict]:
+    """Every balance transaction the listing's `params` select, all pages, as dicts."""
+    def fetch():
+        listing = client().v1.balance_transactions.list(params=params)
+        return [obj.to_dict() for obj in listing.auto_paging_iter()]
+
+    return _call(fetch)
+
+
 def ping() -> None:
     """Raise PaymentProviderError unless Stripe answers."""
     _call(client().v1.payment_intents.list, params={"limit": 1})

@@ -10,10 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-import stripe
 from django.conf import settings
 
-from donations.stripe_gateway import PaymentProviderError, client, object_id
+from donations.stripe_gateway import balance_transactions_list, object_id
 
 
 @dataclass(frozen=True)
@@ -42,17 +41,13 @@ def balance_transactions(*, start: datetime | None, end: datetime | None) -> lis
             created["lt"] = hi
         if created:
             params["created"] = created
-    try:
-        listing = client().v1.balance_transactions.list(params=params)
-        found = [
-            BalanceTxn(
-                id=t["id"], type=t["type"], reporting_category=t.get("reporting_category") or "",
-                source=object_id(t.get("source")), currency=t["currency"].upper(),
-                amount=t["amount"], fee=t["fee"], net=t["net"], created=t["created"],
-            )
-            for t in (obj.to_dict() for obj in listing.auto_paging_iter())
-        ]
-    except stripe.StripeError as exc:
-        raise PaymentProviderError(exc.__class__.__name__) from exc
+    found = [
+        BalanceTxn(
+            id=t["id"], type=t["type"], reporting_category=t.get("reporting_category") or "",
+            source=object_id(t.get("source")), currency=t["currency"].upper(),
+            amount=t["amount"], fee=t["fee"], net=t["net"], created=t["created"],
+        )
+        for t in balance_transactions_list(params)  # PaymentProviderError if Stripe fails
+    ]
     found = [t for t in found if (lo is None or t.created >= lo) and (hi is None or t.created < hi)]
     return sorted(found, key=lambda t: (t.created, t.id))

@@ -69,7 +69,7 @@ MIDDLEWARE = [
 X_FRAME_OPTIONS = "DENY"
 # The appeal page and widget: each process reuses its last rendering for this long before
 # asking the shared cache again (appeals/views.py).
-APPEAL_PAGE_LOCAL_SECONDS = env.float("APPEAL_PAGE_LOCAL_SECONDS", default=1.0)
+APPEAL_PAGE_LOCAL_SECONDS = env.int("APPEAL_PAGE_LOCAL_SECONDS", default=1)
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"

@@ -25,7 +25,7 @@ WHITENOISE_USE_FINDERS = True
 # Page views left unwritten when the suite ends belong to test databases already dropped.
 ATTRIBUTION_FLUSH_AT_EXIT = False
 # Primary keys repeat between tests: every page read asks the (cleared) cache.
-APPEAL_PAGE_LOCAL_SECONDS = 0.0
+APPEAL_PAGE_LOCAL_SECONDS = 0
 WHITENOISE_AUTOREFRESH = True
 if "EMAIL_URL" not in os.environ:
     # In-process tests read django.core.mail.outbox; the worker process gets a real SMTP URL.
