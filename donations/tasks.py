@@ -13,7 +13,6 @@ logger = logging.getLogger(__name__)
 
 @shared_task(
     bind=True,
-    acks_late=True,
     ignore_result=True,
     autoretry_for=(SMTPException, OSError),
     retry_backoff=True,
@@ -32,7 +31,6 @@ def send_receipt_email(self, receipt_id: int) -> None:
 
 
 @shared_task(
-    acks_late=True,
     ignore_result=True,
     autoretry_for=(SMTPException, OSError),
     retry_backoff=True,
@@ -49,7 +47,7 @@ def resend_receipt_email(receipt_id: int, actor_id: int | None = None) -> None:
     services.receipt_send(receipt_id=receipt_id, resend=True, actor=actor)
 
 
-@shared_task(acks_late=True, ignore_result=True)
+@shared_task(ignore_result=True)
 def sweep_unsent_receipts(older_than_seconds: int = 120) -> None:
     """Queue again receipts whose email is overdue (a lost message, a broker outage)."""
     count = services.receipt_sweep_unsent(older_than_seconds=older_than_seconds)
@@ -57,7 +55,7 @@ def sweep_unsent_receipts(older_than_seconds: int = 120) -> None:
         logger.info("queued %d unsent receipt(s) again", count)
 
 
-@shared_task(acks_late=True, ignore_result=True)
+@shared_task(ignore_result=True)
 def reconcile_stripe(older_than_minutes: int = 30) -> None:
     reconciliation.reconcile_pending(older_than_minutes=older_than_minutes)
 

@@ -186,8 +186,13 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_IGNORE_RESULT = True
-CELERY_TASK_ACKS_LATE = True
-CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# Messages are acknowledged when a worker takes them, not after the task: the database, not
+# the broker, is the record of what is still to do (an unsent receipt is a row the sweeper
+# queues again; a pending gift is re-read by reconcile_stripe). Acking after the task made a
+# worker's consumer die when Redis restarted mid-task (kombu: AttributeError on the ack over
+# the lost connection, seen in tests/faults), and would redeliver only after the visibility
+# timeout anyway.
+CELERY_TASK_ACKS_LATE = False
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 120
 CELERY_TASK_SOFT_TIME_LIMIT = 90
