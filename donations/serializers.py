@@ -65,11 +65,12 @@ class DonationCreateSerializer(serializers.Serializer):
     ref = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
     def validate_appeal(self, slug):
-        appeal = (
-            Appeal.objects.filter(slug=slug, status__in=[Appeal.Status.LIVE, Appeal.Status.CLOSED])
-            .prefetch_related("designations")
-            .first()
-        )
+        try:  # one indexed lookup: no ordering, designations only if a fund is named
+            appeal = Appeal.objects.get(
+                slug=slug, status__in=[Appeal.Status.LIVE, Appeal.Status.CLOSED]
+            )
+        except Appeal.DoesNotExist:
+            appeal = None
         if appeal is None:
             raise serializers.ValidationError("No such appeal.")
         if appeal.status != Appeal.Status.LIVE:
@@ -110,11 +111,11 @@ class DonationCreateSerializer(serializers.Serializer):
         code = data.get("designation") or None
         data["designation"] = None
         if code:
-            match = [d for d in appeal.designations.all() if d.code == code]
-            if not match:
+            match = appeal.designations.filter(code=code).first()
+            if match is None:
                 errors["designation"] = ["Not a fund of this appeal."]
             else:
-                data["designation"] = match[0]
+                data["designation"] = match
 
         for name in ("first_name", "last_name", "address_line1", *ATTRIBUTION_FIELDS):
             data[name] = data.get(name, "").strip()
