@@ -20,7 +20,6 @@ from django.views.decorators.http import require_safe
 from appeals import selectors
 from appeals.formatting import currency_locale
 from attribution import counter
-from attribution.models import FIELDS
 from donations.money import CURRENCY_EXPONENT, FEE_ESTIMATE, MAX_AMOUNT, MIN_AMOUNT
 from donations.services import gift_aid_wording
 

@@ -69,7 +69,7 @@ def main():
             results[name] = timed(args.requests, args.concurrency, one)
             print(f"{name}: {results[name]:.1f}/s", flush=True)
     base, ours = results.values()
-    print(f"\n| path | per second |\n|---|---|")
+    print("\n| path | per second |\n|---|---|")
     for name, rate in results.items():
         print(f"| {name} | {rate:.1f} |")
     print(f"\nratio (API / stand-in direct): {ours / base:.2f}")

@@ -244,8 +244,8 @@ class DonationAdmin(admin.ModelAdmin):
             return redirect("admin:donations_donation_change", object_id)
         if not request.user.has_perm("donations.resend_receipt"):
             raise PermissionDenied
-        receipt = get_object_or_404(Receipt, donation_id=object_id)
-        if services.receipt_queue_resend(receipt_id=receipt.pk, actor=request.user):
+        receipt = get_object_or_404(Receipt.objects.select_related("donation"), donation_id=object_id)
+        if services.receipt_queue_resend(receipt=receipt, actor=request.user):
             messages.success(request, f"Receipt {receipt.number} will be emailed again "
                                       f"(same number).")
         else:

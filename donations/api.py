@@ -38,10 +38,6 @@ def exception_handler(exc, context):
     return drf_exception_handler(exc, context)
 
 
-def _client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
-
-
 def _fingerprint(data) -> str:
     canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()
@@ -121,7 +117,7 @@ class DonationCreateApi(APIView):
                     attribution={name: data[name] for name in ATTRIBUTION_FIELDS},
                     charity_name=settings.CHARITY_NAME,
                     donation_id=uuid.uuid5(IDEMPOTENCY_NAMESPACE, key) if key else None,
-                    ip_address=_client_ip(request),
+                    ip_address=defence.client_address(request),
                     user_agent=request.headers.get("User-Agent", ""),
                 )
                 body = _created_body(donation, pi)

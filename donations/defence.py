@@ -19,6 +19,7 @@ limits count declines, not gifts, and a success never counts against anyone.
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
@@ -55,11 +56,21 @@ def _limits() -> dict:
     return settings.DEFENCE_ATTACK_LIMITS if attack_mode() else settings.DEFENCE_LIMITS
 
 
-def client_ip(request) -> str:
-    """The client's address: REMOTE_ADDR, or the last hop a trusted proxy appended to the
-    header named by RATELIMIT_IP_META_KEY."""
+def client_address(request) -> str | None:
+    """The client's address, or None when there is no valid one (a request built in code):
+    REMOTE_ADDR, or the last hop a trusted proxy appended to the header named by
+    RATELIMIT_IP_META_KEY. One reading for the defence, the Gift Aid declaration and the
+    admin login throttle (django-axes), which store it in GenericIPAddressFields."""
     value = request.META.get(settings.RATELIMIT_IP_META_KEY) or request.META.get("REMOTE_ADDR")
-    return (value or "unknown").split(",")[-1].strip()
+    try:
+        return str(ipaddress.ip_address((value or "").split(",")[-1].strip()))
+    except ValueError:
+        return None
+
+
+def client_ip(request) -> str:
+    """client_address(), as a rate-limit key ("unknown" when there is none)."""
+    return client_address(request) or "unknown"
 
 
 def _hashed(value: str) -> str:

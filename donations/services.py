@@ -456,18 +456,23 @@ def receipt_issue(*, donation: Donation) -> Receipt:
     return receipt
 
 
-def receipt_queue_email(*, receipt_id: int) -> bool:
-    """Hand the receipt's email to the worker. A broker outage is logged, not raised: the
-    receipt stays unsent in the database and the sweeper queues it again."""
-    from donations.tasks import send_receipt_email
-
+def _enqueue(task, *args, receipt_id: int) -> bool:
+    """Hand a receipt task to the worker. A broker outage is logged, not raised: what must be
+    done is in the database already (an unsent receipt, a request in the history)."""
     try:
-        send_receipt_email.delay(receipt_id)
+        task.delay(*args)
     except Exception:  # noqa: BLE001 - kombu raises many kinds; the sweeper retries them all
-        logger.warning("could not queue receipt email", exc_info=True,
+        logger.warning("could not queue %s", task.name, exc_info=True,
                        extra={"receipt_id": receipt_id})
         return False
     return True
+
+
+def receipt_queue_email(*, receipt_id: int) -> bool:
+    """Queue the receipt's email; if the broker is down the sweeper queues it again later."""
+    from donations.tasks import send_receipt_email
+
+    return _enqueue(send_receipt_email, receipt_id, receipt_id=receipt_id)
 
 
 def receipt_send(*, receipt_id: int, resend: bool = False, actor=None) -> bool:
@@ -532,17 +537,13 @@ def _record_sent_after_outage(receipt_id: int, accepted_at) -> None:
             delay = min(delay * 2, 2.0)
 
 
-def receipt_queue_resend(*, receipt_id: int, actor) -> bool:
+def receipt_queue_resend(*, receipt: Receipt, actor) -> bool:
     """Queue the receipt's email again, same number, at an admin's request."""
     from donations.tasks import resend_receipt_email
 
-    try:
-        resend_receipt_email.delay(receipt_id, getattr(actor, "pk", None))
-    except Exception:  # noqa: BLE001 - kombu raises many kinds
-        logger.warning("could not queue receipt resend", exc_info=True,
-                       extra={"receipt_id": receipt_id})
+    if not _enqueue(resend_receipt_email, receipt.pk, getattr(actor, "pk", None),
+                    receipt_id=receipt.pk):
         return False
-    receipt = Receipt.objects.select_related("donation").get(pk=receipt_id)
     _log(receipt.donation, kind="receipt_resend_requested", source=DonationEvent.Source.ADMIN,
          actor=actor, data={"receipt": receipt.number})
     return True

@@ -5,15 +5,19 @@ import requests
 from django.conf import settings
 
 
+# A valid gift of £25.00 to the demo appeal, as the API takes it.
+DONATION = {
+    "appeal": "emergency-appeal",
+    "amount": "25.00",
+    "currency": "GBP",
+    "email": "donor@example.com",
+    "first_name": "Ada",
+    "last_name": "Lovelace",
+}
+
+
 def create_donation(base_url: str, body: dict | None = None, key: str | None = None, **extra):
-    data = {
-        "appeal": "emergency-appeal",
-        "amount": "25.00",
-        "currency": "GBP",
-        "email": "donor@example.com",
-        "first_name": "Ada",
-        "last_name": "Lovelace",
-    }
+    data = dict(DONATION)
     data.update(body or {})
     data.update(extra)
     headers = {"Idempotency-Key": key} if key else {}

@@ -105,8 +105,8 @@ def test_raised_and_donors_count_succeeded_gifts_less_refunds_without_disputed(c
 def test_a_dispute_won_counts_again(client, demo, django_capture_on_commit_callbacks):
     """A won dispute returns the donation to what it was: it counts again, at once (the
     change invalidates the cached totals)."""
-    gift = DonationFactory(appeal=demo, amount=2500, status=S.SUCCEEDED,
-                           stripe_charge="ch_disputed")
+    DonationFactory(appeal=demo, amount=2500, status=S.SUCCEEDED,
+                    stripe_charge="ch_disputed")
     assert client.get("/api/v1/appeals/emergency-appeal/").json()["raised_amount"] == "25.00"
     dispute = {"id": "dp_1", "charge": "ch_disputed", "amount": 2500, "status": "needs_response"}
 

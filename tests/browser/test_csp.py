@@ -8,7 +8,7 @@ from django.contrib.auth.models import Group
 from playwright.sync_api import expect
 
 from donations.models import Donation
-from tests.browser.test_donate import fill_card, fill_donor, open_appeal
+from tests.browser.test_donate import fill_card, fill_donor, give_with_3d_secure, open_appeal
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "correct horse battery staple"
@@ -48,10 +48,7 @@ def test_donor_pages_and_a_3d_secure_gift_run_with_no_violation(demo, live_serve
     open_appeal(page, live_server)
     fill_donor(page, "£50.00")
     fill_card(page, "4000002500003155")
-    page.get_by_role("button", name=re.compile("Donate")).click()
-    page.get_by_role("button", name="Complete authentication").click()
-    page.get_by_role("button", name="Complete authentication").click()
-    expect(page.get_by_test_id("status")).to_have_text("Succeeded")
+    give_with_3d_secure(page)
     assert Donation.objects.get().status == "succeeded"
     assert violations(page) == [], violations(page)
 

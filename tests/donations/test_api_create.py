@@ -18,20 +18,13 @@ from donations.models import Donation, GiftAidDeclaration, IdempotencyKey
 from donations.money import estimate_fee_to_cover, to_major_str
 from donations.services import gift_aid_wording
 from tests.factories import AppealFactory, DesignationFactory
-from tests.helpers import create_donation, give_card
+from tests.helpers import DONATION, create_donation, give_card
 
 URL = "/api/v1/donations/"
 STANDIN_AUTH = {"Authorization": "Bearer sk_test_x"}
 MISSING = object()
 
-GOOD = {
-    "appeal": "emergency-appeal",
-    "amount": "25.00",
-    "currency": "GBP",
-    "email": "donor@example.com",
-    "first_name": "Ada",
-    "last_name": "Lovelace",
-}
+GOOD = DONATION
 GOOD_JPY = {**GOOD, "appeal": "typhoon-relief-japan", "amount": "3000", "currency": "JPY"}
 GIFT_AID = {**GOOD, "gift_aid": True, "address_line1": "10 Downing Street", "postcode": "SW1A 2AA"}
 
