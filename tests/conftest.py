@@ -222,15 +222,17 @@ def inbox():
 class Worker:
     """A real `celery worker` process on the test database, the test broker and SMTP."""
 
-    def __init__(self, env: dict, concurrency: int = 1, log=None):
+    def __init__(self, env: dict, concurrency: int = 1, log=None, respawn: bool = False):
         self.env = env
         self.concurrency = concurrency
         self.log = log  # a path for the worker's log, or None to drop it
+        self.respawn = respawn  # under scripts/respawn.py, as the Procfiles run it
         self.proc = None
 
     def start(self):
+        wrapper = [sys.executable, "scripts/respawn.py", "--"] if self.respawn else []
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel=INFO",
+            [*wrapper, sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel=INFO",
              f"--concurrency={self.concurrency}", "--without-gossip", "--without-mingle",
              "--without-heartbeat", "-n", f"test-{free_port()}@%h"],
             cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL,

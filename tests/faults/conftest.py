@@ -308,7 +308,7 @@ class Lifeline:
                 time.sleep(0.1)
 
     def start_worker(self) -> Worker:
-        worker = Worker(self.env, concurrency=2,
+        worker = Worker(self.env, concurrency=2, respawn=True,
                         log=self.tmp / f"worker-{len(self.workers)}.log").start()
         self.workers.append(worker)
         return worker
