@@ -18,7 +18,7 @@ from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from donations import defence, services, stripe_gateway
-from donations.models import Donation, IdempotencyKey
+from donations.models import BlockedAttempt, Donation, IdempotencyKey
 from donations.money import to_major_str
 from donations.serializers import ATTRIBUTION_FIELDS, DonationCreateSerializer, DonationSerializer
 
@@ -125,7 +125,7 @@ class DonationCreateApi(APIView):
                     record.donation = donation
                     record.response_status = status.HTTP_201_CREATED
                     record.response_body = body
-                    record.save()
+                    record.save(update_fields=["donation", "response_status", "response_body"])
         except IntegrityError:
             if key:
                 replay = _replay(key, fingerprint)
@@ -154,19 +154,14 @@ def _screen_new_gift(request, data) -> Response | None:
         request, email=data["email"], appeal=data["appeal"].slug, amount=data["gift_amount"],
         currency=data["currency"], honeypot=str(honeypot),
     )
-    if not verdict.allowed:
-        if verdict.reason == "honeypot":  # a bot: an ordinary-looking refusal
-            return Response({"non_field_errors": ["This gift could not be accepted."]},
-                            status=status.HTTP_400_BAD_REQUEST)
-        return _too_many(verdict)
-    minimum = defence.minimum_amount(data["currency"])
-    if minimum and data["gift_amount"] < minimum:
-        defence.record_refusal(request, "minimum_amount", email=data["email"],
-                               appeal=data["appeal"].slug, amount=data["gift_amount"],
-                               currency=data["currency"])
-        return Response({"amount": [defence.minimum_amount_message(data["currency"], minimum)]},
+    if verdict.allowed:
+        return None
+    if verdict.reason == BlockedAttempt.Reason.HONEYPOT:  # a bot: an ordinary-looking refusal
+        return Response({"non_field_errors": ["This gift could not be accepted."]},
                         status=status.HTTP_400_BAD_REQUEST)
-    return None
+    if verdict.reason == BlockedAttempt.Reason.MINIMUM_AMOUNT:
+        return Response({"amount": [verdict.message]}, status=status.HTTP_400_BAD_REQUEST)
+    return _too_many(verdict)
 
 
 def _replay(key: str, fingerprint: str) -> Response | None:

@@ -46,14 +46,17 @@ class Verdict:
     reason: str = ""
     retry_after: int = 0
     facts: dict | None = None  # what a refusal records, when the caller records it later
+    message: str = ""  # for the donor, where the refusal is about their input
 
     @classmethod
     def ok(cls) -> Verdict:
         return cls(True)
 
 
-def _limits() -> dict:
-    return settings.DEFENCE_ATTACK_LIMITS if attack_mode() else settings.DEFENCE_LIMITS
+def _limits(attack: bool | None = None) -> dict:
+    if attack is None:
+        attack = attack_mode()
+    return settings.DEFENCE_ATTACK_LIMITS if attack else settings.DEFENCE_LIMITS
 
 
 def client_address(request) -> str | None:
@@ -103,10 +106,11 @@ def attack_mode() -> bool:
     return cached
 
 
-def _refuse(request, reason: str, retry_after: int, *, record: bool = True, **facts) -> Verdict:
+def _refuse(request, reason: str, retry_after: int, *, record: bool = True, message: str = "",
+            **facts) -> Verdict:
     if record:
         _record(request, reason, **facts)
-    return Verdict(False, reason, retry_after, facts)
+    return Verdict(False, reason, retry_after, facts, message)
 
 
 def _record(request, reason: str, *, email="", fingerprint="", donation=None, appeal="",
@@ -128,12 +132,15 @@ def record_refusal(request, reason: str, **facts) -> None:
 
 def check_create(request, *, email: str, appeal: str, amount: int, currency: str,
                  honeypot: str = "") -> Verdict:
-    """Before a donation (and its PaymentIntent) is created."""
+    """Before a donation (and its PaymentIntent) is created: the honeypot, the client's and
+    the email's declines, the client's new gifts, and attack mode's minimum gift (refused
+    with a `message` for the amount field)."""
     ip = client_ip(request)
     facts = {"email": email, "appeal": appeal, "amount": amount, "currency": currency}
     if honeypot:
         return _refuse(request, BlockedAttempt.Reason.HONEYPOT, 0, **facts)
-    limits = _limits()
+    attack = attack_mode()  # read once: each read may be a cache round trip
+    limits = _limits(attack)
     for reason, group, value, rate in (
         (BlockedAttempt.Reason.DECLINES_CLIENT, "declines-ip", ip, limits["declines_per_client"]),
         (BlockedAttempt.Reason.DECLINES_EMAIL, "declines-email", _hashed(email),
@@ -146,6 +153,10 @@ def check_create(request, *, email: str, appeal: str, amount: int, currency: str
     if usage and usage["should_limit"]:
         return _refuse(request, BlockedAttempt.Reason.VELOCITY_CLIENT,
                        max(int(usage["time_left"]), 1), **facts)
+    minimum = settings.DEFENCE_ATTACK_MIN_AMOUNT.get(currency) if attack else None
+    if minimum and amount < minimum:
+        return _refuse(request, BlockedAttempt.Reason.MINIMUM_AMOUNT, 0,
+                       message=_minimum_amount_message(currency, minimum), **facts)
     return Verdict.ok()
 
 
@@ -170,14 +181,7 @@ def check_card_setup(request, *, donation) -> Verdict:
     return Verdict.ok()
 
 
-def minimum_amount(currency: str) -> int | None:
-    """The higher minimum gift of attack mode (None when not in attack mode)."""
-    if not attack_mode():
-        return None
-    return settings.DEFENCE_ATTACK_MIN_AMOUNT.get(currency)
-
-
-def minimum_amount_message(currency: str, minimum: int) -> str:
+def _minimum_amount_message(currency: str, minimum: int) -> str:
     return (f"The minimum gift is {format_money(minimum, currency)} at the moment, "
             "while we protect this form from fraud.")
 

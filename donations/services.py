@@ -167,7 +167,7 @@ def donation_create(
     :raises stripe_gateway.PaymentProviderError: Stripe unreachable or refused the request.
     """
     amount = gift_amount + (estimate_fee_to_cover(gift_amount, currency) if cover_fees else 0)
-    donation = Donation.objects.create(
+    donation = Donation(
         id=donation_id or uuid.uuid4(),
         appeal=appeal,
         designation=designation,
@@ -184,6 +184,11 @@ def donation_create(
         postcode=postcode if gift_aid else "",
         **attribution,
     )
+    # The PaymentIntent first, so that the donation is written once, with its id.
+    pi = _payment_intent_create(donation, attempt=1)
+    donation.stripe_payment_intent = pi.id
+    donation.save(force_insert=True)
+    PaymentAttempt.objects.create(payment_intent=pi.id, donation=donation)
     if gift_aid:
         GiftAidDeclaration.objects.create(
             donation=donation,
@@ -198,7 +203,6 @@ def donation_create(
             ip_address=ip_address,
             user_agent=user_agent[:300],
         )
-    pi = _new_payment_intent(donation, attempt=1)
     _log(donation, kind="created", source=DonationEvent.Source.API, to_status=S.PENDING,
          data={"payment_intent": pi.id})
     return donation, pi
@@ -208,8 +212,11 @@ def _declaration_version() -> str:
     return settings.GIFT_AID_DECLARATION_VERSION
 
 
-def _new_payment_intent(donation: Donation, *, attempt: int) -> stripe_gateway.PaymentIntentState:
-    pi = stripe_gateway.payment_intent_create(
+def _payment_intent_create(donation: Donation, *,
+                           attempt: int) -> stripe_gateway.PaymentIntentState:
+    """A PaymentIntent for the donation (which need not be saved yet). Its Stripe idempotency
+    key derives from the donation id and the attempt: a retry asks for the same one."""
+    return stripe_gateway.payment_intent_create(
         amount=donation.amount,
         currency=donation.currency,
         metadata={
@@ -219,6 +226,11 @@ def _new_payment_intent(donation: Donation, *, attempt: int) -> stripe_gateway.P
         },
         idempotency_key=f"lifeline-donation-{donation.pk}-pi-{attempt}",
     )
+
+
+def _new_payment_intent(donation: Donation, *, attempt: int) -> stripe_gateway.PaymentIntentState:
+    """Replace a saved donation's PaymentIntent with a new one."""
+    pi = _payment_intent_create(donation, attempt=attempt)
     PaymentAttempt.objects.create(payment_intent=pi.id, donation=donation)
     donation.stripe_payment_intent = pi.id
     donation.save(update_fields=["stripe_payment_intent", "updated_at"])
