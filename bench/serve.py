@@ -84,3 +84,23 @@ def gunicorn(db_url: str, workers: int = 2):
         proc.terminate()
         proc.wait(timeout=15)
         time.sleep(0.2)
+
+
+def cpu_seconds(pattern: str) -> float:
+    """User+system CPU seconds used so far by the live processes whose command line contains
+    `pattern` (Linux /proc). Differences over a timed run show where the machine's cores went."""
+    found = subprocess.run(["pgrep", "-f", pattern], capture_output=True, text=True).stdout
+    ticks = 0
+    for pid in found.split():
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue  # ended meanwhile
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def own_cpu_seconds() -> float:
+    times = os.times()
+    return times.user + times.system
