@@ -1,5 +1,6 @@
 """axe-core (in Chromium) finds nothing on the donor's pages, errors shown or not; the
-appeal page reflows at 320 px (what 400% zoom of a 1280 px screen is)."""
+appeal page reflows at 320 px (what 400% zoom of a 1280 px screen is), and a whole gift can
+be made at 200% zoom."""
 
 import re
 
@@ -8,7 +9,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from donations.models import Donation
-from tests.browser.test_donate import fill_card, fill_donor
+from tests.browser.test_donate import fill_card, fill_donor, open_appeal
 from tests.factories import DonationFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -75,4 +76,26 @@ def test_pages_fit_320_pixels_without_sideways_scrolling(demo, live_server, brow
     page.goto(live_server.url + path)
     expect(page.get_by_role("heading", level=1)).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    context.close()
+
+
+def test_a_gift_can_be_made_at_200_percent_zoom(demo, live_server, browser):
+    # Browser zoom at 200% on a 1280 x 800 screen: twice the device pixels per CSS pixel,
+    # so the page lays out in 640 x 400 CSS pixels.
+    context = browser.new_context(viewport={"width": 640, "height": 400}, device_scale_factor=2)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    open_appeal(page, live_server)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 640
+    overflowing = page.evaluate("""() => [...document.querySelectorAll(
+            'main h1, main p, label, input:not([type=hidden]), select, button, legend')]
+        .filter(el => el.getBoundingClientRect().right > 640 + 1)
+        .map(el => el.outerHTML.slice(0, 80))""")
+    assert overflowing == [], overflowing  # nothing cut off at the right edge
+    fill_donor(page)
+    fill_card(page, "4242424242424242")
+    page.get_by_role("button", name=re.compile("Donate")).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Thank you, Grace")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 640
+    assert Donation.objects.get().status == Donation.Status.SUCCEEDED
     context.close()
