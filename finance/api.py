@@ -231,6 +231,9 @@ class GiftAidClaimCreatedSerializer(serializers.Serializer):
     total = serializers.CharField()
     adjustment_total = serializers.CharField(help_text="Over-claims reported with this claim.")
     schedule = serializers.CharField(help_text="This claim's gift-aid.csv.")
+    remaining = serializers.IntegerField(
+        help_text="Claimable gifts of the period left for another claim (HMRC takes up to "
+                  "1,000 donors per claim): record another claim for the same period.")
 
 
 class GiftAidClaimApi(FinanceApiView):
@@ -247,7 +250,7 @@ class GiftAidClaimApi(FinanceApiView):
         period = parse_period(fields, required=True)
         body = GiftAidClaimCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        claim = services.gift_aid_claim_record(
+        claim, remaining = services.gift_aid_claim_record(
             period=period, user=request.user, reference=body.validated_data.get("reference", ""),
         )
         services.export_log_start(kind=K.GIFT_AID_CLAIM, period=period, user=request.user,
@@ -258,4 +261,5 @@ class GiftAidClaimApi(FinanceApiView):
             "total": _gbp(claim.total),
             "adjustment_total": _gbp(claim.adjustment_total),
             "schedule": f"/finance/exports/gift-aid.csv?claim={claim.pk}",
+            "remaining": remaining,
         }, status=status.HTTP_201_CREATED)

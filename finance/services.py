@@ -5,6 +5,7 @@ from __future__ import annotations
 import getpass
 import logging
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError
@@ -44,13 +45,19 @@ def _os_user() -> str:
         return "unknown"
 
 
-def gift_aid_claim_record(*, period: Period, user=None, reference: str = "") -> GiftAidClaim:
-    """Record a claim: the gifts claimable in the period now, and every over-claim not yet
-    reported (to be entered on this claim's form as "over-claimed previously").
+def gift_aid_claim_record(*, period: Period, user=None,
+                          reference: str = "") -> tuple[GiftAidClaim, int]:
+    """Record a claim: the gifts claimable in the period now, oldest first and at most
+    GIFT_AID_CLAIM_MAX_DONATIONS of them (HMRC's limit per claim), and every over-claim not
+    yet reported (to be entered on this claim's form as "over-claimed previously").
+
+    Returns the claim and how many claimable gifts of the period it left for the next one.
 
     :raises ValidationError: nothing to claim, or another claim took some of the gifts first.
     """
-    entries = [e for e in giftaid.entries(period) if e.claimable]
+    limit = settings.GIFT_AID_CLAIM_MAX_DONATIONS
+    claimable = [e for e in giftaid.entries(period) if e.claimable]
+    entries, remaining = claimable[:limit], len(claimable[limit:])
     adjustments = giftaid.over_claims()
     if not entries and not adjustments:
         raise ValidationError({"non_field_errors": ["Nothing to claim in this period."]})
@@ -77,8 +84,9 @@ def gift_aid_claim_record(*, period: Period, user=None, reference: str = "") -> 
         raise ValidationError(
             {"non_field_errors": ["Another claim took some of these gifts; download again."]}
         ) from None
-    logger.info("gift aid claim recorded", extra={"claim": claim.pk, "lines": len(entries)})
-    return claim
+    logger.info("gift aid claim recorded",
+                extra={"claim": claim.pk, "lines": len(entries), "remaining": remaining})
+    return claim, remaining
 
 
 def finance_group_grant_view_permissions(sender=None, using="default", **kwargs) -> None:

@@ -245,6 +245,10 @@ LOGGING = {
 # Gift Aid declaration (HMRC model wording, simplified 2015). Versioned: the version and the
 # text shown are stored with each declaration.
 GIFT_AID_DECLARATION_VERSION = "2025-01"
+# HMRC: "a claim is to have up to 1,000 Gift Aid donors". A claim takes at most this many
+# donations (one schedule row each, so never more donors), oldest first; the next claim for
+# the period takes the rest.
+GIFT_AID_CLAIM_MAX_DONATIONS = 1000
 
 CELERY_BEAT_SCHEDULE = {
     "sweep-unsent-receipts": {

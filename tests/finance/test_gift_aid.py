@@ -155,3 +155,27 @@ def test_claim_needs_a_period_and_something_to_claim(finance):
                          content_type="application/json")
     assert empty.status_code == 400
     assert "Nothing to claim" in empty.json()["non_field_errors"][0]
+
+
+def test_a_claim_takes_at_most_hmrc_s_limit_and_the_next_takes_the_rest(finance, settings):
+    assert settings.GIFT_AID_CLAIM_MAX_DONATIONS == 1000  # "up to 1,000 Gift Aid donors"
+    settings.GIFT_AID_CLAIM_MAX_DONATIONS = 2
+    gifts = [receipted(issued_at=local(2026, 7, day, 9), declared=True, amount=1000 * day)
+             for day in (5, 1, 4, 2, 3)]
+    july = {"from": "2026-07-01", "to": "2026-07-31"}
+
+    made = [finance.post("/api/v1/finance/gift-aid/claims/", july,
+                         content_type="application/json") for _ in range(3)]
+
+    assert [m.status_code for m in made] == [201, 201, 201]
+    claims = [m.json() for m in made]
+    assert [(c["lines"], c["remaining"]) for c in claims] == [(2, 3), (2, 1), (1, 0)]
+    # Oldest first: each schedule holds whole days, in order.
+    assert [[r["donation_date"] for r in schedule(finance, f"claim={c['id']}")[1]]
+            for c in claims] == [["01/07/26", "02/07/26"], ["03/07/26", "04/07/26"],
+                                 ["05/07/26"]]
+    assert sum(g.gift_aid_claim_line.amount for g in
+               type(gifts[0]).objects.filter(pk__in=[g.pk for g in gifts])) == 15000
+    fourth = finance.post("/api/v1/finance/gift-aid/claims/", july,
+                          content_type="application/json")
+    assert fourth.status_code == 400 and "Nothing to claim" in fourth.content.decode()
