@@ -7,22 +7,25 @@ gunicorn (2 gthread workers × 4 threads, as `make run`) on PostgreSQL, the demo
 package `wrk`; `make bench-tools`) drives 50 connections at /bench/ping (a view that returns
 "pong" through the same middleware) and at the appeal page with an article's attribution,
 alternately, `--rounds` times each; the best round of each is reported. Target: the page
-reaches at least 0.8 of the ping's requests per second.
+reaches at least 0.8 of the ping's requests per second. Each round also reports the CPU
+microseconds per request that gunicorn and wrk used: both share the machine's cores.
 """
 
 import argparse
+import os
 import re
 import shutil
 import subprocess
 import sys
 
-from serve import database, gunicorn, standin
+from serve import cpu_seconds, database, gunicorn, standin
 
 PAGE = "/appeals/emergency-appeal/?utm_source=bench&utm_campaign=load&ref=https%3A%2F%2Fnews.example%2Fa"
 UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
 
 def wrk(url: str, seconds: int, connections: int) -> dict:
+    server_before, wrk_before = cpu_seconds("gunicorn config.wsgi"), _children_cpu()
     out = subprocess.run(
         ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", url],
         capture_output=True, text=True, check=True,
@@ -33,8 +36,17 @@ def wrk(url: str, seconds: int, connections: int) -> dict:
         value, unit = re.search(rf"\s{pct}%\s+([\d.]+)(us|ms|s)", out).groups()
         latency[pct] = float(value) * UNITS[unit]
     errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    requests = rps * seconds
     return {"rps": rps, "p50": latency["50"], "p99": latency["99"],
-            "errors": int(errors.group(1)) if errors else 0}
+            "errors": int(errors.group(1)) if errors else 0,
+            "server_cpu_us": round((cpu_seconds("gunicorn config.wsgi") - server_before)
+                                   * 1e6 / requests),
+            "wrk_cpu_us": round((_children_cpu() - wrk_before) * 1e6 / requests)}
+
+
+def _children_cpu() -> float:
+    times = os.times()
+    return times.children_user + times.children_system
 
 
 def main():
@@ -54,9 +66,11 @@ def main():
                 if name not in best or result["rps"] > best[name]["rps"]:
                     best[name] = result
     ping, page = best["ping"], best["appeal page"]
-    print("\n| view | requests/s | p50 ms | p99 ms | non-2xx |\n|---|---|---|---|---|")
+    print("\n| view | requests/s | p50 ms | p99 ms | non-2xx | gunicorn CPU µs/request "
+          "| wrk CPU µs/request |\n|---|---|---|---|---|---|---|")
     for name, r in (("one-line view /bench/ping", ping), ("appeal page", page)):
-        print(f"| {name} | {r['rps']:.0f} | {r['p50']:.2f} | {r['p99']:.2f} | {r['errors']} |")
+        print(f"| {name} | {r['rps']:.0f} | {r['p50']:.2f} | {r['p99']:.2f} | {r['errors']} "
+              f"| {r['server_cpu_us']} | {r['wrk_cpu_us']} |")
     print(f"\nratio (appeal page / one-line view): {page['rps'] / ping['rps']:.2f}")
 
 
