@@ -15,6 +15,8 @@ import logging
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.db.models import Count, Max
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from donations.models import BlockedAttempt, Donation, DonationEvent, Receipt
@@ -22,12 +24,18 @@ from donations.models import BlockedAttempt, Donation, DonationEvent, Receipt
 logger = logging.getLogger(__name__)
 
 RETENTION_YEARS = 6
+# How long a donor's details are kept after their latest gift: HMRC's 6 years after the end
+# of the accounting period, whose end is not known here, counted as a year after the gift.
+DONOR_RETENTION = dt.timedelta(days=365 * (RETENTION_YEARS + 1) + 2)
+# Card-testing refusals (an email, an address) are kept long enough to look into an attack.
+BLOCKED_ATTEMPT_RETENTION = dt.timedelta(days=90)
 RETAINED = (
     "Kept: amounts, dates, statuses, receipt numbers, refunds and Stripe references (the "
     "charity's accounts), and on Gift Aid gifts the declaration's name, home address, wording "
     f"and date, which HMRC requires for {RETENTION_YEARS} years after the accounting period. "
     "Stripe keeps its own copy of the payment: ask Stripe to erase it there."
 )
+ERASED_DOMAIN = "erased.invalid"
 ATTRIBUTION_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "utm_content", "ref")
 
 
@@ -36,11 +44,11 @@ def _donations(email: str):
         "appeal", "designation").order_by("created_at")
 
 
-def _actor_fields(actor) -> dict:
+def _actor_fields(actor, message: str = "") -> dict:
     if actor is not None:
-        return {"actor": actor, "source": DonationEvent.Source.ADMIN, "message": ""}
+        return {"actor": actor, "source": DonationEvent.Source.ADMIN, "message": message}
     return {"actor": None, "source": DonationEvent.Source.SYSTEM,
-            "message": f"By {getpass.getuser()} (manage.py donor_data)."}
+            "message": message or f"By {getpass.getuser()} (manage.py donor_data)."}
 
 
 def _iso(value):
@@ -123,13 +131,13 @@ class Erasure:
 def _kept_for_hmrc(donation: Donation, now: dt.datetime) -> bool:
     # HMRC: Gift Aid records kept 6 years after the end of the accounting period the gift is
     # in. The period's end is not known here: count it as a year after the gift (safer).
-    limit = donation.created_at + dt.timedelta(days=365 * (RETENTION_YEARS + 1) + 2)
-    return hasattr(donation, "declaration") and now < limit
+    return hasattr(donation, "declaration") and now < donation.created_at + DONOR_RETENTION
 
 
-def donor_data_erase(*, email: str, actor=None) -> Erasure:
+def donor_data_erase(*, email: str, actor=None, message: str = "") -> Erasure:
     """Anonymise the donor with this email (any case), keeping what finance and HMRC need
-    (RETAINED). Idempotent: a second call finds nothing under that email.
+    (RETAINED). Idempotent: a second call finds nothing under that email. `message` says why
+    on the audit event (default: who ran `manage.py donor_data`).
 
     Side effects: a `personal_data_erased` event on each donation, without the erased data.
     """
@@ -141,7 +149,7 @@ def donor_data_erase(*, email: str, actor=None) -> Erasure:
             keep = _kept_for_hmrc(donation, now)
             # A unique, undeliverable address: the field stays valid, the person is gone.
             token = hashlib.sha256(f"{donation.pk}".encode()).hexdigest()[:12]
-            donation.email = f"erased-{token}@erased.invalid"
+            donation.email = f"erased-{token}@{ERASED_DOMAIN}"
             donation.anonymous = True
             for name in ATTRIBUTION_FIELDS:
                 setattr(donation, name, "")
@@ -166,11 +174,52 @@ def donor_data_erase(*, email: str, actor=None) -> Erasure:
             # An SMTP error may quote the address it could not deliver to.
             Receipt.objects.filter(donation=donation).update(email_last_error="")
             DonationEvent.objects.create(
-                donation=donation, kind="personal_data_erased", **_actor_fields(actor),
-                data={"kept_for_hmrc": keep})
+                donation=donation, kind="personal_data_erased",
+                **_actor_fields(actor, message), data={"kept_for_hmrc": keep})
         result.donations = len(donations)
         result.blocked_attempts = BlockedAttempt.objects.filter(
             email__iexact=email.strip()).update(email="", ip_address="")
     logger.info("Donor data erased", extra={"donations": result.donations,
                                             "kept_for_hmrc": len(result.kept_for_hmrc)})
+    return result
+
+
+@dataclass
+class Purge:
+    donors: int = 0
+    donations: int = 0
+    blocked_attempts: int = 0
+
+
+def retention_purge(*, dry_run: bool = False) -> Purge:
+    """Erase (donor_data_erase) every donor whose latest gift is older than DONOR_RETENTION,
+    and delete card-testing refusals older than BLOCKED_ATTEMPT_RETENTION. Safe to run again:
+    erased donors no longer match. `dry_run` counts and changes nothing."""
+    now = timezone.now()
+    expired = (
+        Donation.objects.exclude(email__endswith=f"@{ERASED_DOMAIN}")
+        .annotate(address=Lower("email")).values("address")
+        .annotate(latest=Max("created_at"), gifts=Count("id"))
+        .filter(latest__lt=now - DONOR_RETENTION)
+    )
+    old_attempts = BlockedAttempt.objects.filter(created_at__lt=now - BLOCKED_ATTEMPT_RETENTION)
+    result = Purge()
+    for row in expired:
+        result.donors += 1
+        if dry_run:
+            result.donations += row["gifts"]
+            continue
+        result.donations += donor_data_erase(
+            email=row["address"],
+            message=f"No gift for {DONOR_RETENTION.days} days: past the retention period "
+                    "(purge_personal_data).",
+        ).donations
+    if dry_run:
+        result.blocked_attempts = old_attempts.count()
+    else:
+        result.blocked_attempts, _ = old_attempts.delete()
+    logger.info("Personal data past retention purged",
+                extra={"dry_run": dry_run, "donors": result.donors,
+                       "donations": result.donations,
+                       "blocked_attempts": result.blocked_attempts})
     return result

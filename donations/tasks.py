@@ -6,7 +6,7 @@ from smtplib import SMTPException
 from celery import shared_task
 from celery.signals import worker_ready
 
-from donations import reconciliation, services
+from donations import personal_data, reconciliation, services
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +58,12 @@ def sweep_unsent_receipts(older_than_seconds: int = 120) -> None:
 @shared_task(ignore_result=True)
 def reconcile_stripe(older_than_minutes: int = 30) -> None:
     reconciliation.reconcile_pending(older_than_minutes=older_than_minutes)
+
+
+@shared_task(ignore_result=True)
+def purge_personal_data() -> None:
+    """Storage limitation: donors past the retention period, old card-testing records."""
+    personal_data.retention_purge()
 
 
 @worker_ready.connect

@@ -261,6 +261,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 300.0,
         "kwargs": {"older_than_minutes": 30},
     },
+    "purge-personal-data": {  # donors past the retention period (donations/personal_data.py)
+        "task": "donations.tasks.purge_personal_data",
+        "schedule": 24 * 3600,
+    },
 }
 
 # Cache: appeal totals (and pages) shown to donors. Per process by default; set CACHE_URL
