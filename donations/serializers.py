@@ -1,7 +1,9 @@
 import re
+from collections.abc import Mapping
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.fields import SkipField
 
 from appeals.models import Appeal
 from donations.models import Donation
@@ -85,32 +87,66 @@ class DonationCreateSerializer(serializers.Serializer):
             )
         return code
 
-    def validate(self, data):
-        errors = {}
-        appeal = data["appeal"]
-        currency = data["currency"]
-        if currency != appeal.currency:
-            errors["currency"] = [f"This appeal takes gifts in {appeal.currency}."]
-        else:
+    def to_internal_value(self, data):
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            if not isinstance(data, Mapping) or not isinstance(exc.detail, dict):
+                raise
+            errors = exc.detail
+        # Some fields failed on their own. Check the others together as well, so that the
+        # donor hears of every problem in one answer, not in one round after another.
+        valid = {}
+        for field in self._writable_fields:
+            if field.field_name in errors:
+                continue
+            check = getattr(self, f"validate_{field.field_name}", None)
             try:
-                minor = to_minor(data["amount"], currency)
-            except MoneyError as exc:
-                errors["amount"] = [str(exc)]
-            else:
-                if minor < MIN_AMOUNT[currency]:
-                    errors["amount"] = [
-                        f"The smallest gift is {format_money(MIN_AMOUNT[currency], currency)}."
-                    ]
-                elif minor > MAX_AMOUNT[currency]:
-                    errors["amount"] = [
-                        f"The largest gift online is {format_money(MAX_AMOUNT[currency], currency)}"
-                        ". Please contact us for larger gifts."
-                    ]
-                data["gift_amount"] = minor
+                value = field.run_validation(field.get_value(data))
+                valid[field.field_name] = check(value) if check else value
+            except (serializers.ValidationError, SkipField):
+                continue
+        for name, messages in self._cross_field_errors(valid).items():
+            errors.setdefault(name, messages)
+        raise serializers.ValidationError(errors)
+
+    def validate(self, data):
+        errors = self._cross_field_errors(data)
+        if errors:
+            raise serializers.ValidationError(errors)
+        return data
+
+    @staticmethod
+    def _amount_errors(data, appeal_currency: str, currency: str) -> dict:
+        """The amount in the appeal's currency, within the limits; sets data["gift_amount"]."""
+        if currency != appeal_currency:
+            return {"currency": [f"This appeal takes gifts in {appeal_currency}."]}
+        try:
+            minor = to_minor(data["amount"], currency)
+        except MoneyError as exc:
+            return {"amount": [str(exc)]}
+        data["gift_amount"] = minor
+        if minor < MIN_AMOUNT[currency]:
+            return {"amount": [
+                f"The smallest gift is {format_money(MIN_AMOUNT[currency], currency)}."]}
+        if minor > MAX_AMOUNT[currency]:
+            return {"amount": [
+                f"The largest gift online is {format_money(MAX_AMOUNT[currency], currency)}. "
+                "Please contact us for larger gifts."]}
+        return {}
+
+    def _cross_field_errors(self, data) -> dict:
+        """The checks across fields, which also tidy `data` in place. `data` may lack fields
+        that failed on their own: the checks that need them are left out."""
+        errors = {}
+        appeal = data.get("appeal")
+        currency = data.get("currency")
+        if appeal is not None and currency is not None and "amount" in data:
+            errors.update(self._amount_errors(data, appeal.currency, currency))
 
         code = data.get("designation") or None
         data["designation"] = None
-        if code:
+        if code and appeal is not None:
             match = appeal.designations.filter(code=code).first()
             if match is None:
                 errors["designation"] = ["Not a fund of this appeal."]
@@ -120,8 +156,8 @@ class DonationCreateSerializer(serializers.Serializer):
         for name in ("first_name", "last_name", "address_line1", *ATTRIBUTION_FIELDS):
             data[name] = data.get(name, "").strip()
 
-        if data["gift_aid"]:
-            if currency != "GBP":
+        if data.get("gift_aid"):
+            if currency is not None and currency != "GBP":
                 errors["gift_aid"] = ["Gift Aid applies only to gifts in pounds sterling (GBP)."]
             for name, label in (("first_name", "first name"), ("last_name", "last name"),
                                 ("address_line1", "house name or number and street")):
@@ -136,10 +172,7 @@ class DonationCreateSerializer(serializers.Serializer):
                 data["postcode"] = postcode
         else:
             data["address_line1"] = data["postcode"] = ""
-
-        if errors:
-            raise serializers.ValidationError(errors)
-        return data
+        return errors
 
 
 class DonationSerializer(serializers.ModelSerializer):

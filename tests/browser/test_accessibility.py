@@ -47,6 +47,10 @@ def test_form_with_errors_shown_has_no_violations(demo, live_server, desktop):
     desktop.get_by_role("button", name=re.compile("Donate")).click()
     expect(desktop.locator("#err-email")).not_to_be_empty()
     expect(desktop.get_by_label("Email (for your receipt)")).to_have_attribute("aria-invalid", "true")
+    # Every problem at once: the amount and Gift Aid's address too, not in a second round.
+    expect(desktop.locator("#err-amount")).to_contain_text("smallest gift is £1.00")
+    expect(desktop.locator("#err-postcode")).to_contain_text("UK postcode")
+    expect(desktop.locator("#err-address_line1")).not_to_be_empty()
     assert_no_violations(desktop)
 
 

@@ -171,6 +171,23 @@ def test_bad_input_answers_400_naming_the_field_and_creates_nothing(
     assert standin_list(standin, "payment_intents") == []
 
 
+@pytest.mark.parametrize("body, fields", [
+    (with_changes(GIFT_AID, email="not-an-email", postcode="75001", last_name=""),
+     {"email", "postcode", "last_name"}),
+    (with_changes(GOOD, email="", amount="0.10", designation="rockets"),
+     {"email", "amount", "designation"}),
+    (with_changes(GOOD_JPY, first_name="A" * 101, gift_aid=True, postcode=MISSING),
+     {"first_name", "gift_aid", "address_line1", "postcode"}),
+], ids=["gift aid form with a bad email", "tiny gift with no email", "yen gift aid, long name"])
+def test_every_problem_is_reported_at_once_not_one_round_after_another(
+    client, appeals, standin, body, fields
+):
+    answer = post(client, body)
+    assert answer.status_code == 400
+    assert set(answer.json()) == fields
+    assert Donation.objects.count() == 0 and standin_list(standin, "payment_intents") == []
+
+
 def test_gift_aid_on_a_jpy_gift_is_refused_on_gift_aid_even_with_a_full_address(
     client, appeals, standin
 ):
