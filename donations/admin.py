@@ -7,6 +7,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from appeals.models import Designation
+from config.admin import ReadOnlyAdmin
 from donations import personal_data, reconciliation, services, stripe_gateway
 from donations.admin_forms import RefundForm
 from donations.health import payments_health
@@ -83,7 +84,7 @@ class DesignationFilter(admin.SimpleListFilter):
 
 
 @admin.register(Donation)
-class DonationAdmin(admin.ModelAdmin):
+class DonationAdmin(ReadOnlyAdmin):
     list_display = ["short_id", "created_at", "appeal", "amount_display", "status", "email",
                     "receipt_number", "gift_aid"]
     list_filter = ["status", "appeal", ("created_at", admin.DateFieldListFilter),
@@ -134,14 +135,7 @@ class DonationAdmin(admin.ModelAdmin):
         receipt = getattr(donation, "receipt", None)
         return receipt.number if receipt else "—"
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False  # read-only: the actions below are views of their own
+    # Read-only (ReadOnlyAdmin): refunds and resends are views of their own, below.
 
     # --- personal data (GDPR): superusers only ---------------------------------------------
 
@@ -276,8 +270,9 @@ class StripeEventAdmin(admin.ModelAdmin):
 
 
 @admin.register(Receipt)
-class ReceiptLedgerAdmin(admin.ModelAdmin):
-    """The numbering ledger: every number of a year, its donation and its state."""
+class ReceiptLedgerAdmin(ReadOnlyAdmin):
+    """The numbering ledger: every number of a year, its donation and its state. Read-only:
+    numbers are never deleted or reused."""
 
     list_display = ["number", "issued_at", "donation_link", "amount", "state", "emailed"]
     list_filter = ["year", "donation__status", "donation__appeal"]
@@ -306,14 +301,6 @@ class ReceiptLedgerAdmin(admin.ModelAdmin):
     def emailed(self, receipt):
         return receipt.email_sent_at is not None
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False  # numbers are never deleted or reused
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(BlockedAttempt)

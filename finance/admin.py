@@ -5,20 +5,11 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
+from config.admin import ReadOnlyAdmin
+
 from donations.money import format_money
 from finance import giftaid
 from finance.models import ExportLog, GiftAidAdjustment, GiftAidClaim, GiftAidClaimLine, GiftAidReview
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ExportLog)
