@@ -160,9 +160,11 @@ def donation_create(
 ) -> tuple[Donation, stripe_gateway.PaymentIntentState]:
     """Create a pending donation and its PaymentIntent, all or nothing.
 
-    Input must already be validated. Call inside a transaction: if Stripe fails the caller's
-    rollback leaves no donation behind. The PaymentIntent's Stripe idempotency key derives
-    from the donation id, so a retry of a rolled-back attempt gets the same PaymentIntent.
+    Input must already be validated. Call inside a transaction. The PaymentIntent is made
+    first, so a Stripe failure writes nothing, and the donation is then written once with its
+    id; if a later write fails, the caller's rollback leaves no donation behind, only an
+    unconfirmed PaymentIntent that nobody can pay. Its Stripe idempotency key derives from
+    the donation id, so a retry of a rolled-back attempt gets the same PaymentIntent.
 
     :raises stripe_gateway.PaymentProviderError: Stripe unreachable or refused the request.
     """
