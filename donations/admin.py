@@ -302,7 +302,6 @@ class ReceiptLedgerAdmin(ReadOnlyAdmin):
         return receipt.email_sent_at is not None
 
 
-
 @admin.register(BlockedAttempt)
 class BlockedAttemptAdmin(admin.ModelAdmin):
     """What the card-testing defence refused: who, why, when."""
