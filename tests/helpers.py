@@ -1,7 +1,9 @@
 """What a donor's browser would do, done over HTTP against the live server and the stand-in."""
 
-import requests
+import time
 
+import pytest
+import requests
 from django.conf import settings
 
 
@@ -45,3 +47,15 @@ def give_card(base_url: str, donation_id: str, number: str) -> requests.Response
     if confirm.status_code != 200:
         return confirm
     return requests.post(f"{base_url}/api/v1/donations/{donation_id}/pay/", timeout=30)
+
+
+def eventually(check, *, timeout: float, what: str):
+    """Poll `check` until it gives something truthy; fail with `what` at the deadline."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            pytest.fail(f"{what}: not within {timeout:.0f}s")
+        time.sleep(0.1)

@@ -7,6 +7,7 @@ from django.urls import reverse
 from appeals.models import Appeal
 from appeals.selectors import appeal_totals
 from donations.models import Donation, DonationEvent, Receipt, Refund
+from tests.helpers import eventually
 
 pytestmark = pytest.mark.django_db(transaction=True)
 S = Donation.Status
@@ -170,8 +171,10 @@ def test_resend_receipt_emails_the_same_number_again(client, appeal_admin, paid_
     assert len(messages) == 2
     assert receipt.number in messages[1]["Subject"]
     assert Receipt.objects.count() == 1
-    assert DonationEvent.objects.filter(donation_id=paid_gift, kind="receipt_resent",
-                                        actor=appeal_admin).exists()
+    # The worker records the resend just after the SMTP server took the email.
+    eventually(lambda: DonationEvent.objects.filter(
+        donation_id=paid_gift, kind="receipt_resent", actor=appeal_admin).exists(),
+        timeout=10, what="the resend in the donation's history")
 
 
 def test_staff_without_the_resend_permission_cannot_resend(client, viewer, paid_gift):

@@ -21,7 +21,7 @@ from donations.models import Donation, DonationEvent, Receipt
 from tests.conftest import Worker
 from tests.donations.test_webhooks import WEBHOOK_URL, signature, standin_events
 from tests.factories import DonationFactory
-from tests.helpers import create_donation, give_card
+from tests.helpers import create_donation, eventually, give_card
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -52,18 +52,6 @@ def pay_at_stripe(stripe_api, payment_intent: str) -> None:
     stripe_api.v1.payment_intents.update(payment_intent, params={"payment_method": pm.id})
     paid = stripe_api.v1.payment_intents.confirm(payment_intent)
     assert paid.status == "succeeded"
-
-
-def eventually(check, *, timeout: float, what: str):
-    """Poll `check` until it gives something truthy; fail with `what` at the deadline."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"{what}: not within {timeout:.0f}s")
-        time.sleep(0.1)
 
 
 def one_email_and_no_more(inbox, timeout: float = 30.0) -> object:

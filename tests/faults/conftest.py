@@ -31,7 +31,7 @@ import pytest
 import requests
 
 from tests.conftest import ROOT, Inbox, Worker, free_port, wait_for
-from tests.donations.test_receipt_faults import eventually  # noqa: F401 - tests import it here
+from tests.helpers import eventually  # noqa: F401 - tests import it here
 
 CARD_OK = "4242424242424242"
 FAULTS_SETTINGS = "tests.faults.settings"
