@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from email.utils import parseaddr
+
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
@@ -83,6 +85,14 @@ def receipt_pdf(receipt: Receipt) -> bytes:
 
 def _latin1(text: str) -> str:
     return text.encode("latin-1", "replace").decode("latin-1")
+
+
+def message_id(receipt: Receipt, *, resend: bool, attempt: int) -> str:
+    """The email's Message-ID: one per receipt for its first sending (every retry of it
+    alike), a new one per resend."""
+    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "lifeline.invalid"
+    suffix = f".resend-{attempt}" if resend else ""
+    return f"<receipt.{receipt.number}{suffix}@{domain}>"
 
 
 def receipt_email(receipt: Receipt) -> EmailMultiAlternatives:

@@ -9,12 +9,14 @@ amount, disputes), so events applied in any order, or twice, end in the same sta
 from __future__ import annotations
 
 import logging
+import smtplib
 import time
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.mail import get_connection
 from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -493,14 +495,18 @@ def receipt_send(*, receipt_id: int, resend: bool = False, actor=None) -> bool:
     """Email the receipt unless it was sent already (True when this call sent it).
 
     Holds the receipt's row lock while talking to SMTP, so a second copy of the task waits
-    and then finds it sent. A duplicate email is possible only if the mail server accepted
-    the message and we then cannot record it: if the database went away in that instant,
-    we keep trying to record it (RECEIPT_RECORD_PATIENCE seconds) rather than sending again.
+    and then finds it sent. The send is written in that transaction before the message goes,
+    and committed as soon as the server has accepted it, before the SMTP session is closed:
+    a duplicate email needs the worker to die within that commit's round trip. If the
+    database went away in that instant, we keep trying to record the send
+    (RECEIPT_RECORD_PATIENCE seconds) rather than sending again. `email_sent_at` is the
+    moment the message was handed to the server.
 
     :raises smtplib.SMTPException, OSError: the mail server refused or is unreachable
-        (the task retries).
+        (the task retries; nothing was recorded).
     """
     accepted_at = None
+    mail = get_connection(fail_silently=False)
     try:
         with transaction.atomic():
             receipt = (
@@ -511,20 +517,38 @@ def receipt_send(*, receipt_id: int, resend: bool = False, actor=None) -> bool:
             )
             if receipt is None or (receipt.email_sent_at and not resend):
                 return False
-            receipts.receipt_email(receipt).send(fail_silently=False)
-            accepted_at = timezone.now()
-            receipt.email_sent_at = accepted_at
+            message = receipts.receipt_email(receipt)
+            # The same id for every try of one send: if a crash makes us send it twice, mail
+            # clients that collapse duplicate Message-IDs show it once. A resend is new mail.
+            message.extra_headers["Message-ID"] = receipts.message_id(
+                receipt, resend=resend, attempt=receipt.email_attempts + 1)
+            handed_at = timezone.now()
+            receipt.email_sent_at = handed_at
             receipt.email_attempts += 1
             receipt.email_last_error = ""
             receipt.save(update_fields=["email_sent_at", "email_attempts", "email_last_error"])
             _log(receipt.donation, kind="receipt_resent" if resend else "receipt_sent",
                  source=DonationEvent.Source.ADMIN if actor else DonationEvent.Source.SYSTEM,
                  actor=actor, data={"receipt": receipt.number, "to": "donor"})
+            mail.open()
+            mail.send_messages([message])  # back after the server's 250: accepted
+            accepted_at = handed_at
     except (OperationalError, InterfaceError):
         if accepted_at is None:
             raise
         _record_sent_after_outage(receipt_id, accepted_at)
+    finally:
+        _close_quietly(mail)
     return True
+
+
+def _close_quietly(mail) -> None:
+    """QUIT after the commit. The message was accepted or refused already: a server that
+    hangs up now changes nothing, and must not hide the error being raised, if any."""
+    try:
+        mail.close()
+    except (smtplib.SMTPException, OSError):
+        logger.info("mail server closed the session badly", exc_info=True)
 
 
 def _record_sent_after_outage(receipt_id: int, accepted_at) -> None:

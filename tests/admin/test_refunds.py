@@ -170,6 +170,7 @@ def test_resend_receipt_emails_the_same_number_again(client, appeal_admin, paid_
     messages = inbox.wait_for(2)
     assert len(messages) == 2
     assert receipt.number in messages[1]["Subject"]
+    assert messages[1]["Message-ID"] != messages[0]["Message-ID"]  # a resend is new mail
     assert Receipt.objects.count() == 1
     # The worker records the resend just after the SMTP server took the email.
     eventually(lambda: DonationEvent.objects.filter(

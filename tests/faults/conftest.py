@@ -30,7 +30,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.conftest import ROOT, Inbox, Worker, free_port, wait_for
+from tests.conftest import ROOT, Inbox, Worker, free_port
 from tests.helpers import eventually  # noqa: F401 - tests import it here
 
 CARD_OK = "4242424242424242"
@@ -211,19 +211,38 @@ def private_redis():
 class StandIn:
     """The Stripe stand-in in its own process, our webhook registered at every start."""
 
-    def __init__(self, webhook_url: str):
+    def __init__(self, webhook_url: str, log: Path):
         self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
         self.webhook_url = webhook_url
+        self.log = log
         self.proc = None
 
-    def start(self) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, str(ROOT / "scripts" / "stripe_standin.py"), "--port",
-             str(self.port), "--webhook-url", self.webhook_url],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-        )
-        wait_for(self.url + "/js.stripe.com/v3/")
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, *, new_port_if_taken: bool = False) -> None:
+        """Start on self.port. The first start may move to another free port if that one
+        was taken meanwhile (free_port() can only suggest); a restart keeps its port."""
+        for _ in range(3):
+            self.proc = subprocess.Popen(
+                [sys.executable, str(ROOT / "scripts" / "stripe_standin.py"), "--port",
+                 str(self.port), "--webhook-url", self.webhook_url],
+                stdout=subprocess.DEVNULL, stderr=open(self.log, "ab"), start_new_session=True,
+            )
+            deadline = time.monotonic() + 30
+            while self.proc.poll() is None and time.monotonic() < deadline:
+                try:
+                    requests.get(self.url + "/js.stripe.com/v3/", timeout=1)
+                    return
+                except requests.ConnectionError:
+                    time.sleep(0.05)
+            if self.proc.poll() is None or not new_port_if_taken:
+                break
+            self.port = free_port()  # it died at once: most likely the port was taken
+        _stop(self.proc)
+        tail = "\n".join(self.log.read_text(errors="replace").splitlines()[-20:])
+        raise RuntimeError(f"the stand-in did not start on {self.url}:\n{tail}")
 
     def stop(self) -> None:
         _stop(self.proc)
@@ -258,7 +277,7 @@ class Lifeline:
         self.web_port = free_port()
         self.url = f"http://127.0.0.1:{self.web_port}"
         self.inbox = Inbox()
-        self.standin = StandIn(self.url + "/stripe/webhook/")
+        self.standin = StandIn(self.url + "/stripe/webhook/", tmp / "standin.log")
         self.web = self.beat = None
         self.workers: list[Worker] = []
 
@@ -279,7 +298,7 @@ class Lifeline:
         self.pg.execute(f"CREATE DATABASE {self.db_name} TEMPLATE {self.pg.template}")
         self.redis.flush()
         self.inbox.start()
-        self.standin.start()
+        self.standin.start(new_port_if_taken=True)
         self.web = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind",
              f"127.0.0.1:{self.web_port}", "--workers", "2", "--worker-class", "gthread",
@@ -474,19 +493,19 @@ def assert_books_agree(lifeline: Lifeline, *, email_timeout: float = 90.0) -> di
     try:
         eventually(lambda: len(inbox.messages) >= len(numbers), timeout=email_timeout,
                    what=f"{len(numbers)} receipt emails")
+        time.sleep(5)  # a second copy of any email would come within the sweeper's period
+        emailed = Counter(n for m in inbox.messages for n in numbers if n in m["Subject"])
+        assert emailed == Counter(numbers), {
+            "not emailed": [n for n in numbers if not emailed[n]],
+            "emailed twice": [n for n, c in emailed.items() if c > 1],
+        }
+        assert len(inbox.messages) == len(numbers)
     except BaseException:
         print(f"emails received: {len(inbox.messages)} of {len(numbers)}")
         for log in sorted(lifeline.tmp.glob("*.log")):  # what the processes said, for the report
             print(f"--- {log.name} (last lines) ---")
-            print("\n".join(log.read_text(errors="replace").splitlines()[-40:]))
+            print("\n".join(log.read_text(errors="replace").splitlines()[-60:]))
         raise
-    time.sleep(5)  # a second copy of any email would come within the sweeper's period
-    emailed = Counter(n for m in inbox.messages for n in numbers if n in m["Subject"])
-    assert emailed == Counter(numbers), {
-        "not emailed": [n for n in numbers if not emailed[n]],
-        "emailed twice": [n for n, c in emailed.items() if c > 1],
-    }
-    assert len(inbox.messages) == len(numbers)
     unsent = lifeline.sql("SELECT count(*) FROM donations_receipt WHERE email_sent_at IS NULL")
     assert unsent == [(0,)]
     return {"charged": len(charged), "receipts": len(numbers), "emails": len(inbox.messages)}

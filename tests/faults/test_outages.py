@@ -94,17 +94,21 @@ def test_stand_in_unreachable_donor_is_told_to_retry_and_nothing_is_written(life
 def test_worker_killed_mid_load_every_receipt_is_emailed_once_after_a_new_one_starts(
     lifeline,
 ):
-    lifeline.inbox.delay_mail_from = 0.5  # sends take a while: the kill lands mid-send
+    # Every send stalls at MAIL FROM for 5 s, so the kill lands mid-send, before the mail
+    # server has accepted anything. (A kill in the instant between the server's acceptance
+    # and our commit would send that receipt again: docs/receipts.md.)
+    lifeline.inbox.delay_mail_from = 5.0
     with Donors(lifeline) as donors:
         more_gifts(donors, 8, "gifts before the kill")
         eventually(lambda: lifeline.inbox.mail_from_seen >= 2, timeout=60,
                    what="workers talking to the mail server")
+        assert lifeline.inbox.messages == []  # nothing accepted yet
         for worker in lifeline.workers:
             worker.kill()  # both: nothing left to take the queue until a new one starts
+        lifeline.inbox.delay_mail_from = 0.0
         more_gifts(donors, 8, "gifts while no worker runs")
         lifeline.start_worker()
         more_gifts(donors, 4, "gifts after the new worker started")
-    lifeline.inbox.delay_mail_from = 0.0
 
     counts = assert_books_agree(lifeline, email_timeout=120)
     assert counts["emails"] >= 20
