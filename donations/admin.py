@@ -83,6 +83,12 @@ class DesignationFilter(admin.SimpleListFilter):
         return queryset
 
 
+def donation_change_link(donation_id) -> str:
+    """The donation's id, linked to its admin page (its history, refunds and receipt)."""
+    url = reverse("admin:donations_donation_change", args=[donation_id])
+    return format_html('<a href="{}">{}</a>', url, donation_id)
+
+
 @admin.register(Donation)
 class DonationAdmin(ReadOnlyAdmin):
     list_display = ["short_id", "created_at", "appeal", "amount_display", "status", "email",
@@ -146,11 +152,16 @@ class DonationAdmin(ReadOnlyAdmin):
             actions.pop("erase_personal_data", None)
         return actions
 
-    @admin.action(description="Export the donors' personal data (JSON)")
-    def export_personal_data(self, request, queryset):
+    @staticmethod
+    def _donor_emails(request, queryset) -> list[str]:
+        """The selected gifts' donors, once each; superusers only (a crafted POST too)."""
         if not request.user.is_superuser:
             raise PermissionDenied
-        emails = sorted({d.email.lower() for d in queryset})
+        return sorted({d.email.lower() for d in queryset})
+
+    @admin.action(description="Export the donors' personal data (JSON)")
+    def export_personal_data(self, request, queryset):
+        emails = self._donor_emails(request, queryset)
         data = {email: personal_data.donor_data_export(email=email, actor=request.user)
                 for email in emails}
         response = JsonResponse(data, json_dumps_params={"indent": 2})
@@ -159,9 +170,7 @@ class DonationAdmin(ReadOnlyAdmin):
 
     @admin.action(description="Erase the donors' personal data (keeps what finance must)")
     def erase_personal_data(self, request, queryset):
-        if not request.user.is_superuser:
-            raise PermissionDenied
-        emails = sorted({d.email.lower() for d in queryset})
+        emails = self._donor_emails(request, queryset)
         if request.POST.get("confirm") != "yes":
             return TemplateResponse(request, "admin/donations/donation/erase_confirm.html", {
                 **self.admin_site.each_context(request), "opts": self.model._meta,
@@ -285,8 +294,7 @@ class ReceiptLedgerAdmin(ReadOnlyAdmin):
 
     @admin.display(description="Donation")
     def donation_link(self, receipt):
-        url = reverse("admin:donations_donation_change", args=[receipt.donation_id])
-        return format_html('<a href="{}">{}</a>', url, receipt.donation_id)
+        return donation_change_link(receipt.donation_id)
 
     @admin.display(description="Amount")
     def amount(self, receipt):

@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from config.admin import ReadOnlyAdmin
+from donations.admin import donation_change_link
 
 from donations.money import format_money
 from finance import giftaid
@@ -90,8 +91,7 @@ class GiftAidReviewAdmin(ReadOnlyAdmin):
 
     @admin.display(description="Donation")
     def donation_link(self, donation):
-        url = reverse("admin:donations_donation_change", args=[donation.pk])
-        return format_html('<a href="{}">{}</a>', url, donation.pk)
+        return donation_change_link(donation.pk)
 
     @admin.display(description="Donor")
     def donor(self, donation):
