@@ -2,6 +2,7 @@
 
 import csv
 import uuid
+from datetime import datetime
 
 import openpyxl
 import pytest
@@ -35,6 +36,10 @@ def test_export_receipts_writes_csv_and_xlsx_for_the_period(db, tmp_path):
     values = list(sheet.iter_rows(values_only=True))
     assert list(values[0]) == RECEIPT_COLUMNS
     assert values[1][2] == str(inside.pk) and values[1][16] == "'=cmd|' /C calc'!A0"
+    assert rows[0]["frequency"] == "once" and rows[0]["regular_gift_id"] == ""
+    assert values[1][-2:] == ("once", None)  # a one-off gift: an empty cell
+    assert values[1][1] == datetime(2026, 7, 1, 0, 30)  # a date-time cell, London time
+    assert values[1][7] == 25  # a number a sheet adds, shown "25.00"
     logs = ExportLog.objects.filter(source="command").order_by("id")
     assert [(log.kind, log.row_count) for log in logs] == [("receipts.csv", 1), ("receipts.xlsx", 1)]
 
