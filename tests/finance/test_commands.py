@@ -89,3 +89,15 @@ def test_reconcile_finance_agrees_with_the_standin_then_names_what_differs(
     assert "net: ours 2470, Stripe 2500." in out
     assert "Stripe charge unknown to Lifeline." in out
     assert "GBP      amount             37.00          44.00  <- differs" in out
+
+
+def test_export_receipts_from_the_first_to_the_last_day_a_date_holds_writes_every_receipt(
+        db, tmp_path):
+    gift = receipted(issued_at=local(2026, 7, 1, 12))
+    call_command("export_receipts", "--from", "0001-01-01", "--to", "9999-12-31",
+                 "--output", str(tmp_path / "all.csv"))
+    with open(tmp_path / "all.csv", newline="") as f:
+        assert [r["donation_id"] for r in csv.DictReader(f)] == [str(gift.pk)]
+    with pytest.raises(CommandError, match="--to: Date has wrong format"):
+        call_command("export_receipts", "--from", "2026-07-01", "--to", "20260731",
+                     "--output", str(tmp_path / "bad.csv"))
