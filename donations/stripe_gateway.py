@@ -85,7 +85,7 @@ def payment_intent_create(
         params={
             "amount": amount,
             "currency": currency.lower(),
-            "payment_method_types": ["card"],
+            "payment_method_types": list(settings.STRIPE_PAYMENT_METHOD_TYPES),
             "metadata": metadata,
         },
         options={"idempotency_key": idempotency_key},
