@@ -138,6 +138,7 @@ EMAIL_TIMEOUT = 10
 CHARITY_NAME = env("CHARITY_NAME", default="Lifeline Relief")
 CHARITY_NUMBER = env("CHARITY_NUMBER", default="1234567")
 RECEIPT_PREFIX = env("RECEIPT_PREFIX", default="LL")
+CHARITY_ADDRESS = env("CHARITY_ADDRESS", default="")
 
 # Stripe. No key: the local stand-in on STRIPE_API_BASE.
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
