@@ -13,6 +13,12 @@ TYPHOON_STORY = """Typhoon winds and storm surge have damaged thousands of homes
 
 Your gift supports emergency shelter, food and the volunteers who run the evacuation centres."""
 
+EARTHQUAKE_STORY = """A strong earthquake has struck in the early hours, bringing down homes, a school and part of the district hospital. Thousands of families are sleeping outside in the cold, afraid of aftershocks.
+
+Search and rescue teams are still at work. Our volunteers are giving first aid, setting up shelters and bringing in clean water and hot meals.
+
+Your gift goes to shelter, medical care and water for the families who have lost their homes, or wherever the need is greatest right now."""
+
 WINTER_STORY = """Last winter your gifts kept families warm: blankets, heaters and hot meals for people sleeping rough and for those who could not afford to heat their homes. This appeal is now closed. Thank you."""
 
 
@@ -54,6 +60,28 @@ class Command(BaseCommand):
             designations=[("shelter", "Shelter", ""), ("food", "Food", "")],
             suggested=[(1000, "hot meals for a family"), (3000, "a blanket and a mat"),
                        (10000, "a week in a shelter")],
+        )
+        # A euro appeal, so a German, French or Spanish page has one in its own currency.
+        appeal_upsert(
+            slug="earthquake-relief",
+            title="Earthquake Relief",
+            summary="Families have lost their homes in the earthquake. Help us bring shelter, "
+                    "medical care and clean water.",
+            story=EARTHQUAKE_STORY,
+            currency="EUR",
+            goal_amount=25_000_000,
+            status=Appeal.Status.LIVE,
+            designations=[
+                ("shelter", "Shelter", "Tents, blankets and heaters for families sleeping out"),
+                ("medicine", "Medicine", "First aid, field clinics and medicines"),
+                ("water", "Water", "Safe drinking water and hygiene kits"),
+            ],
+            suggested=[
+                (1000, "buys a hygiene kit for one family"),
+                (2500, "gives a family blankets against the cold"),
+                (5000, "brings clean water to 10 families for a week"),
+                (10000, "shelters a family with a tent and a heater"),
+            ],
         )
         appeal_upsert(
             slug="winter-appeal-2025",
