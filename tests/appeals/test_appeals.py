@@ -281,6 +281,7 @@ def test_seed_demo_is_idempotent(db):
     codes = list(Appeal.objects.get(slug="emergency-appeal").designations.values_list("code",
                                                                                        flat=True))
     assert codes == ["food", "medicine", "shelter", "water"]
+    assert Appeal.objects.get(slug="winter-appeal-2025").successor.slug == "emergency-appeal"
 
 
 def test_seed_demo_has_a_euro_appeal_with_funds_and_euro_amounts(client, db):

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from appeals.models import Appeal
-from appeals.services import appeal_upsert
+from appeals.services import appeal_set_successor, appeal_upsert
 
 EMERGENCY_STORY = """Floods have swept through river towns after a week of record rain. More than 40,000 people have left their homes, many with nothing but what they could carry. Clean water has run out in the worst-hit districts, and clinics are treating children for diarrhoea and infected wounds.
 
@@ -26,7 +26,7 @@ class Command(BaseCommand):
     help = "Create or update the demo appeals (idempotent)."
 
     def handle(self, *args, **options):
-        appeal_upsert(
+        emergency = appeal_upsert(
             slug="emergency-appeal",
             title="Emergency Appeal: Floods",
             summary="Families have lost their homes to floods. Help us bring food, medicine, "
@@ -83,7 +83,7 @@ class Command(BaseCommand):
                 (10000, "shelters a family with a tent and a heater"),
             ],
         )
-        appeal_upsert(
+        winter = appeal_upsert(
             slug="winter-appeal-2025",
             title="Winter Appeal 2025",
             summary="Warmth for families through the winter. This appeal has closed.",
@@ -93,4 +93,6 @@ class Command(BaseCommand):
             status=Appeal.Status.CLOSED,
             suggested=[(2000, "")],
         )
+        # Articles about the winter appeal still send readers: on to the live appeal.
+        appeal_set_successor(appeal=winter, successor=emergency)
         self.stdout.write(self.style.SUCCESS("Demo appeals ready."))
