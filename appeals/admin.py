@@ -32,7 +32,8 @@ class AppealAdmin(admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["title", "slug", "summary", "story", "image", "image_alt"]}),
         ("Money", {"fields": ["currency", "goal_amount"]}),
-        ("Publishing", {"fields": ["status", "published_at", "closed_at", "public_link"]}),
+        ("Publishing", {"fields": ["status", "published_at", "closed_at", "public_link",
+                                   "successor"]}),
         ("Totals", {"fields": ["totals_by_designation"]}),
     ]
 

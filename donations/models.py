@@ -53,6 +53,10 @@ class Donation(models.Model):
     stripe_setup_intent = models.CharField(max_length=255, blank=True)
     stripe_charge = models.CharField(max_length=255, blank=True, db_index=True)
     failure_message = models.CharField(max_length=300, blank=True)
+    # The card as Stripe's charge names it, for the receipt ("Visa ending 4242"); blank where
+    # Stripe gives none. Never more than the brand and the last four digits.
+    card_brand = models.CharField(max_length=40, blank=True)
+    card_last4 = models.CharField(max_length=4, blank=True)
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)

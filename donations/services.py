@@ -424,8 +424,12 @@ def _record_fee(donation: Donation, pi: stripe_gateway.PaymentIntentState, save=
         donation.stripe_charge = pi.charge_id
     if pi.fee is not None and donation.fee is None:
         donation.fee, donation.net = pi.fee, pi.net
+    # The card for the receipt ("Visa ending 4242"), as Stripe's charge names it.
+    if pi.card_last4 and not donation.card_last4:
+        donation.card_brand, donation.card_last4 = pi.card_brand, pi.card_last4
     if save:
-        donation.save(update_fields=["stripe_charge", "fee", "net", "updated_at"])
+        donation.save(update_fields=["stripe_charge", "fee", "net", "card_brand", "card_last4",
+                                     "updated_at"])
 
 
 def on_payment_succeeded(donation: Donation) -> None:

@@ -46,6 +46,9 @@ class PaymentIntentState:
     net: int | None
     error_message: str
     metadata: dict
+    # The charged card as Stripe names it ("visa", "4242"); "" where Stripe gives none.
+    card_brand: str = ""
+    card_last4: str = ""
 
 
 @functools.cache
@@ -85,7 +88,7 @@ def payment_intent_create(
         params={
             "amount": amount,
             "currency": currency.lower(),
-            "payment_method_types": ["card"],
+            "payment_method_types": list(settings.STRIPE_PAYMENT_METHOD_TYPES),
             "metadata": metadata,
         },
         options={"idempotency_key": idempotency_key},
@@ -97,7 +100,9 @@ def payment_intent_retrieve(payment_intent_id: str) -> PaymentIntentState:
     pi = _call(
         client().v1.payment_intents.retrieve,
         payment_intent_id,
-        params={"expand": ["latest_charge.balance_transaction"]},
+        # The payment method for the card's brand and last four where the charge does not
+        # carry `payment_method_details` (the stand-in's charges do not).
+        params={"expand": ["latest_charge.balance_transaction", "payment_method"]},
     )
     return _state(pi)
 
@@ -253,6 +258,7 @@ def _state(obj) -> PaymentIntentState:
             bt = _call(client().v1.balance_transactions.retrieve, bt).to_dict()
         if bt is not None:
             fee, net = bt.get("fee"), bt.get("net")
+    card = _card(charge, pi.get("payment_method"))
     error = pi.get("last_payment_error") or {}
     return PaymentIntentState(
         id=pi["id"],
@@ -266,4 +272,17 @@ def _state(obj) -> PaymentIntentState:
         net=net,
         error_message=(error.get("message") or "") if error else "",
         metadata=dict(pi.get("metadata") or {}),
+        card_brand=str(card.get("brand") or "")[:40],
+        card_last4=str(card.get("last4") or "")[-4:],
     )
+
+
+def _card(charge: dict | None, payment_method) -> dict:
+    """The charged card's details: the charge's `payment_method_details.card` (what Stripe
+    charged), else the expanded PaymentMethod's `card`; {} when neither is at hand."""
+    details = (charge or {}).get("payment_method_details") or {}
+    if details.get("card"):
+        return details["card"]
+    if isinstance(payment_method, dict):
+        return payment_method.get("card") or {}
+    return {}

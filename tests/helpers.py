@@ -1,6 +1,9 @@
 """What a donor's browser would do, done over HTTP against the live server and the stand-in."""
 
+import contextlib
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
@@ -59,3 +62,29 @@ def eventually(check, *, timeout: float, what: str):
         if time.monotonic() > deadline:
             pytest.fail(f"{what}: not within {timeout:.0f}s")
         time.sleep(0.1)
+
+
+@contextlib.contextmanager
+def serve_html(body: str):
+    """A publisher's site on its own loopback origin, answering `body` to every GET; yields
+    its base URL. (Loopback, as Chromium lets only a local page frame a local widget.)"""
+    content = body.encode()
+
+    class Page(BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.end_headers()
+            self.wfile.write(content)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Page)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()

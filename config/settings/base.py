@@ -4,6 +4,7 @@ Stripe: with no STRIPE_SECRET_KEY the app talks to the local stand-in (localstri
 STRIPE_API_BASE, through the same SDK code path it uses for real Stripe.
 """
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -137,6 +138,7 @@ EMAIL_TIMEOUT = 10
 CHARITY_NAME = env("CHARITY_NAME", default="Lifeline Relief")
 CHARITY_NUMBER = env("CHARITY_NUMBER", default="1234567")
 RECEIPT_PREFIX = env("RECEIPT_PREFIX", default="LL")
+CHARITY_ADDRESS = env("CHARITY_ADDRESS", default="")
 
 # Stripe. No key: the local stand-in on STRIPE_API_BASE.
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
@@ -157,6 +159,21 @@ STRIPE_ALLOW_LIVE = env.bool("STRIPE_ALLOW_LIVE", default=False)
 # Webhooks signed longer ago than this are refused (Stripe's own default).
 STRIPE_WEBHOOK_TOLERANCE = 300
 STRIPE_TIMEOUT = env.int("STRIPE_TIMEOUT", default=20)
+# The payment method types of every PaymentIntent we create ("card,sepa_debit"…). Stripe's
+# names are lower-case words joined by "_"; a malformed list is refused here, at start-up,
+# not by Stripe at a donor's first gift. (Whether the account has a type enabled only Stripe
+# knows: it answers that at PaymentIntent creation.)
+STRIPE_PAYMENT_METHOD_TYPES = [
+    name.strip() for name in env("STRIPE_PAYMENT_METHOD_TYPES", default="card").split(",")
+]
+if not all(re.fullmatch(r"[a-z][a-z0-9]*(_[a-z0-9]+)*", name)
+           for name in STRIPE_PAYMENT_METHOD_TYPES) \
+        or len(set(STRIPE_PAYMENT_METHOD_TYPES)) != len(STRIPE_PAYMENT_METHOD_TYPES):
+    raise ImproperlyConfigured(
+        f"STRIPE_PAYMENT_METHOD_TYPES={','.join(STRIPE_PAYMENT_METHOD_TYPES)!r} is not a "
+        "comma-separated list of Stripe payment method types such as 'card' or "
+        "'card,sepa_debit' (lower-case names, no empty or repeated item)."
+    )
 
 if STRIPE_SECRET_KEY.startswith(("sk_live_", "rk_live_")) and not STRIPE_ALLOW_LIVE:
     # Every entry point (manage.py, gunicorn, celery) loads settings, so this refuses all.
