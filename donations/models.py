@@ -240,6 +240,10 @@ class Receipt(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["year", "sequence"], name="receipt_number_per_year"),
         ]
+        indexes = [  # the sweeper's query, every 15 s: only unsent receipts are in it
+            models.Index(fields=["email_queued_at"], condition=models.Q(email_sent_at=None),
+                         name="receipt_unsent"),
+        ]
 
     def __str__(self):
         return self.number
