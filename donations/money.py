@@ -151,7 +151,8 @@ def parse_amount(text, currency: str, language: str = "en") -> int:
     if not text:
         raise MoneyError("Enter an amount.")
     if text[0] in SIGNS:
-        raise MoneyError("Enter an amount greater than zero, without a sign.")
+        raise MoneyError("Enter the amount without a + sign." if text[0] in "+\uff0b"
+                         else "Enter an amount greater than zero.")
     if any(ch.isdigit() and not "0" <= ch <= "9" for ch in text):
         raise MoneyError(f"Type the amount in the digits 0-9, like {small}.")
 

@@ -190,7 +190,7 @@ def test_parse_amount_reads_the_pages_language(text, currency, language, minor):
     ("\u06f1\u06f0", "GBP", "fa", "digits 0-9"),
     ("-5", "GBP", "en", "greater than zero"),
     ("\u22125", "GBP", "en", "greater than zero"),
-    ("+5", "GBP", "en", "without a sign"),
+    ("+5", "GBP", "en", "Enter the amount without a + sign."),
     ("£-5", "GBP", "en", "greater than zero"),
     ("$25", "GBP", "en", "Enter an amount, like 25.00."),
     ("25 €", "GBP", "de", "Enter an amount, like 25,00."),
