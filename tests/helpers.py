@@ -1,10 +1,12 @@
 """What a donor's browser would do, done over HTTP against the live server and the stand-in."""
 
+import threading
 import time
 
 import pytest
 import requests
 from django.conf import settings
+from django.db import connection
 
 
 # A valid gift of £25.00 to the demo appeal, as the API takes it.
@@ -59,3 +61,28 @@ def eventually(check, *, timeout: float, what: str):
         if time.monotonic() > deadline:
             pytest.fail(f"{what}: not within {timeout:.0f}s")
         time.sleep(0.1)
+
+
+def fire_at_once(*calls):
+    """Run the calls in threads released together; their results in order (or raise)."""
+    barrier = threading.Barrier(len(calls))
+    results = [None] * len(calls)
+    errors = []
+
+    def run(i, call):
+        try:
+            barrier.wait(timeout=30)
+            results[i] = call()
+        except Exception as exc:  # noqa: BLE001 - reported below, in the test thread
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not any(t.is_alive() for t in threads), "a call hung"
+    assert not errors, errors
+    return results

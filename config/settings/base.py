@@ -273,6 +273,22 @@ CELERY_BEAT_SCHEDULE = {
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://lifeline")}
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
     CACHES["default"]["BACKEND"] = "config.cache.TolerantRedisCache"  # an outage is a miss
+# The `limits` cache: rate-limit counters (django-ratelimit, the card-testing defence), the
+# attack-mode switch and the thanks page's Stripe interval. It must be one for every web
+# process, or each process counts alone and every limit is multiplied by their number: the
+# CACHE_URL cache when that is shared (Redis, memcached), else a table in the database
+# (config.cache.CounterDatabaseCache; the table comes with the migrations).
+if CACHES["default"]["BACKEND"].endswith(("LocMemCache", "DummyCache")):
+    CACHES["limits"] = {
+        "BACKEND": "config.cache.CounterDatabaseCache",
+        "LOCATION": "lifeline_limits_cache",
+        # Counters are keyed per address, email and card: many rows, each short-lived; cull
+        # (expired rows first) only well past what a busy hour writes.
+        "OPTIONS": {"MAX_ENTRIES": 200_000},
+    }
+else:
+    CACHES["limits"] = {**CACHES["default"], "KEY_PREFIX": "limits"}
+RATELIMIT_USE_CACHE = "limits"
 # A cache outage must not stop donors: rate limits are then not enforced (logged).
 RATELIMIT_FAIL_OPEN = True
 APPEAL_TOTALS_TTL = env.int("APPEAL_TOTALS_TTL", default=5)
