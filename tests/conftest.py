@@ -29,9 +29,9 @@ def wait_for(url: str, timeout: float = 15.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            requests.get(url, timeout=1)
+            requests.get(url, timeout=5)
             return
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # not up, or still booting
             time.sleep(0.05)
     raise RuntimeError(f"{url} did not answer within {timeout}s")
 
@@ -261,28 +261,34 @@ class Worker:
 
 
 @pytest.fixture
-def worker_env(inbox, stripe_standin_url, transactional_db):
-    """Environment for a worker process that shares this test's database and broker."""
+def process_env(stripe_standin_url, transactional_db):
+    """Environment for another process (a worker, a web server) on this test's database,
+    broker and stand-in."""
     from django.conf import settings
     from django.db import connection
-
-    from config.celery_app import app
 
     db = connection.settings_dict
     if connection.vendor == "postgresql":
         url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
     else:
         url = f"sqlite:///{db['NAME']}"
-    app.control.purge()  # nothing left from an earlier run
     env = dict(os.environ)
     env.update({
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "DATABASE_URL": url,
-        "EMAIL_URL": f"smtp://127.0.0.1:{inbox.port}",
         "STRIPE_API_BASE": stripe_standin_url,
         "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
     })
     return env
+
+
+@pytest.fixture
+def worker_env(inbox, process_env):
+    """Environment for a worker process that shares this test's database and broker."""
+    from config.celery_app import app
+
+    app.control.purge()  # nothing left from an earlier run
+    return {**process_env, "EMAIL_URL": f"smtp://127.0.0.1:{inbox.port}"}
 
 
 @pytest.fixture
