@@ -36,6 +36,15 @@ def wait_for(url: str, timeout: float = 15.0) -> None:
     raise RuntimeError(f"{url} did not answer within {timeout}s")
 
 
+def stop_process(proc: subprocess.Popen, timeout: float = 10.0) -> None:
+    """SIGTERM, then SIGKILL if it has not gone within `timeout` seconds."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
 @pytest.fixture(scope="session")
 def stripe_standin_url():
     """The stand-in on a free loopback port, for the whole session."""
@@ -50,11 +59,7 @@ def stripe_standin_url():
         wait_for(url + "/js.stripe.com/v3/")
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_process(proc)
 
 
 @pytest.fixture(scope="session", autouse=True)

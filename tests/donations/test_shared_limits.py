@@ -7,7 +7,7 @@ import sys
 import pytest
 import requests
 
-from tests.conftest import ROOT, free_port, wait_for
+from tests.conftest import ROOT, free_port, stop_process, wait_for
 from tests.helpers import create_donation
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -31,11 +31,7 @@ def second_web_process(process_env, tmp_path):
         wait_for(url + "/healthz", timeout=60)
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_process(proc)
 
 
 def test_two_web_processes_share_one_limit_on_new_gifts(demo, live_server, second_web_process,
