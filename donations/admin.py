@@ -259,6 +259,8 @@ class DonationAdmin(ReadOnlyAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         if request.method == "POST":  # "Reconcile now": Stripe's word applied to the drift
+            if not request.user.has_perm("donations.reconcile_stripe"):
+                raise PermissionDenied
             counts = reconciliation.reconcile_pending(older_than_minutes=0)
             messages.success(request, "Reconciled with Stripe: {checked} checked, {changed} "
                                       "changed, {errors} errors.".format(**counts))
@@ -268,6 +270,7 @@ class DonationAdmin(ReadOnlyAdmin):
             "opts": self.model._meta,
             "title": "Payments health",
             "health": payments_health(),
+            "can_reconcile": request.user.has_perm("donations.reconcile_stripe"),
         }
         return TemplateResponse(request, "admin/donations/payments_health.html", context)
 

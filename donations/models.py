@@ -63,6 +63,8 @@ class Donation(models.Model):
         permissions = [
             ("refund_donation", "Can refund a donation through Stripe"),
             ("resend_receipt", "Can email a donation's receipt again"),
+            # "Reconcile now" asks Stripe about every pending gift: staff need this too.
+            ("reconcile_stripe", "Can reconcile pending donations with Stripe now"),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="donation_amount_positive"),

@@ -98,6 +98,20 @@ def standin(stripe_standin_url):
 
 
 @pytest.fixture
+def stripe_calls(standin, settings):
+    """Our Stripe calls pass through a counting proxy (tests.helpers.StripeCallCounter)."""
+    from donations import stripe_gateway
+    from tests.helpers import StripeCallCounter
+
+    counter = StripeCallCounter(standin).start()
+    settings.STRIPE_API_BASE = counter.url
+    stripe_gateway.client.cache_clear()
+    yield counter
+    stripe_gateway.client.cache_clear()  # rebuilt from the restored settings when next used
+    counter.stop()
+
+
+@pytest.fixture
 def webhooks(standin, live_server):
     """The stand-in delivers its events to the live server's /stripe/webhook/."""
     from django.conf import settings
