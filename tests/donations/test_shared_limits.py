@@ -8,7 +8,7 @@ import pytest
 import requests
 
 from tests.conftest import ROOT, free_port, stop_process, wait_for
-from tests.helpers import create_donation
+from tests.helpers import create_donation, fire_at_once
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -42,3 +42,14 @@ def test_two_web_processes_share_one_limit_on_new_gifts(demo, live_server, secon
         base = live_server.url if i % 2 == 0 else second_web_process
         codes.append(create_donation(base, email=f"p{i}@example.com").status_code)
     assert codes == [201, 201, 201, 201, 429, 429]
+
+
+def test_counts_made_at_once_are_all_kept(settings):
+    """The database cache's increment locks its row: no count is lost to a race (the base
+    DatabaseCache reads, then writes)."""
+    from django.core.cache import caches
+
+    counters = caches[settings.RATELIMIT_USE_CACHE]
+    counters.add("race", 0, timeout=600)
+    fire_at_once(*[lambda: counters.incr("race") for _ in range(12)])
+    assert counters.get("race") == 12
