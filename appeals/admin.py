@@ -3,6 +3,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from appeals import selectors, services
+from appeals.admin_forms import AppealAdminForm, SuggestedAmountForm, SuggestedAmountFormSet
 from appeals.models import Appeal, Designation, SuggestedAmount
 from donations.money import format_money
 
@@ -15,12 +16,15 @@ class DesignationInline(admin.TabularInline):
 
 class SuggestedAmountInline(admin.TabularInline):
     model = SuggestedAmount
+    form = SuggestedAmountForm
+    formset = SuggestedAmountFormSet
     extra = 1
     fields = ["amount", "impact", "position"]
 
 
 @admin.register(Appeal)
 class AppealAdmin(admin.ModelAdmin):
+    form = AppealAdminForm
     list_display = ["title", "slug", "status", "currency", "goal_display", "raised_display",
                     "donor_count", "published_at"]
     list_filter = ["status", "currency"]

@@ -8,7 +8,7 @@ from django.utils.html import format_html
 
 from appeals.models import Designation
 from config.admin import ReadOnlyAdmin
-from donations import personal_data, reconciliation, services, stripe_gateway
+from donations import defence, personal_data, reconciliation, services, stripe_gateway
 from donations.admin_forms import RefundForm
 from donations.health import payments_health
 from donations.models import (
@@ -259,6 +259,8 @@ class DonationAdmin(ReadOnlyAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         if request.method == "POST":  # "Reconcile now": Stripe's word applied to the drift
+            if not request.user.has_perm("donations.reconcile_stripe"):
+                raise PermissionDenied
             counts = reconciliation.reconcile_pending(older_than_minutes=0)
             messages.success(request, "Reconciled with Stripe: {checked} checked, {changed} "
                                       "changed, {errors} errors.".format(**counts))
@@ -268,6 +270,7 @@ class DonationAdmin(ReadOnlyAdmin):
             "opts": self.model._meta,
             "title": "Payments health",
             "health": payments_health(),
+            "can_reconcile": request.user.has_perm("donations.reconcile_stripe"),
         }
         return TemplateResponse(request, "admin/donations/payments_health.html", context)
 
@@ -329,21 +332,25 @@ class BlockedAttemptAdmin(admin.ModelAdmin):
 
 @admin.register(DefenceState)
 class DefenceStateAdmin(admin.ModelAdmin):
-    """The attack-mode switch (one row)."""
+    """The attack-mode switch: one row, so the list and "add" both open its change page. A
+    change goes through defence.switch(), which records it for the audit log."""
 
-    list_display = ["__str__", "attack_mode", "until", "reason", "changed_at"]
     fields = ["attack_mode", "until", "reason"]
 
+    def changelist_view(self, request, extra_context=None):
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        return redirect("admin:donations_defencestate_change", DefenceState.current().pk)
+
+    def add_view(self, request, form_url="", extra_context=None):
+        return self.change_view(request, str(DefenceState.current().pk), form_url, extra_context)
+
     def has_add_permission(self, request):
-        return not DefenceState.objects.exists()
+        return False
 
     def has_delete_permission(self, request, obj=None):
         return False
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        from django.core.cache import cache
-
-        from donations.defence import ATTACK_CACHE_KEY
-
-        cache.delete(ATTACK_CACHE_KEY)
+        defence.switch(attack_mode=obj.attack_mode, until=obj.until, reason=obj.reason,
+                       actor=request.user)

@@ -19,7 +19,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from donations import defence, services, stripe_gateway
 from donations.models import BlockedAttempt, Donation, IdempotencyKey
-from donations.money import to_major_str
+from donations.money import request_language, to_major_str
 from donations.serializers import ATTRIBUTION_FIELDS, DonationCreateSerializer, DonationSerializer
 
 logger = logging.getLogger(__name__)
@@ -87,7 +87,8 @@ class DonationCreateApi(APIView):
             if replay is not None:
                 return replay
 
-        serializer = DonationCreateSerializer(data=request.data)
+        serializer = DonationCreateSerializer(
+            data=request.data, context={"language": request_language(request)})
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         refused = _screen_new_gift(request, data)

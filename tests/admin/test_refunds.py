@@ -78,6 +78,14 @@ def test_partial_then_full_refund_moves_money_state_totals_and_the_receipt_recor
     assert b"Refund\xe2\x80\xa6" not in page.content  # nothing left: no refund link
 
 
+def test_refund_amount_is_read_as_people_write_it(client, appeal_admin, paid_gift, stripe_api):
+    client.force_login(appeal_admin)
+    assert refund(client, paid_gift, "10.50").status_code == 302
+    assert refund(client, paid_gift, "£4.50").status_code == 302
+    assert Donation.objects.get(pk=paid_gift).refunded_amount == 1500
+    assert charged_and_refunded_at_stripe(stripe_api, paid_gift) == (2500, 1500)
+
+
 @pytest.mark.parametrize(
     ("amount", "error"),
     [
@@ -86,6 +94,11 @@ def test_partial_then_full_refund_moves_money_state_totals_and_the_receipt_recor
         ("-5.00", "Enter an amount greater than zero."),
         ("1.005", "GBP amounts have at most 2 decimal places."),
         ("ten", "Enter an amount, like 25.00."),
+        ("1e1", "Enter an amount, like 25.00."),  # Decimal() read it as 10: refunded £10
+        ("９", "digits 0-9"),  # a full-width nine: refunded £9
+        ("-5", "Enter an amount greater than zero"),
+        ("10.555", "GBP amounts have at most 2 decimal places."),
+        ("10,50", "only between thousands, as in 1,250.00."),
     ],
 )
 def test_bad_refund_amount_is_refused_and_nothing_reaches_stripe(
