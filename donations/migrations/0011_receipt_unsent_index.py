@@ -6,7 +6,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('donations', '0006_donation_card_brand_last4'),
+        ('donations', '0008_reconcile_permission'),
+        ('donations', '0009_donation_card_brand_last4'),
     ]
 
     operations = [
