@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
+from rest_framework.exceptions import ParseError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -31,10 +32,14 @@ MAX_KEY_LENGTH = 255
 
 
 def exception_handler(exc, context):
-    """DRF's {"field": ["message"]} shape for Django ValidationErrors raised by services."""
+    """DRF's {"field": ["message"]} shape for every 400: Django ValidationErrors raised by
+    services, and bodies that could not be parsed (malformed, too deep, too large)."""
     if isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         return Response(detail, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, ParseError):
+        return Response({"non_field_errors": [str(exc.detail)]},
+                        status=status.HTTP_400_BAD_REQUEST)
     return drf_exception_handler(exc, context)
 
 
