@@ -11,6 +11,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.shortcuts import get_object_or_404
+from django.utils.cache import patch_cache_control
+from django.utils.crypto import salted_hmac
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import ParseError
@@ -25,10 +27,18 @@ from donations.serializers import ATTRIBUTION_FIELDS, DonationCreateSerializer, 
 
 logger = logging.getLogger(__name__)
 
-# Donation ids derive from the client's Idempotency-Key, so that a retry after a rolled-back
-# attempt asks Stripe for the same PaymentIntent (same Stripe idempotency key, same params).
-IDEMPOTENCY_NAMESPACE = uuid.UUID("5b0c6f4e-7f7a-4e38-9d53-8f0f1d1c2a11")
 MAX_KEY_LENGTH = 255
+# A donation's id is its only secret (docs/idempotency.md): no cache on the way keeps an answer.
+NO_STORE = {"private": True, "no_store": True}
+
+
+class NoStoreMixin:
+    """Every answer of the view (errors too) carries `Cache-Control: private, no-store`."""
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        patch_cache_control(response, **NO_STORE)
+        return response
 
 
 def exception_handler(exc, context):
@@ -41,6 +51,13 @@ def exception_handler(exc, context):
         return Response({"non_field_errors": [str(exc.detail)]},
                         status=status.HTTP_400_BAD_REQUEST)
     return drf_exception_handler(exc, context)
+
+
+def _client_scope(request) -> str:
+    """Whose Idempotency-Key this is: a keyed hash of the client's address (no address kept)."""
+    address = defence.client_address(request) or "unknown"
+    return salted_hmac("lifeline.idempotency-key.client", address,
+                       algorithm="sha256").hexdigest()[:32]
 
 
 def _fingerprint(data) -> str:
@@ -62,7 +79,7 @@ def _created_body(donation: Donation, pi: stripe_gateway.PaymentIntentState) -> 
     }
 
 
-class DonationCreateApi(APIView):
+class DonationCreateApi(NoStoreMixin, APIView):
     authentication_classes = []  # public: no CSRF/session coupling; abuse limits come later
 
     @extend_schema(
@@ -87,8 +104,9 @@ class DonationCreateApi(APIView):
             return Response({"non_field_errors": ["Send a JSON object."]},
                             status=status.HTTP_400_BAD_REQUEST)
         fingerprint = _fingerprint(request.data)
+        client = _client_scope(request)
         if key:
-            replay = _replay(key, fingerprint)
+            replay = _replay(client, key, fingerprint)
             if replay is not None:
                 return replay
 
@@ -104,7 +122,8 @@ class DonationCreateApi(APIView):
                     # Unique key: a concurrent request with the same key waits here for this
                     # one to commit, then replays its answer.
                     record = IdempotencyKey.objects.create(
-                        key=key, fingerprint=fingerprint, response_status=0, response_body={}
+                        client=client, key=key, fingerprint=fingerprint, response_status=0,
+                        response_body={},
                     )
                 donation, pi = services.donation_create(
                     appeal=data["appeal"],
@@ -121,7 +140,8 @@ class DonationCreateApi(APIView):
                     postcode=data["postcode"],
                     attribution={name: data[name] for name in ATTRIBUTION_FIELDS},
                     charity_name=settings.CHARITY_NAME,
-                    donation_id=uuid.uuid5(IDEMPOTENCY_NAMESPACE, key) if key else None,
+                    # Random (uuid4), whatever the key: the key row remembers the donation.
+                    donation_id=uuid.uuid4(),
                     ip_address=defence.client_address(request),
                     user_agent=request.headers.get("User-Agent", ""),
                 )
@@ -133,7 +153,7 @@ class DonationCreateApi(APIView):
                     record.save(update_fields=["donation", "response_status", "response_body"])
         except IntegrityError:
             if key:
-                replay = _replay(key, fingerprint)
+                replay = _replay(client, key, fingerprint)
                 if replay is not None:
                     return replay
             raise
@@ -169,8 +189,8 @@ def _screen_new_gift(request, data) -> Response | None:
     return _too_many(verdict)
 
 
-def _replay(key: str, fingerprint: str) -> Response | None:
-    record = IdempotencyKey.objects.filter(key=key).first()
+def _replay(client: str, key: str, fingerprint: str) -> Response | None:
+    record = IdempotencyKey.objects.filter(client=client, key=key).first()
     if record is None:
         return None
     if record.fingerprint != fingerprint:
@@ -181,7 +201,7 @@ def _replay(key: str, fingerprint: str) -> Response | None:
     return Response(record.response_body, status=record.response_status)
 
 
-class DonationDetailApi(APIView):
+class DonationDetailApi(NoStoreMixin, APIView):
     authentication_classes = []
 
     @extend_schema(responses=DonationSerializer)
@@ -192,7 +212,7 @@ class DonationDetailApi(APIView):
         return Response(DonationSerializer(donation).data)
 
 
-class DonationCardSetupApi(APIView):
+class DonationCardSetupApi(NoStoreMixin, APIView):
     """Step 1 of paying: a SetupIntent for Stripe.js to put the donor's card into."""
 
     authentication_classes = []
@@ -213,7 +233,7 @@ class DonationCardSetupApi(APIView):
         return Response({"setup_client_secret": secret})
 
 
-class DonationPayApi(APIView):
+class DonationPayApi(NoStoreMixin, APIView):
     """Step 2: charge the card just set up (confirmed on the server)."""
 
     authentication_classes = []

@@ -195,14 +195,25 @@ class StripeEvent(models.Model):
 
 
 class IdempotencyKey(models.Model):
-    """A client's Idempotency-Key: the body it came with and the answer it got."""
+    """A client's Idempotency-Key: the body it came with and the answer it got.
 
-    key = models.CharField(max_length=255, unique=True)
+    A key is its client's own (as Stripe's are its account's): `client` is a keyed hash of the
+    client's address, so another client choosing the same key string gets its own donation.
+    """
+
+    client = models.CharField(max_length=64, default="")
+    key = models.CharField(max_length=255)
     fingerprint = models.CharField(max_length=64)
     donation = models.ForeignKey(Donation, on_delete=models.CASCADE, null=True)
     response_status = models.PositiveSmallIntegerField()
     response_body = models.JSONField()
     created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            # A concurrent retry's insert waits on this index for the first to commit.
+            models.UniqueConstraint(fields=["client", "key"], name="idempotency_key_per_client"),
+        ]
 
 
 class ReceiptSequence(models.Model):

@@ -3,6 +3,7 @@ import logging
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.views.decorators.cache import cache_control
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
@@ -12,6 +13,7 @@ from donations.models import Donation, DonationEvent
 logger = logging.getLogger(__name__)
 
 
+@cache_control(private=True, no_store=True)  # the id is the page's only secret
 def thanks(request, pk):
     """The donor's confirmation page. Asks Stripe (never the browser) while still pending."""
     donation = get_object_or_404(Donation.objects.select_related("appeal", "designation"), pk=pk)
