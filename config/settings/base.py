@@ -127,6 +127,12 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
+# Appeal images uploaded in the admin (appeals/images.py, docs/uploads.md): refused above this
+# size or pixel count, re-encoded to WebP without metadata, at most this wide.
+APPEAL_IMAGE_MAX_BYTES = env.int("APPEAL_IMAGE_MAX_BYTES", default=5 * 1024 * 1024)
+APPEAL_IMAGE_MAX_PIXELS = 50_000_000
+APPEAL_IMAGE_MAX_WIDTH = env.int("APPEAL_IMAGE_MAX_WIDTH", default=1920)
+
 # Email: console unless EMAIL_URL says otherwise (smtp://user:pass@host:port).
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
