@@ -143,16 +143,21 @@ EMAIL_TIMEOUT = 10
 CHARITY_NAME = env("CHARITY_NAME", default="Lifeline Relief")
 CHARITY_NUMBER = env("CHARITY_NUMBER", default="1234567")
 RECEIPT_PREFIX = env("RECEIPT_PREFIX", default="LL")
+# The charity's postal address, printed on receipts (one line, or lines separated by ", ").
+CHARITY_ADDRESS = env("CHARITY_ADDRESS", default="1 Example Street, London, AB1 2CD")
 
-# Stripe. No key: the local stand-in on STRIPE_API_BASE.
+# Stripe. No key: the local stand-in on STRIPE_API_BASE (production.py refuses that).
+# Fake test keys that only the stand-in accepts, and its webhook secret: public, in this repo.
+STAND_IN_SECRET_KEY = "sk_test_localstripe"
+STAND_IN_PUBLISHABLE_KEY = "pk_test_localstripe"
+STAND_IN_WEBHOOK_SECRET = "whsec_localstripe_dev"
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
 STRIPE_USES_STAND_IN = not STRIPE_SECRET_KEY
 if STRIPE_USES_STAND_IN:
-    # Fake test keys that only the stand-in accepts: nothing secret.
-    STRIPE_SECRET_KEY = "sk_test_localstripe"
+    STRIPE_SECRET_KEY = STAND_IN_SECRET_KEY
     STRIPE_API_BASE = env("STRIPE_API_BASE", default="http://127.0.0.1:8420")
-    STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY", default="pk_test_localstripe")
-    STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="whsec_localstripe_dev")
+    STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY", default=STAND_IN_PUBLISHABLE_KEY)
+    STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default=STAND_IN_WEBHOOK_SECRET)
     STRIPE_JS_URL = STRIPE_API_BASE.rstrip("/") + "/js.stripe.com/v3/"
 else:
     STRIPE_API_BASE = env("STRIPE_API_BASE", default="https://api.stripe.com")
