@@ -188,3 +188,14 @@ def test_a_well_formed_event_about_a_stranger_is_still_acknowledged(client, demo
     answer = signed_delivery(client, body)
     assert answer.status_code == 200, answer.content
     assert not DonationEvent.objects.exists()
+
+
+def test_an_oversized_webhook_body_is_a_400_and_stores_nothing(client, settings):
+    client.raise_request_exception = False
+    body = event(obj={"id": "pi_1", "object": "payment_intent",
+                      "metadata": {"padding": "x" * settings.DATA_UPLOAD_MAX_MEMORY_SIZE}})
+
+    answer = signed_delivery(client, body)
+
+    assert answer.status_code == 400
+    assert not StripeEvent.objects.exists()
