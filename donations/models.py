@@ -305,3 +305,13 @@ class DefenceState(models.Model):
         state = cls.current()
         state.attack_mode, state.reason, state.until = True, reason, until
         state.save()
+
+
+class ReconcileCursor(models.Model):
+    """How far reconciliation with Stripe has got, per list it walks (donations/reconciliation.py):
+    `refunds` (refunds made at Stripe up to then were applied), `pending` (the last pending
+    gift read in the rotation through them)."""
+
+    name = models.CharField(max_length=40, primary_key=True)
+    position = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
