@@ -42,7 +42,7 @@ COUNTS = ("checked", "changed", "expired", "refunds_seen", "refunds_applied", "d
 class Pace:
     """At most `rate` Stripe calls a second: waits before a call that would go faster."""
 
-    def __init__(self, rate: float):
+    def __init__(self, rate: int):
         self.interval = 1.0 / rate if rate > 0 else 0.0
         self.next_at = 0.0
         self.calls = 0

@@ -276,7 +276,7 @@ DONATION_EXPIRE_HOURS = env.int("DONATION_EXPIRE_HOURS", default=24)
 RECONCILE_BATCH = env.int("RECONCILE_BATCH", default=200)
 # Calls a second a reconciliation may make, at most: a small share of Stripe's 100/s (live)
 # and of the retrieve endpoint's 25/s that donors' payments need.
-RECONCILE_STRIPE_RATE = env.float("RECONCILE_STRIPE_RATE", default=5.0)
+RECONCILE_STRIPE_RATE = env.int("RECONCILE_STRIPE_RATE", default=5)
 # How far back the refunds and disputes of settled gifts are brought in line (SPEC).
 RECONCILE_SETTLED_DAYS = 120
 
