@@ -349,3 +349,13 @@ class LimitsCacheEntry(models.Model):
         db_table = "lifeline_limits_cache"
         verbose_name = "limits cache entry"
         verbose_name_plural = "limits cache entries"
+
+
+class ReconcileCursor(models.Model):
+    """How far reconciliation with Stripe has got, per list it walks (donations/reconciliation.py):
+    `refunds` (refunds made at Stripe up to then were applied), `pending` (the last pending
+    gift read in the rotation through them)."""
+
+    name = models.CharField(max_length=40, primary_key=True)
+    position = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)

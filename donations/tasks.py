@@ -55,9 +55,11 @@ def sweep_unsent_receipts(older_than_seconds: int = 120) -> None:
         logger.info("queued %d unsent receipt(s) again", count)
 
 
-@shared_task(ignore_result=True)
+@shared_task(ignore_result=True, soft_time_limit=240, time_limit=270)
 def reconcile_stripe(older_than_minutes: int = 30) -> None:
-    reconciliation.reconcile_pending(older_than_minutes=older_than_minutes)
+    """The scheduler's run: one batch of abandoned and of pending gifts, then the refunds and
+    disputes of settled ones (donations/reconciliation.py)."""
+    reconciliation.reconcile(older_than_minutes=older_than_minutes)
 
 
 @shared_task(ignore_result=True)

@@ -284,6 +284,19 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# Reconciliation with Stripe (donations/reconciliation.py, docs/reconciliation.md).
+# A gift not paid and untouched this long is canceled at Stripe and here: a donor who left
+# mid-payment, a 3-D Secure never finished. A day leaves room for a donor who returns later
+# the same day, and is Stripe Checkout's own default session lifetime.
+DONATION_EXPIRE_HOURS = env.int("DONATION_EXPIRE_HOURS", default=24)
+# Pending gifts re-read per run, at most (the rest wait for the next runs, in turn).
+RECONCILE_BATCH = env.int("RECONCILE_BATCH", default=200)
+# Calls a second a reconciliation may make, at most: a small share of Stripe's 100/s (live)
+# and of the retrieve endpoint's 25/s that donors' payments need.
+RECONCILE_STRIPE_RATE = env.int("RECONCILE_STRIPE_RATE", default=5)
+# How far back the refunds and disputes of settled gifts are brought in line (SPEC).
+RECONCILE_SETTLED_DAYS = 120
+
 # Cache: appeal totals (and pages) shown to donors. Per process by default; set CACHE_URL
 # (redis://127.0.0.1:6379/2) to share it across web processes. Either way totals are never
 # staler than APPEAL_TOTALS_TTL seconds: a change invalidates them, the TTL bounds the rest.
