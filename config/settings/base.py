@@ -131,7 +131,7 @@ STORAGES = {
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Lifeline <receipts@lifeline.invalid>")
-EMAIL_TIMEOUT = 10
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)  # seconds per SMTP command
 
 # The charity
 CHARITY_NAME = env("CHARITY_NAME", default="Lifeline Relief")
