@@ -61,6 +61,10 @@ class Donation(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     succeeded_at = models.DateTimeField(null=True, blank=True)
+    # A card setup or payment in progress (donations.services, "claims"): who holds it and
+    # until when. Stripe is called with no transaction open; a double click finds the claim.
+    payment_claim = models.CharField(max_length=32, blank=True)
+    payment_claim_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -236,6 +240,14 @@ class Receipt(models.Model):
     email_sent_at = models.DateTimeField(null=True, blank=True)
     email_attempts = models.PositiveIntegerField(default=0)
     email_last_error = models.CharField(max_length=300, blank=True)
+    # One retry chain per receipt: the chain's token, and when its next attempt is due (the
+    # sweeper starts a new chain only once that is long past). While a sender talks to the
+    # mail server it holds a lease (`email_claim` until `email_sending_until`, renewed as it
+    # goes), committed before the first byte is sent: no transaction is open meanwhile.
+    email_chain = models.CharField(max_length=32, blank=True)
+    email_retry_at = models.DateTimeField(null=True, blank=True)
+    email_claim = models.CharField(max_length=32, blank=True)
+    email_sending_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-year", "-sequence"]

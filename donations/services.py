@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from appeals.models import Appeal, Designation
 from appeals.selectors import appeal_totals_changed
-from donations import receipts, stripe_gateway
+from donations import leases, receipts, stripe_gateway
 from donations.models import (
     Dispute,
     Donation,
@@ -79,6 +79,9 @@ class PaymentOutcome:
     client_secret: str = ""
     message: str = ""
     card_fingerprint: str = ""
+    # The outcome of another request's attempt (a double click waited for it): nothing new
+    # was tried, so nothing new is counted.
+    repeated: bool = False
 
 
 def gift_aid_wording(charity_name: str) -> str:
@@ -159,14 +162,17 @@ def donation_create(
     donation_id: uuid.UUID | None = None,
     ip_address: str | None = None,
     user_agent: str = "",
+    on_saved=None,
 ) -> tuple[Donation, stripe_gateway.PaymentIntentState]:
     """Create a pending donation and its PaymentIntent, all or nothing.
 
-    Input must already be validated. Call inside a transaction. The PaymentIntent is made
-    first, so a Stripe failure writes nothing, and the donation is then written once with its
-    id; if a later write fails, the caller's rollback leaves no donation behind, only an
-    unconfirmed PaymentIntent that nobody can pay. Its Stripe idempotency key derives from
-    the donation id, so a retry of a rolled-back attempt gets the same PaymentIntent.
+    Input must already be validated. Call with no transaction open: the PaymentIntent is made
+    first, with none open (a Stripe call must not hold a database lock), so a Stripe failure
+    writes nothing; the donation is then written once, with its id, in one short transaction,
+    in which `on_saved(donation, payment_intent)` runs too (the caller's own record of the
+    request). If a write fails, nothing is left behind here, only an unconfirmed
+    PaymentIntent that nobody can pay. Its Stripe idempotency key derives from the donation
+    id, so a retry of a rolled-back attempt with the same id gets the same PaymentIntent.
 
     :raises stripe_gateway.PaymentProviderError: Stripe unreachable or refused the request.
     """
@@ -191,24 +197,27 @@ def donation_create(
     # The PaymentIntent first, so that the donation is written once, with its id.
     pi = _payment_intent_create(donation, attempt=1)
     donation.stripe_payment_intent = pi.id
-    donation.save(force_insert=True)
-    PaymentAttempt.objects.create(payment_intent=pi.id, donation=donation)
-    if gift_aid:
-        GiftAidDeclaration.objects.create(
-            donation=donation,
-            wording_version=_declaration_version(),
-            wording=gift_aid_wording(charity_name),
-            scope=GiftAidDeclaration.Scope.PAST_AND_FUTURE,
-            declared_at=timezone.now(),
-            first_name=first_name,
-            last_name=last_name,
-            address_line1=address_line1,
-            postcode=postcode,
-            ip_address=ip_address,
-            user_agent=user_agent[:300],
-        )
-    _log(donation, kind="created", source=DonationEvent.Source.API, to_status=S.PENDING,
-         data={"payment_intent": pi.id})
+    with transaction.atomic():
+        donation.save(force_insert=True)
+        PaymentAttempt.objects.create(payment_intent=pi.id, donation=donation)
+        if gift_aid:
+            GiftAidDeclaration.objects.create(
+                donation=donation,
+                wording_version=_declaration_version(),
+                wording=gift_aid_wording(charity_name),
+                scope=GiftAidDeclaration.Scope.PAST_AND_FUTURE,
+                declared_at=timezone.now(),
+                first_name=first_name,
+                last_name=last_name,
+                address_line1=address_line1,
+                postcode=postcode,
+                ip_address=ip_address,
+                user_agent=user_agent[:300],
+            )
+        _log(donation, kind="created", source=DonationEvent.Source.API, to_status=S.PENDING,
+             data={"payment_intent": pi.id})
+        if on_saved is not None:
+            on_saved(donation, pi)
     return donation, pi
 
 
@@ -232,41 +241,121 @@ def _payment_intent_create(donation: Donation, *,
     )
 
 
-def _new_payment_intent(donation: Donation, *, attempt: int) -> stripe_gateway.PaymentIntentState:
-    """Replace a saved donation's PaymentIntent with a new one."""
+def _replace_payment_intent(donation: Donation, old: stripe_gateway.PaymentIntentState, *,
+                            source: str) -> None:
+    """Give the donation a new PaymentIntent in place of `old` (a declined card's, an
+    abandoned 3-D Secure's). The new one is made and recorded before the old is canceled: a
+    Stripe error at any step leaves the donation on a PaymentIntent that can still be paid or
+    replaced, never on a canceled one. Call with the donation's payment claim and no
+    transaction open.
+
+    :raises stripe_gateway.PaymentProviderError: the new one could not be made (nothing
+        changed here).
+    """
+    # The same attempt number, so the same Stripe idempotency key, if this is a retry of a
+    # replacement whose recording failed.
+    attempt = PaymentAttempt.objects.filter(donation_id=donation.pk).count() + 1
     pi = _payment_intent_create(donation, attempt=attempt)
-    PaymentAttempt.objects.create(payment_intent=pi.id, donation=donation)
+    with transaction.atomic():
+        locked = _locked(donation.pk)
+        PaymentAttempt.objects.get_or_create(payment_intent=pi.id,
+                                             defaults={"donation": locked})
+        locked.stripe_payment_intent = pi.id
+        locked.save(update_fields=["stripe_payment_intent", "updated_at"])
+        _log(locked, kind="payment_intent_replaced", source=source,
+             data={"old": old.id, "old_status": old.status, "new": pi.id})
     donation.stripe_payment_intent = pi.id
-    donation.save(update_fields=["stripe_payment_intent", "updated_at"])
-    return pi
+    if old.status != "canceled":
+        try:
+            stripe_gateway.payment_intent_cancel(old.id)
+        except stripe_gateway.PaymentProviderError:
+            # It is no longer the donation's: a success on it would still be recorded
+            # (_apply_payment_intent), anything else about it is ignored.
+            logger.warning("could not cancel a replaced payment intent",
+                           extra={"donation_id": str(donation.pk), "payment_intent": old.id})
 
 
 # --- paying by card ---------------------------------------------------------------------
+#
+# Stripe is called with no transaction open. A short transaction takes the donation's
+# payment claim (`payment_claim` until `payment_claim_until`, renewed while the calls run),
+# the calls are made, and their outcome is written in short transactions, each under the
+# row lock and state-checked. A second click meanwhile finds the claim: it charges nothing.
+
+
+class PaymentInProgress(Exception):
+    """Another request is setting up or paying this donation right now."""
+
+
+def _claim_payment(donation_id, token: str, *, check) -> Donation:
+    """Take the donation's payment claim after `check(donation)` (which may raise), in one
+    short transaction.
+
+    :raises PaymentInProgress: another request holds the claim.
+    """
+    with transaction.atomic():
+        donation = _locked(donation_id)
+        check(donation)
+        if donation.payment_claim_until and donation.payment_claim_until > timezone.now():
+            raise PaymentInProgress
+        donation.payment_claim = token
+        donation.payment_claim_until = leases.expiry(settings.PAYMENT_CLAIM_SECONDS)
+        donation.save(update_fields=["payment_claim", "payment_claim_until"])
+    return donation
+
+
+class _PaymentClaim:
+    """Hold (and renew) the claim while the block calls Stripe; free it after."""
+
+    def __init__(self, donation_id, token: str):
+        self.rows = Donation.objects.filter(pk=donation_id)
+        self.renewal = leases.Renewal(self.rows, claim_field="payment_claim",
+                                      until_field="payment_claim_until", token=token,
+                                      seconds=settings.PAYMENT_CLAIM_SECONDS)
+        self.token = token
+
+    def __enter__(self):
+        self.renewal.__enter__()
+
+    def __exit__(self, *exc):
+        self.renewal.__exit__(*exc)
+        self.rows.filter(payment_claim=self.token).update(payment_claim="",
+                                                          payment_claim_until=None)
+
+
+def _payable(donation: Donation) -> None:
+    if donation.status not in (S.PENDING, S.FAILED):
+        raise DonationNotPayable(f"This donation is {donation.get_status_display().lower()}.")
 
 
 def donation_prepare_card(*, donation_id) -> str:
     """A SetupIntent client secret for Stripe.js to collect the donor's card into.
 
     Makes a Stripe Customer for the donation once (Radar scores better with one, and a card
-    saved through a SetupIntent must belong to one to be charged afterwards).
+    saved through a SetupIntent must belong to one to be charged afterwards). Holds the
+    donation's payment claim, not a transaction, while Stripe is called.
 
     :raises DonationNotPayable: the donation is already paid or canceled.
+    :raises PaymentInProgress: the card is being set up or charged by another request.
+    :raises stripe_gateway.PaymentProviderError: Stripe unreachable.
     """
-    with transaction.atomic():
-        donation = _locked(donation_id)
-        if donation.status not in (S.PENDING, S.FAILED):
-            raise DonationNotPayable(f"This donation is {donation.get_status_display().lower()}.")
-        if not donation.stripe_customer:
-            donation.stripe_customer = stripe_gateway.customer_create(
-                email=donation.email,
-                name=donation.donor_name,
-                metadata={"donation_id": str(donation.pk)},
-            )
-        seti_id, secret = stripe_gateway.setup_intent_create(
-            customer=donation.stripe_customer, metadata={"donation_id": str(donation.pk)}
+    token = leases.new_token()
+    donation = _claim_payment(donation_id, token, check=_payable)
+    with _PaymentClaim(donation_id, token):
+        customer = donation.stripe_customer or stripe_gateway.customer_create(
+            email=donation.email,
+            name=donation.donor_name,
+            metadata={"donation_id": str(donation.pk)},
+            idempotency_key=f"lifeline-donation-{donation.pk}-customer",
         )
-        donation.stripe_setup_intent = seti_id
-        donation.save(update_fields=["stripe_customer", "stripe_setup_intent", "updated_at"])
+        seti_id, secret = stripe_gateway.setup_intent_create(
+            customer=customer, metadata={"donation_id": str(donation.pk)}
+        )
+        with transaction.atomic():
+            locked = _locked(donation_id)
+            locked.stripe_customer = locked.stripe_customer or customer
+            locked.stripe_setup_intent = seti_id
+            locked.save(update_fields=["stripe_customer", "stripe_setup_intent", "updated_at"])
     return secret
 
 
@@ -278,73 +367,114 @@ class PaymentRefused(Exception):
         self.verdict = verdict
 
 
+def _has_card(donation: Donation) -> None:
+    if donation.status in PAID:
+        raise _AlreadyPaid
+    if donation.status == S.CANCELED:
+        raise DonationNotPayable("This donation was canceled.")
+    if not donation.stripe_setup_intent:
+        raise DonationNotPayable("No card was given.")
+
+
+class _AlreadyPaid(Exception):
+    pass
+
+
 def donation_pay(*, donation_id, source: str = DonationEvent.Source.BROWSER,
                  screen=None) -> PaymentOutcome:
     """Charge the card the donor just set up, confirming the PaymentIntent on the server.
 
-    Holds the donation's row lock across the Stripe calls, so a double click waits for the
-    first and then finds the donation paid: one charge. A PaymentIntent that a declined card
-    or an abandoned 3-D Secure left behind is canceled and replaced.
+    Takes the donation's payment claim (a short transaction), calls Stripe with no
+    transaction open, and writes the outcome in short transactions under the row lock. A
+    PaymentIntent that a declined card or an abandoned 3-D Secure left
+    behind is replaced (_replace_payment_intent).
 
     `screen(donation, fingerprint) -> Verdict` is asked before the card is charged (the
     card-testing defence); the outcome carries the card's fingerprint for it to count declines.
 
-    :raises DonationNotPayable: paid already, canceled, or no card set up.
+    A double click waits for the first click's outcome and answers with it (one charge).
+
+    :raises DonationNotPayable: canceled, or no card set up.
     :raises PaymentRefused: `screen` refused the card; nothing was charged.
     :raises stripe_gateway.PaymentProviderError: Stripe unreachable.
     """
-    with transaction.atomic():
-        donation = _locked(donation_id)
-        if donation.status in PAID:
-            return PaymentOutcome(status="succeeded")
-        if donation.status == S.CANCELED:
-            raise DonationNotPayable("This donation was canceled.")
-        if not donation.stripe_setup_intent:
-            raise DonationNotPayable("No card was given.")
-        card = stripe_gateway.setup_intent_card(donation.stripe_setup_intent)
-        payment_method = card.payment_method
-        if card.status != "succeeded" or not payment_method:
-            raise DonationNotPayable("The card was not accepted. Please check it and try again.")
-        if screen is not None:
-            verdict = screen(donation, card.fingerprint)
-            if not verdict.allowed:
-                raise PaymentRefused(verdict)
+    token = leases.new_token()
+    try:
+        donation = _claim_payment(donation_id, token, check=_has_card)
+    except _AlreadyPaid:
+        return PaymentOutcome(status="succeeded")
+    except PaymentInProgress:
+        return _outcome_of_the_other_click(donation_id)
+    with _PaymentClaim(donation_id, token):
+        return _pay(donation, source=source, screen=screen)
 
-        current = stripe_gateway.payment_intent_retrieve(donation.stripe_payment_intent)
-        if current.status == "succeeded":
-            _apply_payment_intent(donation, current, source=source)
-            return PaymentOutcome(status="succeeded")
-        if current.status == "processing":
-            return PaymentOutcome(status="pending")
-        if not _reusable(current):
-            if current.status != "canceled":
-                stripe_gateway.payment_intent_cancel(current.id)
-            _log(donation, kind="payment_intent_replaced", source=source,
-                 data={"old": current.id, "old_status": current.status})
-            _new_payment_intent(donation, attempt=donation.attempts.count() + 1)
-        if donation.status == S.FAILED:
-            _set_status(donation, S.PENDING, source=source, message="Donor tried another card.")
-        try:
-            pi = stripe_gateway.payment_intent_pay(
-                payment_intent_id=donation.stripe_payment_intent,
-                payment_method=payment_method,
-                customer=donation.stripe_customer,
-            )
-        except stripe_gateway.CardDeclined as exc:
-            donation.failure_message = exc.message[:300]
-            donation.save(update_fields=["failure_message", "updated_at"])
-            _set_status(donation, S.FAILED, source=source, message=exc.message)
-            return PaymentOutcome(status="declined", message=exc.message,
-                                  card_fingerprint=card.fingerprint)
-        _apply_payment_intent(donation, pi, source=source)
-        if pi.status == "succeeded":
-            return PaymentOutcome(status="succeeded")
-        if pi.status == "requires_action":
-            return PaymentOutcome(status="requires_action", client_secret=pi.client_secret)
-        if pi.status == "requires_payment_method":
-            return PaymentOutcome(status="declined", message=pi.error_message or "Declined.",
-                                  card_fingerprint=card.fingerprint)
+
+def _outcome_of_the_other_click(donation_id) -> PaymentOutcome:
+    """Wait (reading, no lock) for the request that holds the claim, then answer with what it
+    got: a double click charges once and both clicks see the same result."""
+    deadline = time.monotonic() + settings.PAYMENT_CLAIM_SECONDS
+    donation = Donation.objects.get(pk=donation_id)
+    while (donation.payment_claim_until and donation.payment_claim_until > timezone.now()
+           and time.monotonic() < deadline):
+        time.sleep(0.1)
+        donation = Donation.objects.get(pk=donation_id)
+    if donation.status in PAID:
+        return PaymentOutcome(status="succeeded", repeated=True)
+    if donation.status == S.FAILED:
+        return PaymentOutcome(status="declined", message=donation.failure_message or "Declined.",
+                              repeated=True)
+    return PaymentOutcome(status="pending", repeated=True)
+
+
+def _pay(donation: Donation, *, source: str, screen) -> PaymentOutcome:
+    card = stripe_gateway.setup_intent_card(donation.stripe_setup_intent)
+    payment_method = card.payment_method
+    if card.status != "succeeded" or not payment_method:
+        raise DonationNotPayable("The card was not accepted. Please check it and try again.")
+    if screen is not None:
+        verdict = screen(donation, card.fingerprint)
+        if not verdict.allowed:
+            raise PaymentRefused(verdict)
+
+    current = stripe_gateway.payment_intent_retrieve(donation.stripe_payment_intent)
+    if current.status == "succeeded":
+        donation_apply_payment_intent(payment_intent=current, source=source)
+        return PaymentOutcome(status="succeeded")
+    if current.status == "processing":
         return PaymentOutcome(status="pending")
+    if not _reusable(current):
+        _replace_payment_intent(donation, current, source=source)
+    if donation.status == S.FAILED:
+        with transaction.atomic():
+            locked = _locked(donation.pk)
+            if locked.status == S.FAILED:
+                _set_status(locked, S.PENDING, source=source,
+                            message="Donor tried another card.")
+    try:
+        pi = stripe_gateway.payment_intent_pay(
+            payment_intent_id=donation.stripe_payment_intent,
+            payment_method=payment_method,
+            customer=donation.stripe_customer,
+        )
+    except stripe_gateway.CardDeclined as exc:
+        with transaction.atomic():
+            locked = _locked(donation.pk)
+            if locked.stripe_payment_intent == donation.stripe_payment_intent \
+                    and locked.status in (S.PENDING, S.FAILED):
+                locked.failure_message = exc.message[:300]
+                locked.save(update_fields=["failure_message", "updated_at"])
+                _set_status(locked, S.FAILED, source=source, message=exc.message)
+        return PaymentOutcome(status="declined", message=exc.message,
+                              card_fingerprint=card.fingerprint)
+    donation_apply_payment_intent(payment_intent=pi, source=source)
+    if pi.status == "succeeded":
+        return PaymentOutcome(status="succeeded")
+    if pi.status == "requires_action":
+        return PaymentOutcome(status="requires_action", client_secret=pi.client_secret)
+    if pi.status == "requires_payment_method":
+        return PaymentOutcome(status="declined", message=pi.error_message or "Declined.",
+                              card_fingerprint=card.fingerprint)
+    return PaymentOutcome(status="pending")
 
 
 def _reusable(pi: stripe_gateway.PaymentIntentState) -> bool:
@@ -514,11 +644,11 @@ def receipt_issue(*, donation: Donation) -> Receipt:
     return receipt
 
 
-def _enqueue(task, *args, receipt_id: int) -> bool:
+def _enqueue(task, *args, receipt_id: int, countdown: float = 0) -> bool:
     """Hand a receipt task to the worker. A broker outage is logged, not raised: what must be
     done is in the database already (an unsent receipt, a request in the history)."""
     try:
-        task.delay(*args)
+        task.apply_async(args, countdown=countdown or None)
     except Exception:  # noqa: BLE001 - kombu raises many kinds; the sweeper retries them all
         logger.warning("could not queue %s", task.name, exc_info=True,
                        extra={"receipt_id": receipt_id})
@@ -526,62 +656,98 @@ def _enqueue(task, *args, receipt_id: int) -> bool:
     return True
 
 
-def receipt_queue_email(*, receipt_id: int) -> bool:
-    """Queue the receipt's email; if the broker is down the sweeper queues it again later."""
+def receipt_queue_email(*, receipt_id: int, countdown: float = 0) -> bool:
+    """Start the receipt's retry chain: a new chain token in the row (an older chain, if any
+    is still alive, stops at its next attempt), then the first attempt queued. If the broker
+    is down the sweeper starts it again later."""
     from donations.tasks import send_receipt_email
 
-    return _enqueue(send_receipt_email, receipt_id, receipt_id=receipt_id)
+    chain = leases.new_token()
+    Receipt.objects.filter(pk=receipt_id, email_sent_at__isnull=True).update(
+        email_chain=chain, email_queued_at=timezone.now(),
+        email_retry_at=timezone.now() + timedelta(seconds=countdown),
+    )
+    return _enqueue(send_receipt_email, receipt_id, chain, receipt_id=receipt_id,
+                    countdown=countdown)
 
 
-def receipt_send(*, receipt_id: int, resend: bool = False, actor=None) -> bool:
+def receipt_send(*, receipt_id: int, chain: str | None = None, resend: bool = False,
+                 actor=None) -> bool:
     """Email the receipt unless it was sent already (True when this call sent it).
 
-    Holds the receipt's row lock while talking to SMTP, so a second copy of the task waits
-    and then finds it sent. The send is written in that transaction before the message goes,
-    and committed as soon as the server has accepted it, before the SMTP session is closed:
-    a duplicate email needs the worker to die within that commit's round trip. If the
-    database went away in that instant, we keep trying to record the send
-    (RECEIPT_RECORD_PATIENCE seconds) rather than sending again. `email_sent_at` is the
-    moment the message was handed to the server.
+    No transaction is open while the mail server is talked to. A short transaction takes a
+    lease on the receipt (`email_claim`, `email_sending_until`) and commits; the message goes;
+    a second short transaction records `email_sent_at` as soon as the server has accepted it
+    (its 250), before the SMTP session is closed. A second copy of the task finds the lease
+    and skips; a crashed sender's lease lapses within RECEIPT_SEND_LEASE seconds and the
+    sweeper sends it then. A duplicate email needs the sender to die between the server's
+    250 and that commit. If the database went away in that instant, we keep trying to record
+    the send (RECEIPT_RECORD_PATIENCE seconds) rather than sending again. `email_sent_at` is
+    the moment the message was handed to the server.
+
+    `chain` is the retry chain's token (receipt_queue_email): a task of a chain the sweeper
+    replaced does nothing.
 
     :raises smtplib.SMTPException, OSError: the mail server refused or is unreachable
-        (the task retries; nothing was recorded).
+        (the task retries; nothing was recorded but the attempt and its error).
     """
-    accepted_at = None
+    claim = leases.new_token()
+    lease = settings.RECEIPT_SEND_LEASE
+    with transaction.atomic():
+        receipt = Receipt.objects.select_for_update(of=("self",)).filter(pk=receipt_id).first()
+        if receipt is None or (receipt.email_sent_at and not resend):
+            return False
+        if not resend and chain is not None and receipt.email_chain not in ("", chain):
+            return False  # a newer chain has this receipt
+        if receipt.email_sending_until and receipt.email_sending_until > timezone.now():
+            logger.info("receipt is being sent by another worker",
+                        extra={"receipt_id": receipt_id})
+            return False
+        receipt.email_claim = claim
+        receipt.email_sending_until = leases.expiry(lease)
+        receipt.save(update_fields=["email_claim", "email_sending_until"])
+    claimed = Receipt.objects.filter(pk=receipt_id)
+    receipt = claimed.select_related("donation__appeal", "donation__designation").get()
+    message = receipts.receipt_email(receipt)
+    # The same id for every try of one send: if a crash makes us send it twice, mail
+    # clients that collapse duplicate Message-IDs show it once. A resend is new mail.
+    message.extra_headers["Message-ID"] = receipts.message_id(
+        receipt, resend=resend, attempt=receipt.email_attempts + 1)
     mail = get_connection(fail_silently=False)
+    handed_at = timezone.now()
     try:
-        with transaction.atomic():
-            receipt = (
-                Receipt.objects.select_for_update(of=("self",))
-                .select_related("donation__appeal", "donation__designation")
-                .filter(pk=receipt_id)
-                .first()
-            )
-            if receipt is None or (receipt.email_sent_at and not resend):
-                return False
-            message = receipts.receipt_email(receipt)
-            # The same id for every try of one send: if a crash makes us send it twice, mail
-            # clients that collapse duplicate Message-IDs show it once. A resend is new mail.
-            message.extra_headers["Message-ID"] = receipts.message_id(
-                receipt, resend=resend, attempt=receipt.email_attempts + 1)
-            handed_at = timezone.now()
-            receipt.email_sent_at = handed_at
-            receipt.email_attempts += 1
-            receipt.email_last_error = ""
-            receipt.save(update_fields=["email_sent_at", "email_attempts", "email_last_error"])
-            _log(receipt.donation, kind="receipt_resent" if resend else "receipt_sent",
-                 source=DonationEvent.Source.ADMIN if actor else DonationEvent.Source.SYSTEM,
-                 actor=actor, data={"receipt": receipt.number, "to": "donor"})
+        with leases.Renewal(claimed, claim_field="email_claim",
+                            until_field="email_sending_until", token=claim, seconds=lease):
             mail.open()
             mail.send_messages([message])  # back after the server's 250: accepted
-            accepted_at = handed_at
+    except BaseException:
+        _close_quietly(mail)
+        claimed.filter(email_claim=claim).update(email_claim="", email_sending_until=None)
+        raise
+    try:
+        _record_sent(receipt_id, claim=claim, handed_at=handed_at, resend=resend, actor=actor)
     except (OperationalError, InterfaceError):
-        if accepted_at is None:
-            raise
-        _record_sent_after_outage(receipt_id, accepted_at)
+        _record_sent_after_outage(receipt_id, handed_at)
     finally:
         _close_quietly(mail)
     return True
+
+
+def _record_sent(receipt_id: int, *, claim: str, handed_at, resend: bool, actor) -> None:
+    """The server took the message: say so, and free the lease, in one short transaction."""
+    with transaction.atomic():
+        receipt = (Receipt.objects.select_for_update(of=("self",))
+                   .select_related("donation").get(pk=receipt_id))
+        receipt.email_sent_at = handed_at
+        receipt.email_attempts += 1
+        receipt.email_last_error = ""
+        if receipt.email_claim == claim:
+            receipt.email_claim, receipt.email_sending_until = "", None
+        receipt.save(update_fields=["email_sent_at", "email_attempts", "email_last_error",
+                                    "email_claim", "email_sending_until"])
+        _log(receipt.donation, kind="receipt_resent" if resend else "receipt_sent",
+             source=DonationEvent.Source.ADMIN if actor else DonationEvent.Source.SYSTEM,
+             actor=actor, data={"receipt": receipt.number, "to": "donor"})
 
 
 def _close_quietly(mail) -> None:
@@ -603,7 +769,7 @@ def _record_sent_after_outage(receipt_id: int, accepted_at) -> None:
         try:
             Receipt.objects.filter(pk=receipt_id, email_sent_at__isnull=True).update(
                 email_sent_at=accepted_at, email_attempts=F("email_attempts") + 1,
-                email_last_error="",
+                email_last_error="", email_claim="", email_sending_until=None,
             )
             logger.warning("receipt recorded as sent after a database outage",
                            extra={"receipt_id": receipt_id})
@@ -629,24 +795,42 @@ def receipt_queue_resend(*, receipt: Receipt, actor) -> bool:
     return True
 
 
-def receipt_record_send_failure(*, receipt_id: int, error: str) -> None:
-    Receipt.objects.filter(pk=receipt_id, email_sent_at__isnull=True).update(
-        email_attempts=F("email_attempts") + 1, email_last_error=error[:300]
-    )
+def receipt_record_send_failure(*, receipt_id: int, error: str, chain: str | None = None,
+                                retry_in: float | None = None) -> bool:
+    """Count a failed attempt; with `retry_in`, note when the chain's next attempt is due
+    (the sweeper leaves the receipt to that chain until then). False: this chain was
+    replaced by a newer one (or the receipt was sent meanwhile), so it must stop here."""
+    unsent = Receipt.objects.filter(pk=receipt_id, email_sent_at__isnull=True)
+    current = unsent if chain is None else unsent.filter(email_chain__in=("", chain))
+    changes = {"email_attempts": F("email_attempts") + 1, "email_last_error": error[:300]}
+    if retry_in is not None:
+        changes["email_retry_at"] = timezone.now() + timedelta(seconds=retry_in)
+    if current.update(**changes):
+        return True
+    unsent.update(email_attempts=F("email_attempts") + 1, email_last_error=error[:300])
+    return False
 
 
 def receipt_sweep_unsent(*, older_than_seconds: int) -> int:
-    """Queue again every unsent receipt last queued longer ago than that; count them."""
-    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
-    ids = list(
+    """Start a new retry chain for every unsent receipt whose chain has died: its next
+    attempt was due longer ago than `older_than_seconds` (a lost message, a broker outage, a
+    killed worker, retries used up). A chain still waiting for its next attempt is left
+    alone, so an outage costs one attempt per receipt per backoff step, however long it
+    lasts. A receipt whose sender is still (or was, until it crashed) talking to the mail
+    server is queued for when its lease ends. Count them."""
+    now = timezone.now()
+    cutoff = now - timedelta(seconds=older_than_seconds)
+    never_queued = Q(email_retry_at__isnull=True) & (
+        Q(email_queued_at__isnull=True) | Q(email_queued_at__lte=cutoff))
+    rows = list(
         Receipt.objects.filter(email_sent_at__isnull=True)
-        .filter(Q(email_queued_at__isnull=True) | Q(email_queued_at__lte=cutoff))
-        .values_list("pk", flat=True)[:1000]
+        .filter(never_queued | Q(email_retry_at__lte=cutoff))
+        .values_list("pk", "email_sending_until")[:1000]
     )
-    for receipt_id in ids:
-        Receipt.objects.filter(pk=receipt_id).update(email_queued_at=timezone.now())
-        receipt_queue_email(receipt_id=receipt_id)
-    return len(ids)
+    for receipt_id, sending_until in rows:
+        wait = (sending_until - now).total_seconds() + 1 if sending_until else 0
+        receipt_queue_email(receipt_id=receipt_id, countdown=max(wait, 0))
+    return len(rows)
 
 
 # --- after the gift: refunds and disputes -----------------------------------------------

@@ -124,23 +124,29 @@ def payment_intent_pay(
     :raises CardDeclined: the card was refused (the PaymentIntent cannot be confirmed again
         on the stand-in: the next try needs a new one).
     """
+    # Keyed by PaymentIntent and card: a repeat of the same charge (a retried request, a
+    # second click after a lapsed claim) is answered as the first, never charged again.
+    key = f"lifeline-{payment_intent_id}-{payment_method}"
     _call(
         client().v1.payment_intents.update,
         payment_intent_id,
         params={"payment_method": payment_method, "customer": customer},
+        options={"idempotency_key": f"{key}-update"},
     )
     try:
-        _call(client().v1.payment_intents.confirm, payment_intent_id)
+        _call(client().v1.payment_intents.confirm, payment_intent_id,
+              options={"idempotency_key": f"{key}-confirm"})
     except stripe.CardError as exc:
         raise CardDeclined(exc.user_message or "Your card was declined.", exc.code or "") from exc
     return payment_intent_retrieve(payment_intent_id)
 
 
-def customer_create(*, email: str, name: str, metadata: dict) -> str:
+def customer_create(*, email: str, name: str, metadata: dict, idempotency_key: str) -> str:
     params = {"email": email, "metadata": metadata}
     if name:
         params["name"] = name
-    return _call(client().v1.customers.create, params=params).id
+    return _call(client().v1.customers.create, params=params,
+                 options={"idempotency_key": idempotency_key}).id
 
 
 def setup_intent_create(*, customer: str, metadata: dict) -> tuple[str, str]:

@@ -132,7 +132,7 @@ STORAGES = {
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Lifeline <receipts@lifeline.invalid>")
-EMAIL_TIMEOUT = 10
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)  # seconds per SMTP command
 
 # The charity
 CHARITY_NAME = env("CHARITY_NAME", default="Lifeline Relief")
@@ -400,3 +400,10 @@ OTP_TOTP_ISSUER = CHARITY_NAME
 # Seconds a worker keeps trying to record a receipt the mail server accepted while the
 # database was away, rather than let it be sent again (donations.services.receipt_send).
 RECEIPT_RECORD_PATIENCE = env.int("RECEIPT_RECORD_PATIENCE", default=60)
+# Seconds a receipt's sender holds its lease on the receipt while it talks to the mail server
+# (renewed every third of it while the sender lives): a crashed sender's receipt is sent again
+# this long after the crash, at the latest (donations.services.receipt_send).
+RECEIPT_SEND_LEASE = env.int("RECEIPT_SEND_LEASE", default=15)
+# The same for a donor's card setup or payment while Stripe is called (donation_pay): a
+# second click meanwhile is told the payment is in progress.
+PAYMENT_CLAIM_SECONDS = env.int("PAYMENT_CLAIM_SECONDS", default=30)
