@@ -5,6 +5,7 @@ from django.utils.html import format_html, format_html_join
 
 from appeals import selectors, services
 from appeals.images import AppealImageField
+from appeals.admin_forms import AppealAdminForm, SuggestedAmountForm, SuggestedAmountFormSet
 from appeals.models import Appeal, Designation, SuggestedAmount
 from donations.money import format_money
 
@@ -17,12 +18,15 @@ class DesignationInline(admin.TabularInline):
 
 class SuggestedAmountInline(admin.TabularInline):
     model = SuggestedAmount
+    form = SuggestedAmountForm
+    formset = SuggestedAmountFormSet
     extra = 1
     fields = ["amount", "impact", "position"]
 
 
 @admin.register(Appeal)
 class AppealAdmin(admin.ModelAdmin):
+    form = AppealAdminForm
     list_display = ["title", "slug", "status", "currency", "goal_display", "raised_display",
                     "donor_count", "published_at"]
     list_filter = ["status", "currency"]
@@ -36,7 +40,8 @@ class AppealAdmin(admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["title", "slug", "summary", "story", "image", "image_alt"]}),
         ("Money", {"fields": ["currency", "goal_amount"]}),
-        ("Publishing", {"fields": ["status", "published_at", "closed_at", "public_link"]}),
+        ("Publishing", {"fields": ["status", "published_at", "closed_at", "public_link",
+                                   "successor"]}),
         ("Totals", {"fields": ["totals_by_designation"]}),
     ]
 

@@ -1,3 +1,4 @@
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.urls import reverse
@@ -26,6 +27,11 @@ class Appeal(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     published_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    successor = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="predecessors",
+        help_text="Once this appeal is closed, its page and widget send readers on to this "
+                  "live appeal, with the article's utm_*/ref parameters.",
+    )
 
     class Meta:
         ordering = ["-published_at", "-created_at"]
@@ -39,6 +45,35 @@ class Appeal(models.Model):
 
     def __str__(self):
         return self.title
+
+    def clean(self):
+        super().clean()
+        self.validate_successor()
+
+    def validate_successor(self) -> None:
+        """A successor is another appeal, live when chosen, and following successors from it
+        never comes back here.
+
+        :raises ValidationError: on `successor`.
+        """
+        if self.successor_id is None:
+            return
+        if self.pk is not None and self.successor_id == self.pk:
+            raise ValidationError({"successor": "An appeal cannot be its own successor."})
+        chosen_before = self.pk is not None and Appeal.objects.filter(
+            pk=self.pk, successor_id=self.successor_id).exists()
+        if not chosen_before and self.successor.status != self.Status.LIVE:
+            raise ValidationError(
+                {"successor": "Choose a live appeal: readers are sent on to give to it."})
+        seen = {self.pk}
+        step = self.successor
+        while step is not None:
+            if step.pk in seen:
+                raise ValidationError({"successor": (
+                    f"{self.successor} already leads back to this appeal through its "
+                    "successors: readers would go round in a circle.")})
+            seen.add(step.pk)
+            step = step.successor
 
     def get_absolute_url(self):
         return reverse("appeals:detail", kwargs={"slug": self.slug})

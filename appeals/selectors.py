@@ -84,7 +84,7 @@ def appeal_public_queryset():
     """Appeals the public may open: live and closed, never drafts."""
     return Appeal.objects.filter(
         status__in=[Appeal.Status.LIVE, Appeal.Status.CLOSED]
-    ).prefetch_related("designations", "suggested_amounts")
+    ).select_related("successor").prefetch_related("designations", "suggested_amounts")
 
 
 def appeal_get_public(slug: str) -> Appeal | None:
@@ -94,8 +94,8 @@ def appeal_get_public(slug: str) -> Appeal | None:
 
 def appeal_get_for_preview(slug: str) -> Appeal | None:
     """Any appeal, drafts included, for staff to preview as donors will see it."""
-    appeal = Appeal.objects.prefetch_related("designations", "suggested_amounts").filter(
-        slug=slug).first()
+    appeal = Appeal.objects.select_related("successor").prefetch_related(
+        "designations", "suggested_amounts").filter(slug=slug).first()
     return None if appeal is None else _with_cached_totals([appeal])[0]
 
 
@@ -119,3 +119,20 @@ def designation_totals(appeal: Appeal) -> list[dict]:
         )
         .order_by("designation__name")
     )
+
+
+def appeal_successor_public(appeal: Appeal) -> Appeal | None:
+    """Where a closed appeal sends its readers: its successor, or if that has closed too, the
+    first live appeal down the line of successors (None: no live one)."""
+    if appeal.status != Appeal.Status.CLOSED:
+        return None
+    step, seen = appeal.successor, {appeal.pk}
+    # Successors are checked never to loop (Appeal.validate_successor); `seen` guards anyway.
+    while step is not None and step.pk not in seen:
+        if step.status == Appeal.Status.LIVE:
+            return step
+        if step.status != Appeal.Status.CLOSED:
+            return None
+        seen.add(step.pk)
+        step = step.successor
+    return None

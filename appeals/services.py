@@ -43,3 +43,15 @@ def appeal_set_status(*, appeal: Appeal, status: str) -> Appeal:
         appeal.published_at = appeal.published_at or now
     appeal.save()
     return appeal
+
+
+def appeal_set_successor(*, appeal: Appeal, successor: Appeal | None) -> Appeal:
+    """Name the appeal that readers of this one are sent on to once it is closed (None: no
+    successor).
+
+    :raises ValidationError: the successor is this appeal, not live, or leads back here.
+    """
+    appeal.successor = successor
+    appeal.validate_successor()
+    appeal.save(update_fields=["successor", "updated_at"])
+    return appeal

@@ -26,7 +26,8 @@ from donations.services import gift_aid_wording
 # Where the per-request parts go in the cached HTML.
 ATTRIBUTION_INPUTS = "<!--lifeline:attribution-->"
 ATTRIBUTION_QUERY = "lifeline-attribution-query"
-PAGE_CACHE_VERSION = 1
+SUCCESSOR_QUERY = "lifeline-successor-query"
+PAGE_CACHE_VERSION = 2
 # In front of the shared cache, each process keeps the page it last used for this long
 # (a dict read instead of a cache round trip); a gift shows on the page at most that late.
 _local: dict[str, tuple[float, dict]] = {}
@@ -50,6 +51,8 @@ def _appeal_context(slug, *, preview=False):
         "designations": list(appeal.designations.all()),
         "attribution_inputs": ATTRIBUTION_INPUTS,
         "attribution_query": ATTRIBUTION_QUERY,
+        "successor": selectors.appeal_successor_public(appeal),
+        "successor_query": SUCCESSOR_QUERY,
         "gift_aid_wording": gift_aid_wording(settings.CHARITY_NAME),
         "stripe_js_url": settings.STRIPE_JS_URL,
         "form_config": json.dumps(
@@ -110,6 +113,15 @@ def _respond(entry: dict, html: str, *, kind: str, attribution: dict) -> HttpRes
     return response
 
 
+def _with_successor_query(html: str, attribution: dict) -> str:
+    """The link to a closed appeal's successor carries the reader's utm_*/ref on, so an old
+    article's readers arrive there as they would have here."""
+    if SUCCESSOR_QUERY not in html:
+        return html
+    params = {name: value for name, value in attribution.items() if value}
+    return html.replace(SUCCESSOR_QUERY, escape("?" + urlencode(params)) if params else "")
+
+
 @lru_cache(maxsize=1024)
 def _hidden_inputs(attribution: tuple[tuple[str, str], ...]) -> str:
     return "".join(
@@ -125,11 +137,13 @@ def appeal_detail(request, slug):
         context = _appeal_context(slug, preview=True)
         context["preview"] = True
         response = render(request, "appeals/detail.html", context)
+        response.content = _with_successor_query(response.content.decode(), {})
         response["Cache-Control"] = "private, no-store"
         return response
     entry = _cached_page(request, slug, "page", "appeals/detail.html")
     inputs = _hidden_inputs(tuple(request.attribution.items()))
-    return _respond(entry, entry["html"].replace(ATTRIBUTION_INPUTS, inputs, 1),
+    html = entry["html"].replace(ATTRIBUTION_INPUTS, inputs, 1)
+    return _respond(entry, _with_successor_query(html, request.attribution),
                     kind="page", attribution=request.attribution)
 
 
@@ -143,5 +157,7 @@ def appeal_embed(request, slug):
     params = {name: value for name, value in request.attribution.items() if value}
     params.setdefault("utm_medium", "embed")
     html = entry["html"].replace(ATTRIBUTION_QUERY, escape(urlencode(params)))
+    # The successor's link carries the article's own parameters, without the widget's mark.
+    html = _with_successor_query(html, request.attribution)
     # Counted as the gifts through its links will be: medium "embed" unless the snippet says.
     return _respond(entry, html, kind="embed", attribution=params)

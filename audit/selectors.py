@@ -2,7 +2,8 @@
 
 Nothing is stored here: the rows are the append-only records the other apps keep
 (DonationEvent for refunds, resends and personal data; finance.ExportLog for exports;
-django-axes for admin logins, failures and lockouts), merged by time.
+DefenceChange for the attack-mode switch; django-axes for admin logins, failures and
+lockouts), merged by time.
 """
 
 import datetime as dt
@@ -15,7 +16,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.urls import reverse
 
-from donations.models import DonationEvent
+from donations.models import DefenceChange, DonationEvent
 from finance.models import ExportLog
 
 # DonationEvent kinds that a person asked for; other events are Stripe's or the system's.
@@ -97,6 +98,22 @@ def _exports(actor, date_from, date_to):
         )
 
 
+def _defence_changes(actor, date_from, date_to):
+    q = _period("created_at", date_from, date_to)
+    if actor:
+        q &= Q(actor__username__icontains=actor)
+    for change in (DefenceChange.objects.filter(q).select_related("actor")
+                   .order_by("-created_at", "-id").iterator()):
+        until = f" until {change.until:%Y-%m-%d %H:%M}" if change.until else ""
+        yield AuditEntry(
+            at=change.created_at, category="other",
+            actor=change.actor.get_username() if change.actor else "decline threshold",
+            action=f"attack mode {'on' if change.attack_mode else 'off'}",
+            detail=f"{change.reason}{until}".strip(),
+            url=reverse("admin:donations_defencestate_changelist"),
+        )
+
+
 def _logins(actor, date_from, date_to):
     q = _period("attempt_time", date_from, date_to)
     if actor:
@@ -120,6 +137,8 @@ def audit_entries(*, actor: str = "", date_from: dt.date | None = None,
     sources = []
     if category in ("", "refund", "personal_data", "other"):
         sources.append(_events(actor, date_from, date_to))
+    if category in ("", "other"):
+        sources.append(_defence_changes(actor, date_from, date_to))
     if category in ("", "export"):
         sources.append(_exports(actor, date_from, date_to))
     if category in ("", "login"):

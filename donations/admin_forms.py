@@ -3,14 +3,27 @@
 import uuid
 
 from django import forms
+from django.utils import translation
 
-from donations.money import MoneyError, format_money, to_minor
+from donations.money import MoneyError, format_money, parse_amount
+
+
+def typed_amount(text: str, currency: str) -> int:
+    """An amount an admin typed, in major units and the admin page's language, to minor units.
+
+    :raises forms.ValidationError: with money.parse_amount's message.
+    """
+    try:
+        return parse_amount(text, currency, translation.get_language() or "en")
+    except MoneyError as exc:
+        raise forms.ValidationError(str(exc)) from exc
 
 
 class RefundForm(forms.Form):
     """A refund of part or all of what is left. Amount in major units, as admins read it."""
 
-    amount = forms.CharField(max_length=20, help_text="In major units, e.g. 12.50 (¥: whole yen).")
+    amount = forms.CharField(max_length=40,
+                             help_text="As written for people, e.g. 12.50 (¥: whole yen).")
     reason = forms.CharField(max_length=300, required=False, widget=forms.Textarea(attrs={"rows": 2}))
     request_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
 
@@ -23,10 +36,7 @@ class RefundForm(forms.Form):
 
     def clean_amount(self) -> int:
         currency = self.donation.currency
-        try:
-            minor = to_minor(self.cleaned_data["amount"].strip(), currency)
-        except MoneyError as exc:
-            raise forms.ValidationError(str(exc)) from exc
+        minor = typed_amount(self.cleaned_data["amount"], currency)
         if minor <= 0:
             raise forms.ValidationError("Enter an amount greater than zero.")
         if minor > self.refundable:

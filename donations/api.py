@@ -5,7 +5,9 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import time
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -13,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.shortcuts import get_object_or_404
 from django.utils.cache import patch_cache_control
 from django.utils.crypto import salted_hmac
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import ParseError
@@ -22,7 +25,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from donations import defence, services, stripe_gateway
 from donations.models import BlockedAttempt, Donation, IdempotencyKey
-from donations.money import to_major_str
+from donations.money import request_language, to_major_str
 from donations.serializers import ATTRIBUTION_FIELDS, DonationCreateSerializer, DonationSerializer
 
 logger = logging.getLogger(__name__)
@@ -110,60 +113,108 @@ class DonationCreateApi(NoStoreMixin, APIView):
             if replay is not None:
                 return replay
 
-        serializer = DonationCreateSerializer(data=request.data)
+        serializer = DonationCreateSerializer(
+            data=request.data, context={"language": request_language(request)})
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         refused = _screen_new_gift(request, data)
         if refused is not None:
             return refused
-        try:
-            with transaction.atomic():
-                if key:
-                    # Unique key: a concurrent request with the same key waits here for this
-                    # one to commit, then replays its answer.
-                    record = IdempotencyKey.objects.create(
-                        client=client, key=key, fingerprint=fingerprint, response_status=0,
-                        response_body={},
-                    )
-                donation, pi = services.donation_create(
-                    appeal=data["appeal"],
-                    designation=data["designation"],
-                    gift_amount=data["gift_amount"],
-                    currency=data["currency"],
-                    cover_fees=data["cover_fees"],
-                    email=data["email"],
-                    first_name=data["first_name"],
-                    last_name=data["last_name"],
-                    anonymous=data["anonymous"],
-                    gift_aid=data["gift_aid"],
-                    address_line1=data["address_line1"],
-                    postcode=data["postcode"],
-                    attribution={name: data[name] for name in ATTRIBUTION_FIELDS},
-                    charity_name=settings.CHARITY_NAME,
-                    # Random (uuid4), whatever the key: the key row remembers the donation.
-                    donation_id=uuid.uuid4(),
-                    ip_address=defence.client_address(request),
-                    user_agent=request.headers.get("User-Agent", ""),
-                )
-                body = _created_body(donation, pi)
-                if key:
-                    record.donation = donation
-                    record.response_status = status.HTTP_201_CREATED
-                    record.response_body = body
-                    record.save(update_fields=["donation", "response_status", "response_body"])
-        except IntegrityError:
+        # Random (uuid4), whatever the key: the key row remembers the donation it names.
+        donation_id = uuid.uuid4()
+        if key:
+            claimed = _claim_key(client, key, fingerprint, donation_id)
+            if isinstance(claimed, Response):
+                return claimed
+            donation_id = claimed
+
+        def record_answer(donation, pi):  # in the transaction that writes the donation
             if key:
-                replay = _replay(client, key, fingerprint)
-                if replay is not None:
-                    return replay
-            raise
+                IdempotencyKey.objects.filter(client=client, key=key).update(
+                    donation=donation, response_status=status.HTTP_201_CREATED,
+                    response_body=_created_body(donation, pi),
+                )
+
+        try:
+            # No transaction open here: the PaymentIntent is made first, then everything is
+            # written in one short transaction (services.donation_create).
+            donation, pi = services.donation_create(
+                appeal=data["appeal"],
+                designation=data["designation"],
+                gift_amount=data["gift_amount"],
+                currency=data["currency"],
+                cover_fees=data["cover_fees"],
+                email=data["email"],
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                anonymous=data["anonymous"],
+                gift_aid=data["gift_aid"],
+                address_line1=data["address_line1"],
+                postcode=data["postcode"],
+                attribution={name: data[name] for name in ATTRIBUTION_FIELDS},
+                charity_name=settings.CHARITY_NAME,
+                donation_id=donation_id,
+                ip_address=defence.client_address(request),
+                user_agent=request.headers.get("User-Agent", ""),
+                on_saved=record_answer,
+            )
         except stripe_gateway.PaymentProviderError:
+            _release_key(client, key)
             return Response(
                 {"non_field_errors": ["Payments are unavailable for a moment. Nothing was "
                                       "charged; please try again."]},
                 status=status.HTTP_503_SERVICE_UNAVAILABLE,
             )
-        return Response(body, status=status.HTTP_201_CREATED)
+        except BaseException:
+            _release_key(client, key)
+            raise
+        return Response(_created_body(donation, pi), status=status.HTTP_201_CREATED)
+
+
+def _claim_key(client: str, key: str, fingerprint: str, donation_id: uuid.UUID) -> uuid.UUID | Response:
+    """Claim the Idempotency-Key for this request in a short transaction (a row with no answer
+    yet, naming the donation it will create) and give that donation's id; or, when another
+    request holds it, wait for that one's answer (reading, no lock) and replay it.
+
+    A claim older than PAYMENT_CLAIM_SECONDS belongs to a request that died: it is taken
+    over, with the same donation id, so Stripe's idempotency key gives the same
+    PaymentIntent if the dead request had made one. A live one still unanswered by then
+    answers 409: nothing is created twice.
+    """
+    deadline = time.monotonic() + settings.PAYMENT_CLAIM_SECONDS
+    while True:
+        try:
+            with transaction.atomic():
+                IdempotencyKey.objects.create(
+                    client=client, key=key, fingerprint=fingerprint, response_status=0,
+                    response_body={"donation_id": str(donation_id)},
+                )
+            return donation_id
+        except IntegrityError:
+            pass
+        record = IdempotencyKey.objects.filter(client=client, key=key).first()
+        if record is None:  # released by a request that failed: try again
+            continue
+        if record.fingerprint != fingerprint or record.response_status:
+            return _replay(client, key, fingerprint)
+        stale = timezone.now() - timedelta(seconds=settings.PAYMENT_CLAIM_SECONDS)
+        if record.created_at < stale and IdempotencyKey.objects.filter(
+            pk=record.pk, created_at=record.created_at, response_status=0
+        ).update(created_at=timezone.now()):
+            return uuid.UUID(record.response_body["donation_id"])
+        if time.monotonic() > deadline:
+            return Response(
+                {"Idempotency-Key": ["A request with this key is still being processed; "
+                                     "try again in a moment."]},
+                status=status.HTTP_409_CONFLICT,
+            )
+        time.sleep(0.1)
+
+
+def _release_key(client: str, key: str) -> None:
+    """The request failed before creating anything: its key may be used again."""
+    if key:
+        IdempotencyKey.objects.filter(client=client, key=key, response_status=0).delete()
 
 
 def _too_many(verdict: defence.Verdict) -> Response:
@@ -198,6 +249,8 @@ def _replay(client: str, key: str, fingerprint: str) -> Response | None:
             {"Idempotency-Key": ["This key was already used with a different request body."]},
             status=status.HTTP_422_UNPROCESSABLE_ENTITY,
         )
+    if not record.response_status:
+        return None  # still being answered: _claim_key waits for it
     return Response(record.response_body, status=record.response_status)
 
 
@@ -228,6 +281,10 @@ class DonationCardSetupApi(NoStoreMixin, APIView):
             secret = services.donation_prepare_card(donation_id=pk)
         except services.DonationNotPayable as exc:
             return Response({"non_field_errors": [str(exc)]}, status=status.HTTP_409_CONFLICT)
+        except services.PaymentInProgress:
+            return Response({"non_field_errors": ["This gift's card is being set up or charged "
+                                                  "already: one moment."]},
+                            status=status.HTTP_409_CONFLICT)
         except stripe_gateway.PaymentProviderError:
             return _unavailable()
         return Response({"setup_client_secret": secret})
@@ -262,7 +319,7 @@ class DonationPayApi(NoStoreMixin, APIView):
             "message": outcome.message,
             "thanks_url": f"/donations/{donation.pk}/thanks/",
         }
-        if outcome.status == "declined":
+        if outcome.status == "declined" and not outcome.repeated:
             defence.record_decline(request, donation=donation,
                                    fingerprint=outcome.card_fingerprint)
         code = status.HTTP_402_PAYMENT_REQUIRED if outcome.status == "declined" else 200

@@ -1,16 +1,17 @@
 """Card-testing defence, without a CAPTCHA: refuse before any PaymentIntent exists.
 
 Card testers run stolen numbers through a donation form in small amounts, from a few
-clients, declining again and again. We count, in Django's cache (django-ratelimit's fixed
-windows; share it across processes with CACHE_URL), per client address, per email and per
-card fingerprint:
+clients, declining again and again. We count, in the `limits` cache (django-ratelimit's fixed
+windows; one for all processes: Redis with CACHE_URL, else a database table), per client
+address (an IPv6 client by its /64, which one household or phone holds whole), per email and
+per card fingerprint:
 
 - declines: a client, an email or a card with too many recent declines is refused (429)
   before it reaches Stripe again;
 - new donations per client: a burst of them is refused (429) before a PaymentIntent exists;
 - a hidden form field that people never see and bots fill (400, nothing created).
 
-"Attack mode" (switched on by an admin, or by itself when declines across the site pass a
+"Attack mode" (switched by an admin through switch(), or on by itself when declines across the site pass a
 threshold) tightens every limit and raises the minimum gift. Each refusal is recorded as a
 BlockedAttempt for the admin. Real donors are unaffected until they look like testers: the
 limits count declines, not gifts, and a success never counts against anyone.
@@ -25,11 +26,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.utils import timezone
 from django_ratelimit.core import get_usage
 
-from donations.models import BlockedAttempt, DefenceState
+from donations.models import BlockedAttempt, DefenceChange, DefenceState
 from donations.money import format_money
 
 logger = logging.getLogger(__name__)
@@ -72,8 +73,23 @@ def client_address(request) -> str | None:
 
 
 def client_ip(request) -> str:
-    """client_address(), as a rate-limit key ("unknown" when there is none)."""
+    """client_address(), as recorded ("unknown" when there is none)."""
     return client_address(request) or "unknown"
+
+
+def client_key(request) -> str:
+    """The client, as the limits count it: its IPv4 address, or its IPv6 /64 (a household,
+    an office or a phone is given a whole /64, so one address in it is as good as another)."""
+    address = client_address(request)
+    if address is None:
+        return "unknown"
+    if ":" in address:
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return address
+
+
+def _cache():
+    return caches[settings.RATELIMIT_USE_CACHE]
 
 
 def _hashed(value: str) -> str:
@@ -98,12 +114,27 @@ def _over(request, group: str, value: str, rate: str) -> int:
 
 def attack_mode() -> bool:
     """On when an admin turned it on, or the decline threshold did, until it expires."""
-    cached = cache.get(ATTACK_CACHE_KEY)
+    cached = _cache().get(ATTACK_CACHE_KEY)
     if cached is None:
         state = DefenceState.current()
         cached = state.attack_mode_active
-        cache.set(ATTACK_CACHE_KEY, cached, timeout=5)
+        _cache().set(ATTACK_CACHE_KEY, cached, timeout=5)
     return cached
+
+
+def switch(*, attack_mode: bool, until=None, reason: str = "", actor=None) -> DefenceState:
+    """Set attack mode (an admin: `actor`; the decline threshold: no actor), record the
+    change for the audit log, and make every process read it at once."""
+    state = DefenceState.current()
+    state.attack_mode, state.until, state.reason = attack_mode, until, reason
+    state.save()
+    DefenceChange.objects.create(actor=actor, attack_mode=attack_mode, until=until,
+                                 reason=reason[:300])
+    _cache().delete(ATTACK_CACHE_KEY)
+    logger.warning("attack mode switched %s", "on" if attack_mode else "off",
+                   extra={"actor": actor.get_username() if actor else "threshold",
+                          "reason": reason})
+    return state
 
 
 def _refuse(request, reason: str, retry_after: int, *, record: bool = True, message: str = "",
@@ -135,7 +166,7 @@ def check_create(request, *, email: str, appeal: str, amount: int, currency: str
     """Before a donation (and its PaymentIntent) is created: the honeypot, the client's and
     the email's declines, the client's new gifts, and attack mode's minimum gift (refused
     with a `message` for the amount field)."""
-    ip = client_ip(request)
+    ip = client_key(request)
     facts = {"email": email, "appeal": appeal, "amount": amount, "currency": currency}
     if honeypot:
         return _refuse(request, BlockedAttempt.Reason.HONEYPOT, 0, **facts)
@@ -166,13 +197,13 @@ def check_card_setup(request, *, donation) -> Verdict:
     facts = {"email": donation.email, "donation": donation, "appeal": donation.appeal.slug,
              "amount": donation.amount, "currency": donation.currency}
     limits = _limits()
-    wait = _over(request, "declines-ip", client_ip(request), limits["declines_per_client"])
+    wait = _over(request, "declines-ip", client_key(request), limits["declines_per_client"])
     if wait:
         return _refuse(request, BlockedAttempt.Reason.DECLINES_CLIENT, wait, **facts)
     for reason, group, value, rate in (
         (BlockedAttempt.Reason.CARDS_PER_GIFT, "setups-gift", str(donation.pk),
          limits["cards_per_gift"]),
-        (BlockedAttempt.Reason.VELOCITY_CLIENT, "setups-ip", client_ip(request),
+        (BlockedAttempt.Reason.VELOCITY_CLIENT, "setups-ip", client_key(request),
          limits["setups_per_client"]),
     ):
         usage = _usage(request, group, value, rate, increment=True)
@@ -196,7 +227,7 @@ def check_pay(request, *, donation, fingerprint: str) -> Verdict:
     for reason, group, value, rate in (
         (BlockedAttempt.Reason.DECLINES_CARD, "declines-card", fingerprint,
          limits["declines_per_card"]),
-        (BlockedAttempt.Reason.DECLINES_CLIENT, "declines-ip", client_ip(request),
+        (BlockedAttempt.Reason.DECLINES_CLIENT, "declines-ip", client_key(request),
          limits["declines_per_client"]),
         (BlockedAttempt.Reason.DECLINES_EMAIL, "declines-email", _hashed(donation.email),
          limits["declines_per_email"]),
@@ -210,7 +241,7 @@ def check_pay(request, *, donation, fingerprint: str) -> Verdict:
 def record_decline(request, *, donation, fingerprint: str) -> None:
     """Count a decline against the client, the email, the card and the whole site."""
     limits = _limits()
-    _usage(request, "declines-ip", client_ip(request), limits["declines_per_client"],
+    _usage(request, "declines-ip", client_key(request), limits["declines_per_client"],
            increment=True)
     _usage(request, "declines-email", _hashed(donation.email), limits["declines_per_email"],
            increment=True)
@@ -220,10 +251,10 @@ def record_decline(request, *, donation, fingerprint: str) -> None:
     site = _usage(request, "declines-site", "all", settings.DEFENCE_ATTACK_THRESHOLD,
                   increment=True)
     if site and site["should_limit"] and not attack_mode():
-        DefenceState.switch_on(
+        switch(
+            attack_mode=True,
             reason=f"{site['count']} declines across the site within the threshold "
                    f"({settings.DEFENCE_ATTACK_THRESHOLD})",
             until=timezone.now() + timedelta(seconds=settings.DEFENCE_ATTACK_DURATION),
         )
-        cache.delete(ATTACK_CACHE_KEY)
         logger.error("attack mode switched on by the decline threshold")

@@ -87,4 +87,10 @@ def payments_health(*, pending_older_than: timedelta = timedelta(minutes=5)) -> 
         health.stripe_checked += 1
         if pi.status in SETTLED_AT_STRIPE:
             health.drift.append(Drift(donation=donation, stripe_status=pi.status))
+    if not health.stripe_checked and not health.stripe_error:
+        # Nothing to look up: still say whether Stripe answers (/readyz does not ask it).
+        try:
+            stripe_gateway.ping()
+        except stripe_gateway.PaymentProviderError as exc:
+            health.stripe_error = str(exc)
     return health

@@ -53,16 +53,26 @@ class Donation(models.Model):
     stripe_setup_intent = models.CharField(max_length=255, blank=True)
     stripe_charge = models.CharField(max_length=255, blank=True, db_index=True)
     failure_message = models.CharField(max_length=300, blank=True)
+    # The card as Stripe's charge names it, for the receipt ("Visa ending 4242"); blank where
+    # Stripe gives none. Never more than the brand and the last four digits.
+    card_brand = models.CharField(max_length=40, blank=True)
+    card_last4 = models.CharField(max_length=4, blank=True)
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     succeeded_at = models.DateTimeField(null=True, blank=True)
+    # A card setup or payment in progress (donations.services, "claims"): who holds it and
+    # until when. Stripe is called with no transaction open; a double click finds the claim.
+    payment_claim = models.CharField(max_length=32, blank=True)
+    payment_claim_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
         permissions = [
             ("refund_donation", "Can refund a donation through Stripe"),
             ("resend_receipt", "Can email a donation's receipt again"),
+            # "Reconcile now" asks Stripe about every pending gift: staff need this too.
+            ("reconcile_stripe", "Can reconcile pending donations with Stripe now"),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="donation_amount_positive"),
@@ -241,6 +251,14 @@ class Receipt(models.Model):
     email_sent_at = models.DateTimeField(null=True, blank=True)
     email_attempts = models.PositiveIntegerField(default=0)
     email_last_error = models.CharField(max_length=300, blank=True)
+    # One retry chain per receipt: the chain's token, and when its next attempt is due (the
+    # sweeper starts a new chain only once that is long past). While a sender talks to the
+    # mail server it holds a lease (`email_claim` until `email_sending_until`, renewed as it
+    # goes), committed before the first byte is sent: no transaction is open meanwhile.
+    email_chain = models.CharField(max_length=32, blank=True)
+    email_retry_at = models.DateTimeField(null=True, blank=True)
+    email_claim = models.CharField(max_length=32, blank=True)
+    email_sending_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-year", "-sequence"]
@@ -283,8 +301,16 @@ class BlockedAttempt(models.Model):
 
 
 class DefenceState(models.Model):
-    """The one row that says whether attack mode is on (an admin's switch or the threshold's)."""
+    """The one row that says whether attack mode is on (an admin's switch or the threshold's).
 
+    Its primary key is always SINGLETON_PK (a check constraint holds it there), so concurrent
+    first uses all reach the same row: get_or_create's insert succeeds once, the others read.
+    Change it through donations.defence.switch(), which records a DefenceChange.
+    """
+
+    SINGLETON_PK = 1
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=SINGLETON_PK, editable=False)
     attack_mode = models.BooleanField(
         default=False, help_text="Tighter limits and a higher minimum gift for everyone."
     )
@@ -297,6 +323,9 @@ class DefenceState(models.Model):
     class Meta:
         verbose_name = "card-testing defence"
         verbose_name_plural = "card-testing defence"
+        constraints = [
+            models.CheckConstraint(condition=models.Q(id=1), name="defencestate_one_row"),
+        ]
 
     def __str__(self):
         return "Attack mode on" if self.attack_mode_active else "Normal"
@@ -309,10 +338,47 @@ class DefenceState(models.Model):
 
     @classmethod
     def current(cls) -> "DefenceState":
-        return cls.objects.order_by("pk").first() or cls.objects.create()
+        return cls.objects.get_or_create(pk=cls.SINGLETON_PK)[0]
 
-    @classmethod
-    def switch_on(cls, *, reason: str, until) -> None:
-        state = cls.current()
-        state.attack_mode, state.reason, state.until = True, reason, until
-        state.save()
+
+class DefenceChange(models.Model):
+    """Append-only: each time attack mode was switched, by whom (no one: the threshold)."""
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    attack_mode = models.BooleanField()
+    until = models.DateTimeField(null=True, blank=True)
+    reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"attack mode {'on' if self.attack_mode else 'off'} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class LimitsCacheEntry(models.Model):
+    """The table behind the `limits` cache when no Redis is configured (config/cache.py):
+    Django's DatabaseCache columns, made by a migration so a fresh machine has it, and
+    emptied by `flush` like any table."""
+
+    cache_key = models.CharField(max_length=255, primary_key=True)
+    value = models.TextField()
+    expires = models.DateTimeField(db_index=True)
+
+    class Meta:
+        db_table = "lifeline_limits_cache"
+        verbose_name = "limits cache entry"
+        verbose_name_plural = "limits cache entries"
+
+
+class ReconcileCursor(models.Model):
+    """How far reconciliation with Stripe has got, per list it walks (donations/reconciliation.py):
+    `refunds` (refunds made at Stripe up to then were applied), `pending` (the last pending
+    gift read in the rotation through them)."""
+
+    name = models.CharField(max_length=40, primary_key=True)
+    position = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)

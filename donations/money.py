@@ -3,7 +3,13 @@
 The API and exports exchange decimal strings in major units ("25.00" GBP, "3000" JPY).
 """
 
+import re
 from decimal import ROUND_CEILING, Decimal, InvalidOperation
+from functools import lru_cache
+
+from babel import Locale, UnknownLocaleError
+from babel.numbers import get_currency_symbol, get_decimal_symbol, get_group_symbol
+from django.utils import translation
 
 CURRENCY_EXPONENT = {"GBP": 2, "EUR": 2, "USD": 2, "JPY": 0}
 SUPPORTED_CURRENCIES = tuple(CURRENCY_EXPONENT)
@@ -66,6 +72,139 @@ def to_minor(value, currency: str) -> int:
             else f"{currency} amounts have at most {places} decimal places."
         )
     return int(scaled)
+
+
+# What a person types: at most this many characters, and this many digits before the point.
+MAX_TYPED = 40
+SPACES = " \u00a0\u202f\u2009"  # a space, no-break, narrow no-break, thin: all typed as one
+SIGNS = "+-\u2212\u2013\ufe63\uff0b\uff0d"  # plus, hyphen-minus, minus, en dash, small/wide
+
+
+@lru_cache(maxsize=256)
+def _number_symbols(language: str) -> tuple[str, str, int, int]:
+    """The decimal and grouping symbols and group sizes of a language in Latin digits (CLDR).
+
+    Unknown or empty languages read as English. Locales whose own digits are not 0-9 (ar-EG,
+    fa) still give their Latin-digit symbols: only 0-9 are accepted anywhere.
+    """
+    try:
+        locale = Locale.parse((language or "en").replace("-", "_"))
+    except (ValueError, TypeError, UnknownLocaleError):
+        locale = Locale.parse("en")
+    decimal = get_decimal_symbol(locale, numbering_system="latn")
+    group = get_group_symbol(locale, numbering_system="latn")
+    primary, secondary = locale.decimal_formats[None].grouping
+    return decimal, group, primary, secondary
+
+
+@lru_cache(maxsize=256)
+def _currency_marks(currency: str, language: str) -> tuple[str, ...]:
+    """The currency's own signs a person may put before or after the amount, longest first."""
+    marks = {currency, currency.lower(), SYMBOL[currency]}
+    if currency == "JPY":
+        marks.add("\uffe5")  # the full-width yen sign Japanese keyboards type
+    for where in ("en", language):
+        try:
+            marks.add(get_currency_symbol(currency, (where or "en").replace("-", "_")))
+        except (ValueError, TypeError, UnknownLocaleError):
+            pass
+    return tuple(sorted((m for m in marks if m and not any(c.isdigit() for c in m)),
+                        key=len, reverse=True))
+
+
+def _example(places: int, decimal: str, group: str) -> tuple[str, str]:
+    """25.00 and 1,250.00 as the language writes them, for the error messages."""
+    cents = decimal + "0" * places if places else ""
+    return f"25{cents}", f"1{' ' if group in SPACES else group}250{cents}"
+
+
+def _too_precise(currency: str, places: int) -> MoneyError:
+    return MoneyError(f"{currency} amounts have no decimal places." if places == 0
+                      else f"{currency} amounts have at most {places} decimal places.")
+
+
+def parse_amount(text, currency: str, language: str = "en") -> int:
+    """An amount a person typed, read in the page's language, to integer minor units.
+
+    Accepted: ASCII digits 0-9; the language's decimal symbol followed by at most the
+    currency's decimal places; the language's grouping symbol only between groups of the
+    right size (1,250.00 in English, 1.250,00 in German, 1 250,00 in French); the currency's
+    own sign or code before or after. The machine form ("25.00", "3000": a dot, no grouping,
+    at most the currency's places) is always accepted, so API clients work in any language.
+    Refused, never guessed: other scripts' digits, signs, exponents, other currencies' signs,
+    misplaced grouping, and a text that the machine form and the language read as two
+    different amounts. Zero is returned as 0: the caller decides the smallest amount.
+
+    :raises MoneyError: with a message for the person who typed it.
+    """
+    places = exponent(currency)
+    decimal, group, primary, secondary = _number_symbols(language)
+    small, big = _example(places, decimal, group)
+    invalid = f"Enter an amount, like {small}."
+    if not isinstance(text, str) or len(text) > MAX_TYPED:
+        raise MoneyError(invalid)
+    text = text.strip()
+    for mark in _currency_marks(currency, language):
+        if text.startswith(mark) or text.endswith(mark):
+            text = (text[len(mark):] if text.startswith(mark) else text[: -len(mark)]).strip()
+            break
+    if not text:
+        raise MoneyError("Enter an amount.")
+    if text[0] in SIGNS:
+        raise MoneyError("Enter the amount without a + sign." if text[0] in "+\uff0b"
+                         else "Enter an amount greater than zero.")
+    if any(ch.isdigit() and not "0" <= ch <= "9" for ch in text):
+        raise MoneyError(f"Type the amount in the digits 0-9, like {small}.")
+
+    readings, too_precise = set(), False
+    machine = re.fullmatch(r"([0-9]+)(?:\.([0-9]+))?", text)
+    local = _read_in_language(text, decimal, group, primary, secondary)
+    for whole, fraction in filter(None, (machine and machine.groups(""), local)):
+        if len(fraction) <= places:
+            readings.add(_minor(whole, fraction, places))
+        else:
+            too_precise = True
+    if len(readings) > 1:
+        raise MoneyError(f"This amount could be read two ways. Write it like {big}.")
+    if readings:
+        return readings.pop()
+    if too_precise:
+        raise _too_precise(currency, places)
+    grouped = group in text or (group in SPACES and any(c in SPACES for c in text))
+    if grouped and all(c.isdigit() or c in decimal + group + SPACES + ".'" for c in text):
+        sep = "a space" if group in SPACES else f'"{group}"'
+        raise MoneyError(f"{invalid} Use {sep} only between thousands, as in {big}.")
+    raise MoneyError(invalid)
+
+
+def request_language(request) -> str:
+    """The language of the page a request comes from, to read its typed amounts in.
+
+    LocaleMiddleware's choice when it runs; otherwise Django's own rules for it (the language
+    cookie, then Accept-Language, among settings.LANGUAGES), else LANGUAGE_CODE.
+    """
+    return getattr(request, "LANGUAGE_CODE", None) or translation.get_language_from_request(request)
+
+
+def _read_in_language(text: str, decimal: str, group: str, primary: int, secondary: int):
+    """(whole digits, fraction digits) of `text` in the language's symbols, or None."""
+    if group in SPACES:
+        text = re.sub(f"[{SPACES}]", group, text)
+    elif group == "\u2019":  # Swiss 1’250: people type an apostrophe
+        text = text.replace("'", group)
+    d, g = re.escape(decimal), re.escape(group)
+    pattern = (rf"([0-9]+|[1-9][0-9]{{0,{secondary - 1}}}(?:{g}[0-9]{{{secondary}}})*"
+               rf"{g}[0-9]{{{primary}}})(?:{d}([0-9]+))?")
+    match = re.fullmatch(pattern, text)
+    if match is None:
+        return None
+    return match[1].replace(group, ""), match[2] or ""
+
+
+def _minor(whole: str, fraction: str, places: int) -> int:
+    if len(whole.lstrip("0")) > MAX_DIGITS:
+        raise MoneyError("Enter a smaller amount.")
+    return int(whole + fraction.ljust(places, "0"))
 
 
 def to_major_str(minor: int, currency: str) -> str:

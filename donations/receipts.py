@@ -24,14 +24,39 @@ def pdf_money(minor: int, currency: str) -> str:
     return text
 
 
+# Stripe's card brand codes as a donor knows them; any other is shown from its code.
+CARD_BRANDS = {
+    "amex": "American Express", "cartes_bancaires": "Cartes Bancaires",
+    "diners": "Diners Club", "discover": "Discover", "eftpos_au": "eftpos", "jcb": "JCB",
+    "mastercard": "Mastercard", "unionpay": "UnionPay", "visa": "Visa",
+}
+
+
+def card_display(brand: str, last4: str) -> str:
+    """"Visa ending 4242"; "" when Stripe gave no last four digits."""
+    if not last4:
+        return ""
+    name = CARD_BRANDS.get(brand) or brand.replace("_", " ").title() or "Card"
+    return f"{name} ending {last4}"
+
+
 def receipt_context(receipt: Receipt) -> dict:
     donation = receipt.donation
     issued_local = timezone.localtime(receipt.issued_at)
+    declaration = getattr(donation, "declaration", None) if donation.gift_aid else None
     return {
         "receipt": receipt,
         "donation": donation,
         "charity_name": settings.CHARITY_NAME,
         "charity_number": settings.CHARITY_NUMBER,
+        "charity_address": settings.CHARITY_ADDRESS,
+        "card": card_display(donation.card_brand, donation.card_last4),
+        # HMRC: the declaration as the donor made it, and the address it was made with.
+        "declaration_wording": declaration.wording if declaration else "",
+        "donor_address": ", ".join(part for part in (
+            declaration.address_line1 if declaration else donation.address_line1,
+            declaration.postcode if declaration else donation.postcode,
+        ) if part) if donation.gift_aid else "",
         "donor_name": donation.donor_name or "Friend",
         "gift": format_money(donation.gift_amount, donation.currency),
         "charged": format_money(donation.amount, donation.currency),
@@ -53,6 +78,8 @@ def receipt_pdf(receipt: Receipt) -> bytes:
     pdf.set_font("Helvetica", "", 10)
     pdf.cell(0, 6, f"Registered charity number {c['charity_number']}", new_x="LMARGIN",
              new_y="NEXT")
+    if c["charity_address"]:
+        pdf.multi_cell(0, 5, _latin1(c["charity_address"]), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(8)
     pdf.set_font("Helvetica", "B", 16)
     pdf.cell(0, 10, "Donation receipt", new_x="LMARGIN", new_y="NEXT")
@@ -67,7 +94,11 @@ def receipt_pdf(receipt: Receipt) -> bytes:
     ]
     if donation.cover_fees:
         rows.append(("Charged (card fee covered)", pdf_money(donation.amount, donation.currency)))
+    if c["card"]:
+        rows.append(("Paid by", c["card"]))
     rows.append(("Gift Aid", "Yes - declared" if c["gift_aid"] else "No"))
+    if c["donor_address"]:
+        rows.append(("Your address", c["donor_address"]))
     for label, value in rows:
         pdf.set_font("Helvetica", "B", 11)
         pdf.cell(60, 8, label)
@@ -80,6 +111,12 @@ def receipt_pdf(receipt: Receipt) -> bytes:
         _latin1(f"Thank you for your gift to {c['charity_name']}. No goods or services were "
                 "given in return for this donation. Please keep this receipt for your records."),
     )
+    if c["declaration_wording"]:
+        pdf.ln(4)
+        pdf.set_font("Helvetica", "B", 10)
+        pdf.cell(0, 6, "Your Gift Aid declaration", new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("Helvetica", "", 10)
+        pdf.multi_cell(0, 5, _latin1(c["declaration_wording"]))
     return bytes(pdf.output())
 
 

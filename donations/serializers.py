@@ -1,4 +1,3 @@
-import re
 from collections.abc import Mapping
 
 from drf_spectacular.utils import extend_schema_field
@@ -13,30 +12,25 @@ from donations.money import (
     SUPPORTED_CURRENCIES,
     MoneyError,
     format_money,
+    parse_amount,
     to_major_str,
-    to_minor,
 )
 from donations.validation import normalise_uk_postcode
 
-PLAIN_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)", re.ASCII)
 ATTRIBUTION_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "utm_content", "ref")
 
 
 @extend_schema_field({"type": "string", "format": "decimal", "example": "25.00"})
 class AmountField(serializers.Field):
-    """A decimal string (or number) in major units; kept as text until the currency is known."""
+    """A decimal string (or number) in major units; kept as text until the currency is known,
+    then read by money.parse_amount: a string in the request's language, a number as is."""
 
     default_error_messages = {"invalid": "Enter an amount, like 25.00."}
 
     def to_internal_value(self, data):
         if isinstance(data, bool) or not isinstance(data, (str, int, float)):
             self.fail("invalid")
-        text = str(data).strip()
-        # Plain decimal notation in ASCII digits only: Decimal() would also take "1e999999"
-        # (seconds of CPU to convert), "1_000", "NaN" and other scripts' digits.
-        if len(text) > 20 or not PLAIN_DECIMAL.fullmatch(text):
-            self.fail("invalid")
-        return text
+        return data
 
     def to_representation(self, value):
         return value
@@ -116,13 +110,19 @@ class DonationCreateSerializer(serializers.Serializer):
             raise serializers.ValidationError(errors)
         return data
 
-    @staticmethod
-    def _amount_errors(data, appeal_currency: str, currency: str) -> dict:
-        """The amount in the appeal's currency, within the limits; sets data["gift_amount"]."""
+    def _amount_errors(self, data, appeal_currency: str, currency: str) -> dict:
+        """The amount in the appeal's currency, within the limits; sets data["gift_amount"].
+
+        A string is what a person typed: read in the request's language (context["language"],
+        the page's), so "10,50" is 10.50 in German and an error in English. A JSON number is
+        no one's typing: read as the machine form ("en" has no other reading of it)."""
         if currency != appeal_currency:
             return {"currency": [f"This appeal takes gifts in {appeal_currency}."]}
+        amount = data["amount"]
+        typed = isinstance(amount, str)
+        language = self.context.get("language", "en") if typed else "en"
         try:
-            minor = to_minor(data["amount"], currency)
+            minor = parse_amount(amount if typed else str(amount), currency, language)
         except MoneyError as exc:
             return {"amount": [str(exc)]}
         data["gift_amount"] = minor

@@ -2,15 +2,16 @@
 
 All are DRF views, so session and `Authorization: Token KEY` both work on every URL, with one
 permission (IsFinance). Bad filters answer DRF's 400 `{"field": ["message"]}` before any row
-is written. CSV is streamed as rows are read; XLSX is written by openpyxl's write-only mode to
-a temporary file, then streamed from it (docs/finance.md says why).
+is written. Every file (CSV, and XLSX by openpyxl's write-only mode) is written whole to a
+temporary file, then streamed from it with its Content-Length: a failure is an error status,
+never a 200 that stops early (docs/finance.md says why).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from django.http import FileResponse, StreamingHttpResponse
+from django.http import FileResponse
 from django.db.models import Q
 from django.db.models.functions import Length
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -57,9 +58,9 @@ def _private(response):
 
 
 def _counted(rows: Iterable, log: ExportLog, warnings: list | None = None) -> Iterator:
-    """Pass the rows through and record the count once the last one has been sent.
+    """Pass the rows through and record the count once the last one has been written.
 
-    An export the client abandoned keeps `finished_at` empty in the log.
+    An export that failed while being written keeps `finished_at` empty in the log.
     """
     count = 0
     for row in rows:
@@ -68,10 +69,18 @@ def _counted(rows: Iterable, log: ExportLog, warnings: list | None = None) -> It
     services.export_log_finish(log_id=log.pk, row_count=count, warnings=warnings)
 
 
-def stream_csv(lines: Iterator[str], filename: str) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+def send_file(out, filename: str, content_type: str) -> FileResponse:
+    """A complete export file, sent in blocks with its Content-Length."""
+    response = FileResponse(out, as_attachment=True, filename=filename,
+                            content_type=content_type)
     return _private(response)
+
+
+def send_csv(out, filename: str) -> FileResponse:
+    return send_file(out, filename, "text/csv; charset=utf-8")
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class ReceiptPagination(PageNumberPagination):
@@ -100,6 +109,8 @@ class ReceiptRowSerializer(serializers.Serializer):
     stripe_payment_intent = serializers.CharField()
     utm_source = serializers.CharField()
     ref = serializers.CharField()
+    frequency = serializers.ChoiceField(choices=["once", "monthly"])
+    regular_gift_id = serializers.CharField(allow_null=True, help_text="Null for a one-off gift.")
 
 
 class ReceiptListApi(FinanceApiView):
@@ -125,22 +136,17 @@ class ReceiptsCsvExport(FinanceApiView):
     def get(self, request):
         period = parse_period(request.query_params)
         log = services.export_log_start(kind=K.RECEIPTS_CSV, period=period, user=request.user)
-        lines = exports.receipts_csv(_counted(selectors.receipt_rows(period), log))
-        return stream_csv(lines, _filename("receipts", period, "csv"))
+        out = exports.receipts_csv_file(_counted(selectors.receipt_rows(period), log))
+        return send_csv(out, _filename("receipts", period, "csv"))
 
 
 class ReceiptsXlsxExport(FinanceApiView):
-    @extend_schema(parameters=PERIOD_PARAMETERS, responses={
-        (200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): bytes})
+    @extend_schema(parameters=PERIOD_PARAMETERS, responses={(200, XLSX): bytes})
     def get(self, request):
         period = parse_period(request.query_params)
         log = services.export_log_start(kind=K.RECEIPTS_XLSX, period=period, user=request.user)
         out = exports.receipts_xlsx(_counted(selectors.receipt_rows(period), log))
-        response = FileResponse(
-            out, as_attachment=True, filename=_filename("receipts", period, "xlsx"),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-        return _private(response)
+        return send_file(out, _filename("receipts", period, "xlsx"), XLSX)
 
 
 def _name_warnings(period: Period) -> list[dict]:
@@ -178,9 +184,9 @@ class GiftAidCsvExport(FinanceApiView):
             extra={"claim": claim.pk} if claim else None,
         )
         rows = _counted((e.cells for e in entries), log, warnings)
-        lines = exports.csv_lines(giftaid.GIFT_AID_COLUMNS, rows, {"amount"})
+        out = exports.csv_file(giftaid.GIFT_AID_COLUMNS, rows, {"amount"})
         stem = f"gift-aid-claim-{claim.pk}" if claim else "gift-aid"
-        response = stream_csv(lines, _filename(stem, period, "csv"))
+        response = send_csv(out, _filename(stem, period, "csv"))
         response["X-Gift-Aid-Warnings"] = str(len(warnings))
         return response
 
@@ -213,8 +219,8 @@ class GiftAidAdjustmentsCsvExport(FinanceApiView):
             "gift_aid_to_repay": _gbp(o.tax), "reason": o.reason,
         } for o in giftaid.over_claims())
         money = {"claimed", "claimable_now", "over_claimed", "gift_aid_to_repay"}
-        lines = exports.csv_lines(OVER_CLAIM_COLUMNS, _counted(rows, log), money)
-        return stream_csv(lines, "gift-aid-over-claims.csv")
+        out = exports.csv_file(OVER_CLAIM_COLUMNS, _counted(rows, log), money)
+        return send_csv(out, "gift-aid-over-claims.csv")
 
 
 def _gbp(pence: int) -> str:

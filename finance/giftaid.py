@@ -161,19 +161,28 @@ class OverClaim:
         return -(-self.amount * 25 // 100)
 
 
-def over_claims() -> list[OverClaim]:
+def over_claims(*, lock: bool = False) -> list[OverClaim]:
     """Claimed gifts since refunded, or whose dispute was lost: over-claims not yet reported.
 
     An open dispute is not an over-claim yet (the gift may come back); it becomes one if lost.
+
+    `lock=True` (inside a transaction, to report them): the claim lines are locked first, in
+    id order, and only then are they and their adjustments read, so a claim recorded at the
+    same moment that reports them makes this one wait, and this one then reads its
+    adjustments (PostgreSQL's READ COMMITTED gives each statement a fresh snapshot; SQLite
+    takes its write lock at BEGIN IMMEDIATE).
     """
     from finance.models import GiftAidClaimLine
 
     lost = Dispute.objects.filter(donation=OuterRef("donation_id"), status="lost")
+    candidates = GiftAidClaimLine.objects.filter(
+        Q(donation__refunded_amount__gt=0) | Q(Exists(lost))).order_by("id")
+    if lock:
+        # FOR UPDATE refuses GROUP BY: the lock is a query of its own, before the sums.
+        list(candidates.select_for_update(of=("self",)).values_list("id", flat=True))
     lines = (
-        GiftAidClaimLine.objects.select_related("donation", "donation__receipt")
+        candidates.select_related("donation", "donation__receipt")
         .annotate(adjusted=Sum("adjustments__amount"), lost=Exists(lost))
-        .filter(Q(donation__refunded_amount__gt=0) | Q(lost=True))
-        .order_by("id")
     )
     found = []
     for line in lines:

@@ -91,15 +91,34 @@ class GiftAidClaimLine(models.Model):
 
 
 class GiftAidAdjustment(models.Model):
-    """Part of an earlier claim given back: reported as over-claimed with `claim`."""
+    """Part of an earlier claim given back: reported as over-claimed with `claim`.
+
+    A line's adjustments form a chain: each reports the pence from `reported_before` (what
+    the line's earlier adjustments had reported when it was recorded) to `reported_before +
+    amount`. The unique (line, reported_before) lets one over-claim be reported once,
+    whatever the concurrency: two claims that read the same earlier adjustments write the
+    same `reported_before`, and the second is refused (the service also locks the lines, so
+    the second normally waits and then finds nothing left to report).
+    """
 
     line = models.ForeignKey(GiftAidClaimLine, on_delete=models.PROTECT, related_name="adjustments")
     claim = models.ForeignKey(GiftAidClaim, on_delete=models.PROTECT, related_name="adjustments")
     amount = models.BigIntegerField(help_text="Donation pence over-claimed.")
+    reported_before = models.BigIntegerField(
+        default=0, help_text="Pence of this line reported as over-claimed by earlier adjustments.",
+    )
     reason = models.CharField(max_length=200)
 
     class Meta:
         ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["line", "reported_before"],
+                                    name="giftaid_adjustment_once_per_over_claim"),
+            models.CheckConstraint(condition=models.Q(amount__gt=0),
+                                   name="giftaid_adjustment_amount_positive"),
+            models.CheckConstraint(condition=models.Q(reported_before__gte=0),
+                                   name="giftaid_adjustment_reported_before_not_negative"),
+        ]
 
 
 class GiftAidReview(Donation):

@@ -53,16 +53,20 @@ def gift_aid_claim_record(*, period: Period, user=None,
 
     Returns the claim and how many claimable gifts of the period it left for the next one.
 
-    :raises ValidationError: nothing to claim, or another claim took some of the gifts first.
+    :raises ValidationError: nothing to claim, or another claim took some of the gifts (or
+        over-claims) first.
     """
     limit = settings.GIFT_AID_CLAIM_MAX_DONATIONS
-    claimable = [e for e in giftaid.entries(period) if e.claimable]
-    entries, remaining = claimable[:limit], len(claimable[limit:])
-    adjustments = giftaid.over_claims()
-    if not entries and not adjustments:
-        raise ValidationError({"non_field_errors": ["Nothing to claim in this period."]})
     try:
         with transaction.atomic():
+            # Over-claims are read under a lock on their claim lines, so two claims recorded
+            # at once (a double-click, or claims for different periods) do not both report
+            # one; the unique (line, reported_before) refuses it if they ever did.
+            adjustments = giftaid.over_claims(lock=True)
+            claimable = [e for e in giftaid.entries(period) if e.claimable]
+            entries, remaining = claimable[:limit], len(claimable[limit:])
+            if not entries and not adjustments:
+                raise ValidationError({"non_field_errors": ["Nothing to claim in this period."]})
             claim = GiftAidClaim.objects.create(
                 created_by=user, period_from=period.start, period_to=period.end,
                 appeal_slug=period.appeal, reference=reference,
@@ -77,12 +81,13 @@ def gift_aid_claim_record(*, period: Period, user=None,
             )
             GiftAidAdjustment.objects.bulk_create(
                 GiftAidAdjustment(line_id=a.line_id, claim=claim, amount=a.amount,
-                                  reason=a.reason)
+                                  reported_before=a.already_adjusted, reason=a.reason)
                 for a in adjustments
             )
     except IntegrityError:
         raise ValidationError(
-            {"non_field_errors": ["Another claim took some of these gifts; download again."]}
+            {"non_field_errors": ["Another claim recorded at the same moment took some of "
+                                  "these gifts or over-claims; download again."]}
         ) from None
     logger.info("gift aid claim recorded",
                 extra={"claim": claim.pk, "lines": len(entries), "remaining": remaining})

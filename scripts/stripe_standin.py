@@ -6,6 +6,10 @@ localstripe's own `localstripe` command listens on every interface and reloads a
 shared by all instances; this runs its aiohttp app on 127.0.0.1 only, from scratch, with the
 pickle off (the state lives in memory, and `make test` beside `make run` must not share it).
 The webhook registration is in memory at the stand-in, so it is made again at every start.
+
+One fidelity fix: localstripe takes a PaymentIntent's `payment_method_types` and drops it;
+here the PaymentIntent keeps it and answers with it, as real Stripe does (default ["card"]),
+so a test can read back what we asked for.
 """
 
 import argparse
@@ -36,6 +40,16 @@ async def _register(port: int, webhook_url: str, secret: str) -> None:
             await asyncio.sleep(0.1)
 
 
+def _keep_payment_method_types() -> None:
+    original = resources.PaymentIntent.__init__
+
+    def __init__(self, *args, payment_method_types=None, **kwargs):
+        original(self, *args, payment_method_types=payment_method_types, **kwargs)
+        self.payment_method_types = list(payment_method_types or ["card"])
+
+    resources.PaymentIntent.__init__ = __init__
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=int(os.environ.get("STANDIN_PORT", 8420)))
@@ -48,6 +62,7 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
 
     resources.store.dump_to_disk = lambda: None  # in memory only: see the docstring
+    _keep_payment_method_types()
 
     app = server.app
     if args.webhook_url:

@@ -5,6 +5,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -29,11 +30,20 @@ def wait_for(url: str, timeout: float = 15.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            requests.get(url, timeout=1)
+            requests.get(url, timeout=5)
             return
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # not up, or still booting
             time.sleep(0.05)
     raise RuntimeError(f"{url} did not answer within {timeout}s")
+
+
+def stop_process(proc: subprocess.Popen, timeout: float = 10.0) -> None:
+    """SIGTERM, then SIGKILL if it has not gone within `timeout` seconds."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
 
 
 @pytest.fixture(scope="session")
@@ -50,11 +60,7 @@ def stripe_standin_url():
         wait_for(url + "/js.stripe.com/v3/")
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_process(proc)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -90,6 +96,20 @@ def standin(stripe_standin_url):
     requests.delete(stripe_standin_url + "/_config/data", timeout=5)
     requests.post(stripe_standin_url + "/_config/webhooks/lifeline", data=MUTED, timeout=5)
     return stripe_standin_url
+
+
+@pytest.fixture
+def stripe_calls(standin, settings):
+    """Our Stripe calls pass through a counting proxy (tests.helpers.StripeCallCounter)."""
+    from donations import stripe_gateway
+    from tests.helpers import StripeCallCounter
+
+    counter = StripeCallCounter(standin).start()
+    settings.STRIPE_API_BASE = counter.url
+    stripe_gateway.client.cache_clear()
+    yield counter
+    stripe_gateway.client.cache_clear()  # rebuilt from the restored settings when next used
+    counter.stop()
 
 
 @pytest.fixture
@@ -166,6 +186,8 @@ class Inbox:
         self.messages = []
         self.controller = None
         self.delay_mail_from = 0.0  # seconds to stall at MAIL FROM (a slow server)
+        self.open = threading.Event()  # cleared: every MAIL FROM stalls until it is set again
+        self.open.set()
         self.mail_from_seen = 0  # MAIL FROM commands received, accepted or not (yet)
 
     async def handle_MAIL(self, server, session, envelope, address, mail_options):
@@ -174,6 +196,8 @@ class Inbox:
         self.mail_from_seen += 1
         if self.delay_mail_from:
             await asyncio.sleep(self.delay_mail_from)
+        while not self.open.is_set():
+            await asyncio.sleep(0.05)
         envelope.mail_from = address
         return "250 OK"
 
@@ -261,28 +285,34 @@ class Worker:
 
 
 @pytest.fixture
-def worker_env(inbox, stripe_standin_url, transactional_db):
-    """Environment for a worker process that shares this test's database and broker."""
+def process_env(stripe_standin_url, transactional_db):
+    """Environment for another process (a worker, a web server) on this test's database,
+    broker and stand-in."""
     from django.conf import settings
     from django.db import connection
-
-    from config.celery_app import app
 
     db = connection.settings_dict
     if connection.vendor == "postgresql":
         url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
     else:
         url = f"sqlite:///{db['NAME']}"
-    app.control.purge()  # nothing left from an earlier run
     env = dict(os.environ)
     env.update({
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "DATABASE_URL": url,
-        "EMAIL_URL": f"smtp://127.0.0.1:{inbox.port}",
         "STRIPE_API_BASE": stripe_standin_url,
         "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
     })
     return env
+
+
+@pytest.fixture
+def worker_env(inbox, process_env):
+    """Environment for a worker process that shares this test's database and broker."""
+    from config.celery_app import app
+
+    app.control.purge()  # nothing left from an earlier run
+    return {**process_env, "EMAIL_URL": f"smtp://127.0.0.1:{inbox.port}"}
 
 
 @pytest.fixture

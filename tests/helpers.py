@@ -1,10 +1,14 @@
 """What a donor's browser would do, done over HTTP against the live server and the stand-in."""
 
+import contextlib
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
 from django.conf import settings
+from django.db import connection
 
 
 # A valid gift of £25.00 to the demo appeal, as the API takes it.
@@ -59,3 +63,108 @@ def eventually(check, *, timeout: float, what: str):
         if time.monotonic() > deadline:
             pytest.fail(f"{what}: not within {timeout:.0f}s")
         time.sleep(0.1)
+
+
+@contextlib.contextmanager
+def serve_html(body: str):
+    """A publisher's site on its own loopback origin, answering `body` to every GET; yields
+    its base URL. (Loopback, as Chromium lets only a local page frame a local widget.)"""
+    content = body.encode()
+
+    class Page(BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.end_headers()
+            self.wfile.write(content)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Page)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+def fire_at_once(*calls):
+    """Run the calls in threads released together; their results in order (or raise)."""
+    barrier = threading.Barrier(len(calls))
+    results = [None] * len(calls)
+    errors = []
+
+    def run(i, call):
+        try:
+            barrier.wait(timeout=30)
+            results[i] = call()
+        except Exception as exc:  # noqa: BLE001 - reported below, in the test thread
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not any(t.is_alive() for t in threads), "a call hung"
+    assert not errors, errors
+    return results
+
+
+class StripeCallCounter:
+    """A tiny HTTP proxy between the SDK and the stand-in that notes every request it passes
+    on: Stripe calls counted as Stripe would count them, with nothing mocked."""
+
+    def __init__(self, upstream: str):
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        counter = self
+        self.upstream = upstream
+        self.seen: list[tuple[str, str]] = []  # (method, path without the query)
+        self._lock = threading.Lock()
+
+        class Forward(BaseHTTPRequestHandler):
+            def _forward(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                with counter._lock:
+                    counter.seen.append((self.command, self.path.split("?")[0]))
+                headers = {k: v for k, v in self.headers.items()
+                           if k.lower() not in ("host", "content-length", "connection")}
+                answer = requests.request(self.command, counter.upstream + self.path,
+                                          data=body, headers=headers, timeout=30)
+                self.send_response(answer.status_code)
+                for key, value in answer.headers.items():
+                    if key.lower() not in ("content-length", "connection", "transfer-encoding",
+                                           "content-encoding", "server", "date"):
+                        self.send_header(key, value)
+                self.send_header("Content-Length", str(len(answer.content)))
+                self.end_headers()
+                self.wfile.write(answer.content)
+
+            do_GET = do_POST = do_DELETE = _forward
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Forward)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def start(self) -> "StripeCallCounter":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def count(self, method: str, path_prefix: str) -> int:
+        with self._lock:
+            return sum(1 for m, p in self.seen if m == method and p.startswith(path_prefix))
+
+    def total(self) -> int:
+        with self._lock:
+            return len(self.seen)

@@ -4,6 +4,7 @@ Stripe: with no STRIPE_SECRET_KEY the app talks to the local stand-in (localstri
 STRIPE_API_BASE, through the same SDK code path it uses for real Stripe.
 """
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -137,7 +138,7 @@ APPEAL_IMAGE_MAX_WIDTH = env.int("APPEAL_IMAGE_MAX_WIDTH", default=1920)
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Lifeline <receipts@lifeline.invalid>")
-EMAIL_TIMEOUT = 10
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)  # seconds per SMTP command
 
 # The charity
 CHARITY_NAME = env("CHARITY_NAME", default="Lifeline Relief")
@@ -168,6 +169,21 @@ STRIPE_ALLOW_LIVE = env.bool("STRIPE_ALLOW_LIVE", default=False)
 # Webhooks signed longer ago than this are refused (Stripe's own default).
 STRIPE_WEBHOOK_TOLERANCE = 300
 STRIPE_TIMEOUT = env.int("STRIPE_TIMEOUT", default=20)
+# The payment method types of every PaymentIntent we create ("card,sepa_debit"…). Stripe's
+# names are lower-case words joined by "_"; a malformed list is refused here, at start-up,
+# not by Stripe at a donor's first gift. (Whether the account has a type enabled only Stripe
+# knows: it answers that at PaymentIntent creation.)
+STRIPE_PAYMENT_METHOD_TYPES = [
+    name.strip() for name in env("STRIPE_PAYMENT_METHOD_TYPES", default="card").split(",")
+]
+if not all(re.fullmatch(r"[a-z][a-z0-9]*(_[a-z0-9]+)*", name)
+           for name in STRIPE_PAYMENT_METHOD_TYPES) \
+        or len(set(STRIPE_PAYMENT_METHOD_TYPES)) != len(STRIPE_PAYMENT_METHOD_TYPES):
+    raise ImproperlyConfigured(
+        f"STRIPE_PAYMENT_METHOD_TYPES={','.join(STRIPE_PAYMENT_METHOD_TYPES)!r} is not a "
+        "comma-separated list of Stripe payment method types such as 'card' or "
+        "'card,sepa_debit' (lower-case names, no empty or repeated item)."
+    )
 
 if STRIPE_SECRET_KEY.startswith(("sk_live_", "rk_live_")) and not STRIPE_ALLOW_LIVE:
     # Every entry point (manage.py, gunicorn, celery) loads settings, so this refuses all.
@@ -284,12 +300,44 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# Reconciliation with Stripe (donations/reconciliation.py, docs/reconciliation.md).
+# A gift not paid and untouched this long is canceled at Stripe and here: a donor who left
+# mid-payment, a 3-D Secure never finished. A day leaves room for a donor who returns later
+# the same day, and is Stripe Checkout's own default session lifetime.
+DONATION_EXPIRE_HOURS = env.int("DONATION_EXPIRE_HOURS", default=24)
+# Pending gifts re-read per run, at most (the rest wait for the next runs, in turn).
+RECONCILE_BATCH = env.int("RECONCILE_BATCH", default=200)
+# Calls a second a reconciliation may make, at most: a small share of Stripe's 100/s (live)
+# and of the retrieve endpoint's 25/s that donors' payments need.
+RECONCILE_STRIPE_RATE = env.int("RECONCILE_STRIPE_RATE", default=5)
+# How far back the refunds and disputes of settled gifts are brought in line (SPEC).
+RECONCILE_SETTLED_DAYS = 120
+
 # Cache: appeal totals (and pages) shown to donors. Per process by default; set CACHE_URL
 # (redis://127.0.0.1:6379/2) to share it across web processes. Either way totals are never
 # staler than APPEAL_TOTALS_TTL seconds: a change invalidates them, the TTL bounds the rest.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://lifeline")}
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
     CACHES["default"]["BACKEND"] = "config.cache.TolerantRedisCache"  # an outage is a miss
+# The `limits` cache: rate-limit counters (django-ratelimit, the card-testing defence), the
+# attack-mode switch and the thanks page's Stripe interval. It must be one for every web
+# process, or each process counts alone and every limit is multiplied by their number: the
+# CACHE_URL cache when that is shared (Redis, memcached), else a table in the database
+# (config.cache.CounterDatabaseCache; the table comes with the migrations).
+if CACHES["default"]["BACKEND"].endswith(("LocMemCache", "DummyCache")):
+    CACHES["limits"] = {
+        "BACKEND": "config.cache.CounterDatabaseCache",
+        "LOCATION": "lifeline_limits_cache",
+        # Counters are keyed per address, email and card: many rows, each short-lived; cull
+        # (expired rows first) only well past what a busy hour writes.
+        "OPTIONS": {"MAX_ENTRIES": 200_000},
+    }
+else:
+    CACHES["limits"] = {**CACHES["default"], "KEY_PREFIX": "limits"}
+RATELIMIT_USE_CACHE = "limits"
+# The thanks page of a pending gift asks Stripe at most once per gift per this many seconds,
+# however often it is loaded (the webhook, ~1 s after payment, and reconciliation do the rest).
+THANKS_PAGE_STRIPE_INTERVAL = env.int("THANKS_PAGE_STRIPE_INTERVAL", default=20)
 # A cache outage must not stop donors: rate limits are then not enforced (logged).
 RATELIMIT_FAIL_OPEN = True
 APPEAL_TOTALS_TTL = env.int("APPEAL_TOTALS_TTL", default=5)
@@ -301,8 +349,11 @@ DEFENCE_LIMITS = {
     "declines_per_client": env("DEFENCE_DECLINES_PER_CLIENT", default="30/h"),
     "declines_per_email": env("DEFENCE_DECLINES_PER_EMAIL", default="10/h"),
     "declines_per_card": env("DEFENCE_DECLINES_PER_CARD", default="10/h"),
-    "creates_per_client": env("DEFENCE_CREATES_PER_CLIENT", default="600/10m"),
-    "setups_per_client": env("DEFENCE_SETUPS_PER_CLIENT", default="600/10m"),
+    # New gifts per client: each makes a PaymentIntent (a call on Stripe's rate limit). A
+    # household or a phone carrier's shared address makes a few in 10 minutes, an office's
+    # giving day a dozen or two (docs/card-testing.md); 600 had let 640 through in 7 s.
+    "creates_per_client": env("DEFENCE_CREATES_PER_CLIENT", default="30/10m"),
+    "setups_per_client": env("DEFENCE_SETUPS_PER_CLIENT", default="60/10m"),
     # "400 cards on a single donor in less than 3 minutes" (DOMAIN.md): cards tried per gift.
     "cards_per_gift": env("DEFENCE_CARDS_PER_GIFT", default="10/h"),
 }
@@ -310,8 +361,8 @@ DEFENCE_ATTACK_LIMITS = {
     "declines_per_client": "5/h",
     "declines_per_email": "3/h",
     "declines_per_card": "2/d",
-    "creates_per_client": "60/10m",
-    "setups_per_client": "60/10m",
+    "creates_per_client": "10/10m",
+    "setups_per_client": "20/10m",
     "cards_per_gift": "3/h",
 }
 DEFENCE_ATTACK_MIN_AMOUNT = {"GBP": 500, "EUR": 500, "USD": 500, "JPY": 500}
@@ -365,3 +416,10 @@ OTP_TOTP_ISSUER = CHARITY_NAME
 # Seconds a worker keeps trying to record a receipt the mail server accepted while the
 # database was away, rather than let it be sent again (donations.services.receipt_send).
 RECEIPT_RECORD_PATIENCE = env.int("RECEIPT_RECORD_PATIENCE", default=60)
+# Seconds a receipt's sender holds its lease on the receipt while it talks to the mail server
+# (renewed every third of it while the sender lives): a crashed sender's receipt is sent again
+# this long after the crash, at the latest (donations.services.receipt_send).
+RECEIPT_SEND_LEASE = env.int("RECEIPT_SEND_LEASE", default=15)
+# The same for a donor's card setup or payment while Stripe is called (donation_pay): a
+# second click meanwhile is told the payment is in progress.
+PAYMENT_CLAIM_SECONDS = env.int("PAYMENT_CLAIM_SECONDS", default=30)

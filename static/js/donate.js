@@ -59,14 +59,52 @@
     var first = document.querySelector("#card-element input");
     if (first) first.focus();
   }
+  // The amount typed in "Other amount" is read in the page's language, by the same rules as
+  // the server's (donations/money.py, parse_amount): the machine form 25.00, or the language's
+  // own (10,50 in German, 1,050 in English), never a guess. This reading only shows the total;
+  // the typed text goes to the server as it is, and the server decides.
+  var pageLang = document.documentElement.lang || "en";
+  var SPACES = " \u00a0\u202f\u2009";
+  var typing = (function () {
+    var nf;
+    try { nf = new Intl.NumberFormat(pageLang + "-u-nu-latn"); } catch (e) { nf = new Intl.NumberFormat("en"); }
+    var s = {decimal: ".", group: ",", marks: [config.currency]};
+    nf.formatToParts(1234567.5).forEach(function (p) {
+      if (p.type === "decimal") s.decimal = p.value;
+      if (p.type === "group") s.group = p.value;
+    });
+    ["symbol", "narrowSymbol"].forEach(function (display) {
+      try {
+        new Intl.NumberFormat(pageLang, {style: "currency", currency: config.currency, currencyDisplay: display})
+          .formatToParts(1).forEach(function (p) { if (p.type === "currency") s.marks.push(p.value); });
+      } catch (e) { /* an old browser: the code alone */ }
+    });
+    return s;
+  })();
+  function escapeRe(text) { return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"); }
   function parseMinor(text) {
-    text = (text || "").replace(/[,\s£€$¥￥]/g, "");
-    var m = text.match(/^(\d+)(?:\.(\d+))?$/);
-    if (!m) return null;
-    var frac = m[2] || "";
-    if (frac.replace(/0+$/, "").length > config.exponent) return null;
-    while (frac.length < config.exponent) frac += "0";
-    return parseInt(m[1] + frac.slice(0, config.exponent), 10);
+    var exp = config.exponent, readings = {}, count = 0;
+    text = (text || "").trim();
+    for (var i = 0; i < typing.marks.length; i++) {
+      var mark = typing.marks[i];
+      if (text.indexOf(mark) === 0) { text = text.slice(mark.length).trim(); break; }
+      if (text.length > mark.length && text.slice(-mark.length) === mark) { text = text.slice(0, -mark.length).trim(); break; }
+    }
+    function add(whole, frac) {
+      if (frac.length > exp || whole.replace(/^0+/, "").length > 15) return;
+      while (frac.length < exp) frac += "0";
+      var minor = parseInt(whole + frac, 10);
+      if (!(minor in readings)) { readings[minor] = true; count++; }
+    }
+    var m = text.match(/^([0-9]+)(?:\.([0-9]+))?$/);
+    if (m) add(m[1], m[2] || "");
+    var g = typing.group, d = escapeRe(typing.decimal), local = text;
+    if (SPACES.indexOf(g) >= 0) { local = local.replace(/[ \u00a0\u202f\u2009]/g, " "); g = " "; }
+    g = escapeRe(g);
+    m = local.match(new RegExp("^([0-9]+|[1-9][0-9]{0,2}(?:" + g + "[0-9]{3})+)(?:" + d + "([0-9]+))?$"));
+    if (m) add(m[1].split(new RegExp(g)).join(""), m[2] || "");
+    if (count !== 1) return null; // not an amount, or two readings: the server says why
+    return parseInt(Object.keys(readings)[0], 10);
   }
   function feeEstimate(gift) {
     // Same estimate as the server (donations/money.py): gross = (gift + fixed) / (1 - pct).
@@ -74,9 +112,12 @@
     var gross = Math.ceil(((gift + config.feeFixed) * 100000) / (100000 - pctThousandths));
     return gross - gift;
   }
-  function selectedMinor() {
+  function otherChosen() {
     var preset = form.querySelector("input[name=preset]:checked");
-    if (preset && preset.value !== "other") return parseInt(preset.value, 10);
+    return !preset || preset.value === "other";
+  }
+  function selectedMinor() {
+    if (!otherChosen()) return parseInt(form.querySelector("input[name=preset]:checked").value, 10);
     return parseMinor(form.amount_other.value);
   }
   function refreshTotals() {
@@ -137,7 +178,9 @@
     var gift = selectedMinor();
     var data = {
       appeal: config.appeal,
-      amount: gift === null ? (form.amount_other.value || "") : minorToMajor(gift),
+      // A suggested amount in the machine form; a typed one exactly as typed: the server
+      // reads it in the page's language (sent as Accept-Language below).
+      amount: otherChosen() ? form.amount_other.value.trim() : minorToMajor(gift),
       currency: config.currency,
       designation: form.designation ? (form.designation.value || null) : null,
       email: form.email.value.trim(),
@@ -159,7 +202,9 @@
   function post(url, data, headers) {
     return fetch(url, {
       method: "POST",
-      headers: Object.assign({"Content-Type": "application/json", "Accept": "application/json"}, headers || {}),
+      // The page's language, so the server reads a typed amount (and writes the receipt) in it.
+      headers: Object.assign({"Content-Type": "application/json", "Accept": "application/json",
+                              "Accept-Language": pageLang}, headers || {}),
       body: data ? JSON.stringify(data) : "{}",
       credentials: "same-origin",
     }).then(function (r) {

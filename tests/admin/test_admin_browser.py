@@ -47,10 +47,10 @@ def test_admin_creates_and_publishes_an_appeal_and_it_appears_on_the_home_page(
     page.locator("#id_image").set_input_files(str(photo))
     page.locator("#id_image_alt").fill("Rubble of a school after the earthquake")
     page.get_by_label("Currency").select_option("GBP")
-    page.get_by_label("Goal amount").fill("5000000")
+    page.get_by_label("Goal amount").fill("50,000")  # pounds, as people write them
     page.locator("#id_designations-0-code").fill("shelter")
     page.locator("#id_designations-0-name").fill("Shelter")
-    page.locator("#id_suggested_amounts-0-amount").fill("2500")
+    page.locator("#id_suggested_amounts-0-amount").fill("25")
     page.locator("#id_suggested_amounts-0-impact").fill("a tent for a family")
     page.get_by_role("button", name="Save", exact=True).click()
     expect(page.locator(".messagelist")).to_contain_text("was added successfully")
@@ -68,6 +68,8 @@ def test_admin_creates_and_publishes_an_appeal_and_it_appears_on_the_home_page(
     page.get_by_role("link", name=re.compile("Earthquake response")).first.click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Earthquake response")
     expect(page.get_by_text("a tent for a family")).to_be_visible()
+    expect(page.get_by_role("radio", name=re.compile(r"^£25\.00"))).to_be_visible()
+    expect(page.locator(".progress-figures")).to_contain_text("of £50,000.00 goal")
     hero = page.get_by_role("img", name="Rubble of a school after the earthquake")
     expect(hero).to_have_attribute("src", re.compile(r"^/media/appeals/earthquake.*\.png$"))
     assert hero.evaluate("img => img.complete && img.naturalWidth") == 96  # served, decoded

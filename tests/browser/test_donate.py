@@ -100,3 +100,64 @@ def test_3d_secure_failed_leaves_nothing_charged_and_lets_the_donor_retry(
     phone.get_by_role("button", name=re.compile("Donate")).click()
     expect(phone.get_by_test_id("status")).to_have_text("Succeeded")
     assert Donation.objects.count() == 1
+
+
+@pytest.fixture
+def german_reader(browser):
+    """A reader whose browser asks for German (Accept-Language: de-DE, Intl in German)."""
+    context = browser.new_context(locale="de-DE", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+def test_10_comma_50_is_never_offered_as_1050_pounds(demo, live_server, german_reader):
+    """The issue: "10,50" had its comma stripped and the button offered £1,050.00.
+
+    The amount is read in the page's language. On a German page it is ten pounds fifty; on an
+    English page (today's, whatever the browser asks for) a comma only groups thousands, so
+    "10,50" is an error the donor sees, and nothing is created or charged until it is fixed.
+    """
+    page = german_reader
+    open_appeal(page, live_server)
+    german = page.evaluate("document.documentElement.lang").lower().startswith("de")
+    page.locator("label.amount-option", has=page.locator("input[value=other]")).click()
+    page.locator("#amount-other").fill("10,50")
+    page.get_by_label(re.compile("^E-?Mail|^Email")).fill("reader@example.com")
+    fill_card(page, "4242424242424242")
+    button = page.locator("#donate-button")
+    expect(button).not_to_contain_text("1,050")
+    expect(button).not_to_contain_text("1.050")
+
+    if german:
+        expect(page.locator("#total")).to_have_text(re.compile(r"^10,50\s£$"))
+        button.click()
+        expect(page.get_by_test_id("status")).to_be_visible()
+        assert Donation.objects.get().gift_amount == 1050
+        return
+
+    expect(page.locator("#total")).to_have_text("")  # no total: not an amount in English
+    button.click()
+    expect(page.locator("#err-amount")).to_contain_text("only between thousands, as in 1,250.00")
+    expect(page.locator("#amount-other")).to_have_attribute("aria-invalid", "true")
+    assert Donation.objects.count() == 0
+
+    page.locator("#amount-other").fill("10.50")
+    expect(page.locator("#total")).to_have_text("£10.50")
+    button.click()
+    expect(page.get_by_test_id("status")).to_have_text("Succeeded")
+    donation = Donation.objects.get()
+    assert (donation.gift_amount, donation.status) == (1050, "succeeded")
+
+
+def test_an_english_reader_may_write_thousands_with_a_comma(demo, live_server, phone):
+    open_appeal(phone, live_server)
+    phone.locator("label.amount-option", has=phone.locator("input[value=other]")).click()
+    phone.locator("#amount-other").fill("1,050")
+    expect(phone.locator("#total")).to_have_text("£1,050.00")
+    phone.locator("#amount-other").fill("£1,050.5")
+    expect(phone.locator("#total")).to_have_text("£1,050.50")
+    for not_an_amount in ("1e1", "９", "-5", "10.555", "$10"):
+        phone.locator("#amount-other").fill(not_an_amount)
+        expect(phone.locator("#total")).to_have_text("")

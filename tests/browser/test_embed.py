@@ -1,13 +1,12 @@
 """A publisher's article on another origin frames the widget; the reader goes on to give."""
 
 import re
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from playwright.sync_api import expect
 
 from attribution.embed import embed_snippet
+from tests.helpers import serve_html
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -16,28 +15,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def publisher(live_server, demo):
     """news.localhost-like: an article on its own origin (another port) with the snippet."""
     snippet = embed_snippet(demo, live_server.url + "/", source="daily-news")
-    article = (
+    with serve_html(
         "<!doctype html><html lang=en><head><meta charset=utf-8><title>Floods</title></head>"
         "<body><h1>Floods: thousands leave their homes</h1><p>Report…</p>"
         f"{snippet}<p>End of article.</p></body></html>"
-    ).encode()
-
-    class Article(BaseHTTPRequestHandler):
-        def do_GET(self):
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.end_headers()
-            self.wfile.write(article)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Article)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    ) as url:
+        yield url
 
 
 def test_widget_in_an_article_fits_its_frame_and_leads_to_the_form_with_the_article(

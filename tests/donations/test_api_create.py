@@ -83,8 +83,13 @@ BAD_INPUT = [
     ("amount in Arabic-Indic digits", with_changes(GOOD, amount="\u0662\u0665"), "amount"),
     ("amount with two points", with_changes(GOOD, amount="25.00.00"), "amount"),
     ("amount too long", with_changes(GOOD, amount="1" * 40), "amount"),
-    ("amount with a comma", with_changes(GOOD, amount="1,000"), "amount"),
-    ("amount with a currency sign", with_changes(GOOD, amount="£25"), "amount"),
+    ("amount with a comma before the pence in English", with_changes(GOOD, amount="10,50"),
+     "amount"),
+    ("amount with a misplaced thousands comma", with_changes(GOOD, amount="1,00"), "amount"),
+    ("amount with another currency's sign", with_changes(GOOD, amount="$25"), "amount"),
+    ("amount with a plus sign", with_changes(GOOD, amount="+25"), "amount"),
+    ("amount in full-width digits", with_changes(GOOD, amount="２５"), "amount"),
+    ("amount with three decimals, trailing zero", with_changes(GOOD, amount="25.010"), "amount"),
     ("amount as a float with three decimals", with_changes(GOOD, amount=25.001), "amount"),
     ("amount true", with_changes(GOOD, amount=True), "amount"),
     ("amount false", with_changes(GOOD, amount=False), "amount"),
@@ -262,6 +267,59 @@ def test_amount_may_be_a_number_or_a_decimal_string(client, appeals, amount, sho
     assert answer.status_code == 201, answer.content
     assert answer.json()["amount"] == shown
     assert Donation.objects.get().amount == minor
+
+
+@pytest.mark.parametrize("language, appeal, amount, minor", [
+    ({"HTTP_ACCEPT_LANGUAGE": "de-DE,de;q=0.9,en;q=0.5"}, "emergency-appeal", "10,50", 1050),
+    ({"HTTP_ACCEPT_LANGUAGE": "de"}, "aide-urgence", "10,50", 1050),
+    ({"HTTP_ACCEPT_LANGUAGE": "de"}, "aide-urgence", "1.050", 105000),
+    ({"HTTP_ACCEPT_LANGUAGE": "de"}, "aide-urgence", "25.00", 2500),  # the machine form
+    ({"HTTP_ACCEPT_LANGUAGE": "fr"}, "aide-urgence", "1 250,50 €", 125050),
+    ({"HTTP_ACCEPT_LANGUAGE": "pl"}, "aide-urgence", "10,50", 1050),
+    ({"HTTP_ACCEPT_LANGUAGE": "en-GB"}, "emergency-appeal", "1,050", 105000),
+    ({"HTTP_ACCEPT_LANGUAGE": "en-GB"}, "emergency-appeal", "£25", 2500),
+    ({}, "emergency-appeal", "1,250.50", 125050),  # no language said: the site's, English
+    ({"cookie": "de"}, "emergency-appeal", "10,50", 1050),  # the language switcher's cookie
+    ({"cookie": "de", "HTTP_ACCEPT_LANGUAGE": "en"}, "emergency-appeal", "10,50", 1050),
+])
+def test_a_typed_amount_is_read_in_the_requests_language(
+    client, appeals, standin, language, appeal, amount, minor
+):
+    AppealFactory(slug="aide-urgence", currency="EUR")
+    currency = Appeal.objects.get(slug=appeal).currency
+    headers = dict(language)
+    if "cookie" in headers:
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = headers.pop("cookie")
+    answer = client.post(URL, data=json.dumps(with_changes(GOOD, appeal=appeal, amount=amount,
+                                                           currency=currency)),
+                         content_type="application/json", **headers)
+
+    assert answer.status_code == 201, answer.content
+    assert Donation.objects.get().gift_amount == minor
+    [pi] = standin_list(standin, "payment_intents")
+    assert pi["amount"] == minor
+
+
+@pytest.mark.parametrize("accept_language, amount, says", [
+    ("en", "10,50", 'Use "," only between thousands, as in 1,250.00.'),
+    ("en-GB", "10,5", 'Use "," only between thousands'),
+    ("de", "1e1", "Enter an amount, like 25,00."),
+    ("en", "1e1", "Enter an amount, like 25.00."),
+    ("de", "10,555", "GBP amounts have at most 2 decimal places."),
+    ("de", "９", "digits 0-9"),
+    ("ar", "\u0661\u0660", "digits 0-9"),
+    ("de", 1.005, "GBP amounts have at most 2 decimal places."),  # a number is not typed text
+])
+def test_an_amount_that_is_not_one_in_the_requests_language_is_refused_not_guessed(
+    client, appeals, standin, accept_language, amount, says
+):
+    answer = client.post(URL, data=json.dumps(with_changes(GOOD, amount=amount)),
+                         content_type="application/json", HTTP_ACCEPT_LANGUAGE=accept_language)
+
+    assert answer.status_code == 400, answer.content
+    assert any(says in message for message in answer.json()["amount"]), answer.json()
+    assert Donation.objects.count() == 0
+    assert standin_list(standin, "payment_intents") == []
 
 
 def test_lower_case_currency_is_accepted(client, appeals):

@@ -7,8 +7,10 @@ import pytest
 import requests
 import stripe
 from django.conf import settings
+from django.urls import reverse
 
-from donations.models import BlockedAttempt, DefenceState, Donation
+from donations.models import BlockedAttempt, DefenceChange, DefenceState, Donation
+from tests.helpers import fire_at_once
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -174,3 +176,42 @@ def test_many_cards_tried_on_one_gift_are_refused_from_any_address(client, demo,
     refused = client.post(f"/api/v1/donations/{gift}/card-setup/", REMOTE_ADDR="192.0.2.99")
     assert refused.status_code == 429
     assert BlockedAttempt.objects.get().reason == BlockedAttempt.Reason.CARDS_PER_GIFT
+
+
+# --- the attack-mode switch: one row, whoever reads or writes it first --------------------
+
+
+def test_concurrent_first_use_makes_one_switch_and_the_site_reads_the_admins_setting(
+    client, demo, admin_client
+):
+    # Eight requests reach an empty table at once (a fresh site's first burst).
+    fire_at_once(*[DefenceState.current for _ in range(8)])
+    assert DefenceState.objects.count() == 1
+
+    switch = DefenceState.objects.get()
+    answer = admin_client.post(
+        reverse("admin:donations_defencestate_change", args=[switch.pk]),
+        {"attack_mode": "on", "until": "", "reason": "testers at work"})
+    assert answer.status_code == 302
+    assert DefenceState.objects.count() == 1
+
+    small = new_gift(client, DONOR, amount="1.00")  # what the site reads: attack mode on
+    assert small.status_code == 400
+    assert "minimum gift is £5.00" in small.json()["amount"][0]
+
+
+def test_the_admin_switch_is_one_page_and_each_change_is_in_the_audit_log(admin_client, demo):
+    changelist = admin_client.get(reverse("admin:donations_defencestate_changelist"))
+    assert changelist.status_code == 302  # straight to the one switch
+    page = admin_client.get(changelist["Location"])
+    assert page.status_code == 200
+    assert admin_client.post(changelist["Location"], {
+        "attack_mode": "on", "until": "", "reason": "testers at work"}).status_code == 302
+    assert admin_client.post(changelist["Location"], {
+        "attack_mode": "", "until": "", "reason": "quiet again"}).status_code == 302
+
+    log = admin_client.get(reverse("admin:audit-log")).content.decode()
+    assert "attack mode on" in log and "testers at work" in log
+    assert "attack mode off" in log and "quiet again" in log
+    assert DefenceChange.objects.filter(actor__username="admin").count() == 2
+    assert not DefenceState.current().attack_mode_active

@@ -6,7 +6,6 @@ one email, and a number that follows the last one with no gap.
 """
 
 import json
-import threading
 import time
 from datetime import UTC, datetime
 
@@ -21,7 +20,7 @@ from donations.models import Donation, DonationEvent, Receipt
 from tests.conftest import Worker
 from tests.donations.test_webhooks import WEBHOOK_URL, signature, standin_events
 from tests.factories import DonationFactory
-from tests.helpers import create_donation, eventually, give_card
+from tests.helpers import create_donation, eventually, fire_at_once, give_card
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -60,31 +59,6 @@ def one_email_and_no_more(inbox, timeout: float = 30.0) -> object:
     time.sleep(QUIET)
     assert len(inbox.messages) == 1, [m["Subject"] for m in inbox.messages]
     return inbox.messages[0]
-
-
-def fire_at_once(*calls):
-    """Run the calls in threads released together; their results in order (or raise)."""
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-    errors = []
-
-    def run(i, call):
-        try:
-            barrier.wait(timeout=30)
-            results[i] = call()
-        except Exception as exc:  # noqa: BLE001 - reported below, in the test thread
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert not any(t.is_alive() for t in threads), "a call hung"
-    assert not errors, errors
-    return results
 
 
 # --- duplicates and races ----------------------------------------------------------------
@@ -214,6 +188,8 @@ def test_fifty_gifts_succeeding_at_once_get_receipt_numbers_one_to_fifty(
 ):
     if connection.vendor != "postgresql":
         pytest.skip("concurrent writers need PostgreSQL (SQLite serialises them)")
+    # Fifty new gifts from one address: past the card-testing defence's 30 in 10 minutes.
+    settings.DEFENCE_LIMITS = {**settings.DEFENCE_LIMITS, "creates_per_client": "100/10m"}
     # Given and paid one by one (the test server's listen backlog is small); what happens at
     # once is our side learning of the fifty successes.
     gifts = [pending_gift(live_server.url, email=f"donor{i}@example.com") for i in range(50)]
@@ -285,3 +261,33 @@ def test_receipt_year_is_the_charitys_local_year(settings, time_zone, succeeded_
     receipt = issue(succeeded_gift(succeeded_at))
     assert receipt.year == year
     assert receipt.number == f"{settings.RECEIPT_PREFIX}-{year}-000001"
+
+
+def test_mail_server_down_for_many_sweeps_each_receipt_keeps_one_retry_chain(
+    demo, live_server, inbox, worker
+):
+    """The sweeper (every minute in production, every half second here) starts a new chain
+    only for a receipt whose chain died; during an outage the chains are alive, backing off."""
+    inbox.stop()  # nothing listens: every attempt is refused at once
+    for i in range(3):
+        gift = pending_gift(live_server.url, email=f"donor{i}@example.com")
+        paid = give_card(live_server.url, gift["id"], CARD_OK)
+        assert paid.json()["status"] == "succeeded", paid.text
+    eventually(lambda: all(r.email_attempts for r in Receipt.objects.all()), timeout=30,
+               what="a failed attempt for every receipt")
+
+    restarted = 0
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        restarted += services.receipt_sweep_unsent(older_than_seconds=5)
+        time.sleep(0.5)
+
+    attempts = sorted(Receipt.objects.values_list("email_attempts", flat=True))
+    assert restarted == 0, f"the sweeper started {restarted} new chains; attempts {attempts}"
+    # One chain makes at most max_retries + 1 attempts.
+    assert all(n <= 21 for n in attempts), attempts
+
+    inbox.start()
+    eventually(lambda: len(inbox.messages) >= 3, timeout=120, what="the three receipts")
+    time.sleep(QUIET)
+    assert sorted(m["To"] for m in inbox.messages) == [f"donor{i}@example.com" for i in range(3)]

@@ -8,7 +8,11 @@ import requests
 from pypdf import PdfReader
 
 from donations.models import Receipt
+from donations.services import gift_aid_wording
+from tests.conftest import Worker
 from tests.helpers import create_donation, give_card
+
+CHARITY_ADDRESS = "Lifeline House, 1 Relief Road, London N1 9GU"
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -56,3 +60,31 @@ def test_paid_gift_emails_one_receipt_with_a_pdf(demo, live_server, inbox, worke
     assert api["receipt_number"] == receipt.number
     receipt.refresh_from_db()
     assert receipt.email_sent_at is not None
+
+
+@pytest.fixture
+def addressed_worker(worker_env):
+    """A worker for a charity that set CHARITY_ADDRESS."""
+    w = Worker({**worker_env, "CHARITY_ADDRESS": CHARITY_ADDRESS}).start()
+    yield w
+    w.stop()
+
+
+def test_receipt_names_the_charity_address_the_card_and_the_declaration(
+        demo, live_server, inbox, addressed_worker, settings):
+    created = create_donation(live_server.url, designation="water", gift_aid=True,
+                              address_line1="10 Downing Street", postcode="SW1A 2AA").json()
+    assert give_card(live_server.url, created["id"], "4242424242424242").json()["status"] == \
+        "succeeded"
+
+    message = inbox.wait_for(1)[0]
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    html = message.get_body(preferencelist=("html",)).get_content()
+    pdf = " ".join(pdf_text(message).split())
+    wording = gift_aid_wording(settings.CHARITY_NAME)
+    for body in (text, html, pdf):
+        assert CHARITY_ADDRESS in body
+        assert "Visa ending 4242" in body
+        assert "Water" in body  # the designation
+        assert "10 Downing Street, SW1A 2AA" in body
+        assert wording in body

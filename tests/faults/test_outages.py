@@ -85,9 +85,8 @@ def test_stand_in_unreachable_donor_is_told_to_retry_and_nothing_is_written(life
     assert lifeline.sql("SELECT count(*) FROM donations_donation") == [(0,)]
     assert lifeline.sql("SELECT count(*) FROM donations_idempotencykey") == [(0,)]
     ready = requests.get(lifeline.url + "/readyz", timeout=60)
-    assert ready.status_code == 503
-    assert ready.json()["checks"]["stripe"].startswith("error")
-    assert ready.json()["checks"]["database"] == "ok"
+    assert ready.status_code == 200  # SPEC: Stripe unreachable leaves the process ready
+    assert ready.json()["checks"] == {"database": "ok", "broker": "ok"}
     assert requests.get(lifeline.url + "/healthz", timeout=10).status_code == 200
 
 

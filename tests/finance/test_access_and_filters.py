@@ -2,8 +2,11 @@
 
 import csv
 import io
+from datetime import datetime
+from decimal import Decimal
 
 import pytest
+import requests
 
 from finance.models import ExportLog
 from tests.finance.conftest import local, receipted
@@ -55,6 +58,13 @@ def test_finance_group_is_made_by_migrations_and_may_view_donations_in_admin(db)
 
 @pytest.mark.parametrize("query, field", [
     ("from=2026-13-01", "from"),
+    ("to=20260701", "to"),  # ISO 8601's basic form: not the documented YYYY-MM-DD
+    ("from=2026-W27-3", "from"),  # an ISO week date
+    ("from=%D9%A2%D9%A0%D9%A2%D9%A6-%D9%A0%D9%A7-%D9%A0%D9%A1", "from"),  # Arabic-Indic digits
+    ("to=2026-07-01%0A", "to"),
+    ("to=10000-01-01", "to"),
+    ("to=0000-12-31", "to"),
+    ("from=2026-07-01T00:00", "from"),
     ("to=yesterday", "to"),
     ("from=2026-02-30", "from"),
     ("from=2026-07-02&to=2026-07-01", "to"),
@@ -114,6 +124,9 @@ def test_receipt_list_is_paginated_with_the_export_columns(finance):
     assert body["next"] and body["previous"] is None
     assert len(body["results"]) == 2
     assert list(body["results"][0]) == RECEIPT_COLUMNS
+    # SPEC: the last two columns; a one-off gift has no regular gift (null in JSON).
+    assert list(body["results"][0])[-2:] == ["frequency", "regular_gift_id"]
+    assert {(r["frequency"], r["regular_gift_id"]) for r in body["results"]} == {("once", None)}
 
 
 def test_every_export_is_logged_with_who_and_filters(finance, finance_user):
@@ -130,3 +143,118 @@ def test_every_export_is_logged_with_who_and_filters(finance, finance_user):
     assert logs[0].filters == {"from": "2026-07-01", "to": "2026-07-31", "appeal": None}
     assert [log.row_count for log in logs] == [1, 1, 0, 1]
     assert all(log.finished_at for log in logs)
+
+
+def body_of(response) -> bytes:
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
+
+@pytest.mark.parametrize("query", [
+    "to=9999-12-31",
+    "from=0001-01-01",
+    "from=0001-01-01&to=9999-12-31",
+])
+@pytest.mark.parametrize("url", URLS)
+def test_the_first_and_last_days_a_date_holds_give_the_whole_answer(finance, url, query):
+    """SPEC "Errors": `to=9999-12-31` is a 400 or a complete answer, never a 500 or a cut one.
+    The bounds a date can hold are open ends: every receipt is in."""
+    gift = receipted(issued_at=local(2026, 7, 4, 9), declared=True)
+    finance.raise_request_exception = False
+
+    response = finance.get(f"{url}?{query}")
+
+    assert response.status_code == 200, body_of(response)[:300]
+    body = body_of(response)
+    if url.endswith(".csv"):
+        assert int(response["Content-Length"]) == len(body)  # a cut transfer shows
+        lines = list(csv.reader(io.StringIO(body.decode())))
+        assert len(lines) == 2  # the header and the one gift
+    elif url.endswith(".xlsx"):
+        import openpyxl
+
+        assert int(response["Content-Length"]) == len(body)
+        sheet = openpyxl.load_workbook(io.BytesIO(body)).active
+        assert [r[2] for r in sheet.iter_rows(min_row=2, values_only=True)] == [str(gift.pk)]
+    else:
+        assert [r["donation_id"] for r in response.json()["results"]] == [str(gift.pk)]
+    assert ExportLog.objects.get().finished_at
+
+
+@pytest.mark.parametrize("query", ["from=9999-12-31&to=9999-12-31", "to=0001-01-01"])
+def test_a_period_at_the_ends_of_the_calendar_is_empty_not_an_error(finance, query):
+    receipted(issued_at=local(2026, 7, 4, 9))
+    response = finance.get(f"/api/v1/finance/receipts/?{query}")
+    assert response.status_code == 200 and response.json()["count"] == 0
+
+
+@pytest.mark.parametrize("to", ["9999-12-31", "2026-07-31"])
+def test_a_gift_aid_claim_up_to_the_last_day_a_date_holds_is_recorded(finance, to):
+    receipted(issued_at=local(2026, 7, 4, 9), declared=True)
+    made = finance.post("/api/v1/finance/gift-aid/claims/", {"from": "0001-01-01", "to": to},
+                        content_type="application/json")
+    assert made.status_code == 201, made.content
+    assert made.json()["lines"] == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_receipts_csv_over_http_is_whole_with_its_length_or_an_error_status(
+        live_server, finance_token):
+    """What a script saves: never a 200 with the header alone (`to=9999-12-31` used to cut
+    the stream after it), and a row that cannot be written (an unknown currency in the
+    books) fails the request with an error status before any byte is sent, instead of a
+    200 that stops after the rows before it."""
+    good = receipted(issued_at=local(2026, 7, 4, 9))
+    auth = {"Authorization": f"Token {finance_token}"}
+    url = live_server.url + "/finance/exports/receipts.csv"
+
+    whole = requests.get(url, params={"to": "9999-12-31"}, headers=auth, timeout=30)
+    assert whole.status_code == 200
+    assert int(whole.headers["Content-Length"]) == len(whole.content)
+    lines = whole.content.decode().splitlines()
+    assert len(lines) == 2 and str(good.pk) in lines[1]
+
+    receipted(issued_at=local(2026, 7, 5, 9), currency="XXX")
+    broken = requests.get(url, headers=auth, timeout=30)
+    assert broken.status_code == 500
+    assert "receipt_number" not in broken.text  # no partial file under a 500 either
+    log = ExportLog.objects.filter(kind="receipts.csv").order_by("id").last()
+    assert log.finished_at is None  # the log says it did not finish
+
+
+def test_receipts_xlsx_cells_are_numbers_and_date_times_a_sheet_sums_and_sorts(finance):
+    """SPEC "Receipt export columns": amounts are numeric cells with the currency's decimals,
+    `issued_at` a date-time cell in TIME_ZONE; a one-off gift's regular_gift_id is empty."""
+    import openpyxl
+
+    from tests.factories import AppealFactory
+
+    receipted(issued_at=local(2026, 7, 1, 0, 30), amount=2550, fee=58, net=2492,
+              refunded_amount=550, status="partially_refunded")
+    receipted(issued_at=local(2026, 1, 2, 23, 5), appeal=AppealFactory(slug="yen", currency="JPY"),
+              amount=3000, fee=108, net=2892)
+
+    response = finance.get("/finance/exports/receipts.xlsx")
+    assert response.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(body_of(response))).active
+    header, *lines = list(sheet.iter_rows())
+    names = [c.value for c in header]
+    cells = [dict(zip(names, line)) for line in lines]
+    # Oldest first: January's yen gift, then July's pounds.
+    yen, pounds = cells
+    assert [c["issued_at"].value for c in cells] == [datetime(2026, 1, 2, 23, 5),
+                                                    datetime(2026, 7, 1, 0, 30)]
+    assert all(c["issued_at"].is_date for c in cells)
+    for row, places, values in [(pounds, "0.00", ("25.50", "0.58", "24.92", "5.50")),
+                                (yen, "0", ("3000", "108", "2892", "0"))]:
+        for name, expected in zip(("amount", "fee", "net", "refunded_amount"), values):
+            cell = row[name]
+            assert cell.data_type == "n" and cell.number_format == places, (name, cell.value)
+            assert Decimal(str(cell.value)) == Decimal(expected)
+        assert (row["frequency"].value, row["regular_gift_id"].value) == ("once", None)
+
+
+def test_receipts_csv_ends_with_frequency_and_an_empty_regular_gift_id(finance):
+    receipted()
+    got = rows(finance.get("/finance/exports/receipts.csv"))
+    assert list(got[0])[-2:] == ["frequency", "regular_gift_id"]
+    assert (got[0]["frequency"], got[0]["regular_gift_id"]) == ("once", "")

@@ -2,6 +2,7 @@
 
 import csv
 import uuid
+from datetime import datetime
 
 import openpyxl
 import pytest
@@ -35,6 +36,10 @@ def test_export_receipts_writes_csv_and_xlsx_for_the_period(db, tmp_path):
     values = list(sheet.iter_rows(values_only=True))
     assert list(values[0]) == RECEIPT_COLUMNS
     assert values[1][2] == str(inside.pk) and values[1][16] == "'=cmd|' /C calc'!A0"
+    assert rows[0]["frequency"] == "once" and rows[0]["regular_gift_id"] == ""
+    assert values[1][-2:] == ("once", None)  # a one-off gift: an empty cell
+    assert values[1][1] == datetime(2026, 7, 1, 0, 30)  # a date-time cell, London time
+    assert values[1][7] == 25  # a number a sheet adds, shown "25.00"
     logs = ExportLog.objects.filter(source="command").order_by("id")
     assert [(log.kind, log.row_count) for log in logs] == [("receipts.csv", 1), ("receipts.xlsx", 1)]
 
@@ -84,3 +89,15 @@ def test_reconcile_finance_agrees_with_the_standin_then_names_what_differs(
     assert "net: ours 2470, Stripe 2500." in out
     assert "Stripe charge unknown to Lifeline." in out
     assert "GBP      amount             37.00          44.00  <- differs" in out
+
+
+def test_export_receipts_from_the_first_to_the_last_day_a_date_holds_writes_every_receipt(
+        db, tmp_path):
+    gift = receipted(issued_at=local(2026, 7, 1, 12))
+    call_command("export_receipts", "--from", "0001-01-01", "--to", "9999-12-31",
+                 "--output", str(tmp_path / "all.csv"))
+    with open(tmp_path / "all.csv", newline="") as f:
+        assert [r["donation_id"] for r in csv.DictReader(f)] == [str(gift.pk)]
+    with pytest.raises(CommandError, match="--to: Date has wrong format"):
+        call_command("export_receipts", "--from", "2026-07-01", "--to", "20260731",
+                     "--output", str(tmp_path / "bad.csv"))

@@ -4,6 +4,7 @@ stand-in's own charges and balance transactions (read with the stripe SDK)."""
 import csv
 import io
 import uuid
+from datetime import datetime
 from decimal import Decimal
 
 import openpyxl
@@ -64,6 +65,7 @@ def test_receipts_csv_matches_stripes_charges_to_the_penny(month, live_server, s
     assert header == RECEIPT_COLUMNS
     rows = [dict(zip(header, line)) for line in lines]
     assert len(rows) == 4
+    assert {(r["frequency"], r["regular_gift_id"]) for r in rows} == {("once", "")}
 
     client = stripe_client(standin)
     for row in rows:
@@ -102,7 +104,7 @@ def test_receipts_csv_matches_stripes_charges_to_the_penny(month, live_server, s
             t.amount for t in refunds)
 
 
-def test_receipts_xlsx_has_the_same_columns_amounts_and_neutralised_cells(
+def test_receipts_xlsx_has_the_same_columns_numeric_amounts_and_neutralised_cells(
         month, live_server, finance_token):
     response = requests.get(live_server.url + "/finance/exports/receipts.xlsx",
                             headers={"Authorization": f"Token {finance_token}"}, timeout=30)
@@ -120,10 +122,14 @@ def test_receipts_xlsx_has_the_same_columns_amounts_and_neutralised_cells(
         for name in RECEIPT_COLUMNS:
             cell = by_name[name]
             if name in ("amount", "fee", "net", "refunded_amount"):
-                # SPEC: decimal strings in major units, as in the CSV, in a text cell.
-                assert cell.data_type == "s"
-                assert cell.number_format == "@"
-                assert cell.value == row[name]
+                # SPEC: numeric cells shown with the currency's decimals, so a sheet sums them.
+                assert cell.data_type == "n", name
+                assert cell.number_format == ("0" if row["currency"] == "JPY" else "0.00")
+                assert Decimal(str(cell.value)) == Decimal(row[name]), name
+            elif name == "issued_at":
+                # A date-time cell in TIME_ZONE (a sheet has no offsets): the CSV's local time.
+                assert cell.is_date and cell.number_format == "yyyy-mm-dd hh:mm:ss"
+                assert cell.value == datetime.fromisoformat(row[name]).replace(tzinfo=None)
             elif row[name] == "":
                 assert cell.value is None, name  # blank, not an empty string
             else:
@@ -131,3 +137,7 @@ def test_receipts_xlsx_has_the_same_columns_amounts_and_neutralised_cells(
                 assert cell.value == row[name]
     names = [dict(zip(RECEIPT_COLUMNS, c))["donor_name"].value for c in lines]
     assert "'=HYPERLINK(\"http://evil\") Lovelace" in names
+    # A spreadsheet adds the GBP amounts as Stripe does.
+    gbp = [dict(zip(RECEIPT_COLUMNS, c)) for c in lines]
+    assert sum(Decimal(str(r["amount"].value)) for r in gbp
+               if r["currency"].value == "GBP") == Decimal("75.36")
