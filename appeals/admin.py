@@ -1,8 +1,10 @@
 from django.contrib import admin, messages
+from django.db import models
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from appeals import selectors, services
+from appeals.images import AppealImageField
 from appeals.admin_forms import AppealAdminForm, SuggestedAmountForm, SuggestedAmountFormSet
 from appeals.models import Appeal, Designation, SuggestedAmount
 from donations.money import format_money
@@ -29,6 +31,8 @@ class AppealAdmin(admin.ModelAdmin):
                     "donor_count", "published_at"]
     list_filter = ["status", "currency"]
     search_fields = ["title", "slug"]
+    # Uploads are checked and re-encoded, never kept as uploaded (appeals/images.py).
+    formfield_overrides = {models.ImageField: {"form_class": AppealImageField}}
     prepopulated_fields = {"slug": ["title"]}
     inlines = [DesignationInline, SuggestedAmountInline]
     actions = ["publish", "close"]

@@ -3,7 +3,7 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/test \
     .venv/bin/python bench/appeal_page.py [--seconds 15] [--connections 50] [--rounds 2]
 
-gunicorn (2 gthread workers × 4 threads, as `make run`) on PostgreSQL, the demo appeals seeded. wrk (Debian
+gunicorn (2 ASGI workers, as `make run`) on PostgreSQL, the demo appeals seeded. wrk (Debian
 package `wrk`; `make bench-tools`) drives 50 connections at /bench/ping (a view that returns
 "pong" through the same middleware) and at the appeal page with an article's attribution,
 alternately, `--rounds` times each; the best round of each is reported. Target: the page
@@ -25,7 +25,7 @@ UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
 
 def wrk(url: str, seconds: int, connections: int) -> dict:
-    server_before, wrk_before = cpu_seconds("gunicorn config.wsgi"), _children_cpu()
+    server_before, wrk_before = cpu_seconds("gunicorn config.asgi"), _children_cpu()
     out = subprocess.run(
         ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", url],
         capture_output=True, text=True, check=True,
@@ -39,7 +39,7 @@ def wrk(url: str, seconds: int, connections: int) -> dict:
     requests = rps * seconds
     return {"rps": rps, "p50": latency["50"], "p99": latency["99"],
             "errors": int(errors.group(1)) if errors else 0,
-            "server_cpu_us": round((cpu_seconds("gunicorn config.wsgi") - server_before)
+            "server_cpu_us": round((cpu_seconds("gunicorn config.asgi") - server_before)
                                    * 1e6 / requests),
             "wrk_cpu_us": round((_children_cpu() - wrk_before) * 1e6 / requests)}
 

@@ -4,7 +4,7 @@ a ratio to creating PaymentIntents at the stand-in directly, in the same run.
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/test \
     .venv/bin/python bench/donation_create.py [--requests 300] [--concurrency 8]
 
-gunicorn (2 gthread workers × 4 threads, as `make run`) on PostgreSQL; the stand-in emptied before each half (it slows
+gunicorn (2 ASGI workers, as `make run`) on PostgreSQL; the stand-in emptied before each half (it slows
 as objects pile up). Target: the API reaches at least 0.7 of the stand-in's rate.
 
 Both halves are bound by CPU on this machine, so each also reports the CPU milliseconds per
@@ -37,7 +37,7 @@ BODY = {"appeal": "emergency-appeal", "amount": "25.00", "currency": "GBP",
 
 # Command-line fragments of the processes whose CPU time is counted (PostgreSQL: every
 # backend, so nothing else should use the server meanwhile).
-PROCESSES = {"stand-in": "stripe_standin.py", "gunicorn": "gunicorn config.wsgi",
+PROCESSES = {"stand-in": "stripe_standin.py", "gunicorn": "gunicorn config.asgi",
              "PostgreSQL": "postgres:"}
 
 

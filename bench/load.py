@@ -7,7 +7,7 @@ processes, 2 Celery workers and 1 beat; then gifts, receipts and emails counted 
 Everything on loopback, bounded in time: a throwaway database on DATABASE_URL's PostgreSQL
 (or, without DATABASE_URL, a private PostgreSQL cluster in a temp directory), its own
 redis-server (broker and cache), the Stripe stand-in, an aiosmtpd inbox, gunicorn with 2
-gthread processes × 4 threads, `celery worker` × 2 (concurrency 2) and `celery beat`
+ASGI processes (config/gunicorn.py), `celery worker` × 2 (concurrency 2) and `celery beat`
 (the machinery of tests/faults/conftest.py). Each donor creates a gift, sets up a card at
 the stand-in and pays on our server (POST /api/v1/donations/, …/card-setup/, the
 SetupIntent confirm at the stand-in, …/pay/), then starts the next gift. The card-testing

@@ -1,5 +1,5 @@
 """What the web benches share: a throw-away PostgreSQL database with the demo appeals, the
-Stripe stand-in, and gunicorn serving the app (as `make run` does: 2 gthread workers × 4 threads)."""
+Stripe stand-in, and gunicorn serving the app (as `make run` does: 2 ASGI workers, config/gunicorn.py)."""
 
 import contextlib
 import os
@@ -61,8 +61,8 @@ def gunicorn(db_url: str, workers: int = 2):
     port = free_port()
     env = dict(os.environ, DATABASE_URL=db_url, DJANGO_SETTINGS_MODULE="bench.settings")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(workers), "--worker-class", "gthread", "--threads", "4",
+        [sys.executable, "-m", "gunicorn", "config.asgi", "-c", "config/gunicorn.py",
+         "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
          "--backlog", "2048", "--log-level", "warning"],
         cwd=ROOT, env=env,
     )

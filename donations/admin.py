@@ -214,6 +214,16 @@ class DonationAdmin(ReadOnlyAdmin):
         if not request.user.has_perm("donations.refund_donation"):
             raise PermissionDenied
         donation = get_object_or_404(Donation.objects.select_related("appeal"), pk=object_id)
+        if request.method != "POST" and services.donation_refundable(donation) > 0:
+            # What is left by Stripe's figure: a refund made in its dashboard counts. (The
+            # refund itself reads it again.) Stripe down: the form shows what we know.
+            try:
+                services.donation_sync_refunds(donation_id=donation.pk,
+                                               source=DonationEvent.Source.ADMIN,
+                                               actor=request.user)
+            except stripe_gateway.PaymentProviderError:
+                pass
+            donation.refresh_from_db()
         refundable = services.donation_refundable(donation)
         form = RefundForm(request.POST or None, donation=donation, refundable=refundable)
         if request.method == "POST" and form.is_valid():
@@ -229,8 +239,13 @@ class DonationAdmin(ReadOnlyAdmin):
                 form.add_error(None, "Stripe could not be reached: nothing was refunded. "
                                      "Try again in a minute.")
             else:
-                messages.success(request, f"Refunded {format_money(refund.amount, donation.currency)}"
-                                          f" ({refund.stripe_id}, {refund.status}).")
+                amount = format_money(refund.amount, donation.currency)
+                if refund.status == services.REFUND_REQUESTED:
+                    messages.info(request, f"This refund of {amount} was asked of Stripe "
+                                           "already and is waiting for its answer.")
+                else:
+                    messages.success(request, f"Refunded {amount} ({refund.stripe_id}, "
+                                              f"{refund.status}).")
                 return redirect("admin:donations_donation_change", donation.pk)
         context = {
             **self.admin_site.each_context(request),
@@ -261,7 +276,7 @@ class DonationAdmin(ReadOnlyAdmin):
         if request.method == "POST":  # "Reconcile now": Stripe's word applied to the drift
             if not request.user.has_perm("donations.reconcile_stripe"):
                 raise PermissionDenied
-            counts = reconciliation.reconcile_pending(older_than_minutes=0)
+            counts = reconciliation.reconcile(older_than_minutes=0)
             messages.success(request, "Reconciled with Stripe: {checked} checked, {changed} "
                                       "changed, {errors} errors.".format(**counts))
             return redirect("admin:donations_payments_health")

@@ -5,14 +5,20 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import time
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.shortcuts import get_object_or_404
+from django.utils.cache import patch_cache_control
+from django.utils.crypto import salted_hmac
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
+from rest_framework.exceptions import ParseError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -24,18 +30,37 @@ from donations.serializers import ATTRIBUTION_FIELDS, DonationCreateSerializer, 
 
 logger = logging.getLogger(__name__)
 
-# Donation ids derive from the client's Idempotency-Key, so that a retry after a rolled-back
-# attempt asks Stripe for the same PaymentIntent (same Stripe idempotency key, same params).
-IDEMPOTENCY_NAMESPACE = uuid.UUID("5b0c6f4e-7f7a-4e38-9d53-8f0f1d1c2a11")
 MAX_KEY_LENGTH = 255
+# A donation's id is its only secret (docs/idempotency.md): no cache on the way keeps an answer.
+NO_STORE = {"private": True, "no_store": True}
+
+
+class NoStoreMixin:
+    """Every answer of the view (errors too) carries `Cache-Control: private, no-store`."""
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        patch_cache_control(response, **NO_STORE)
+        return response
 
 
 def exception_handler(exc, context):
-    """DRF's {"field": ["message"]} shape for Django ValidationErrors raised by services."""
+    """DRF's {"field": ["message"]} shape for every 400: Django ValidationErrors raised by
+    services, and bodies that could not be parsed (malformed, too deep, too large)."""
     if isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         return Response(detail, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, ParseError):
+        return Response({"non_field_errors": [str(exc.detail)]},
+                        status=status.HTTP_400_BAD_REQUEST)
     return drf_exception_handler(exc, context)
+
+
+def _client_scope(request) -> str:
+    """Whose Idempotency-Key this is: a keyed hash of the client's address (no address kept)."""
+    address = defence.client_address(request) or "unknown"
+    return salted_hmac("lifeline.idempotency-key.client", address,
+                       algorithm="sha256").hexdigest()[:32]
 
 
 def _fingerprint(data) -> str:
@@ -57,7 +82,7 @@ def _created_body(donation: Donation, pi: stripe_gateway.PaymentIntentState) -> 
     }
 
 
-class DonationCreateApi(APIView):
+class DonationCreateApi(NoStoreMixin, APIView):
     authentication_classes = []  # public: no CSRF/session coupling; abuse limits come later
 
     @extend_schema(
@@ -82,8 +107,9 @@ class DonationCreateApi(APIView):
             return Response({"non_field_errors": ["Send a JSON object."]},
                             status=status.HTTP_400_BAD_REQUEST)
         fingerprint = _fingerprint(request.data)
+        client = _client_scope(request)
         if key:
-            replay = _replay(key, fingerprint)
+            replay = _replay(client, key, fingerprint)
             if replay is not None:
                 return replay
 
@@ -94,52 +120,101 @@ class DonationCreateApi(APIView):
         refused = _screen_new_gift(request, data)
         if refused is not None:
             return refused
-        try:
-            with transaction.atomic():
-                if key:
-                    # Unique key: a concurrent request with the same key waits here for this
-                    # one to commit, then replays its answer.
-                    record = IdempotencyKey.objects.create(
-                        key=key, fingerprint=fingerprint, response_status=0, response_body={}
-                    )
-                donation, pi = services.donation_create(
-                    appeal=data["appeal"],
-                    designation=data["designation"],
-                    gift_amount=data["gift_amount"],
-                    currency=data["currency"],
-                    cover_fees=data["cover_fees"],
-                    email=data["email"],
-                    first_name=data["first_name"],
-                    last_name=data["last_name"],
-                    anonymous=data["anonymous"],
-                    gift_aid=data["gift_aid"],
-                    address_line1=data["address_line1"],
-                    postcode=data["postcode"],
-                    attribution={name: data[name] for name in ATTRIBUTION_FIELDS},
-                    charity_name=settings.CHARITY_NAME,
-                    donation_id=uuid.uuid5(IDEMPOTENCY_NAMESPACE, key) if key else None,
-                    ip_address=defence.client_address(request),
-                    user_agent=request.headers.get("User-Agent", ""),
-                )
-                body = _created_body(donation, pi)
-                if key:
-                    record.donation = donation
-                    record.response_status = status.HTTP_201_CREATED
-                    record.response_body = body
-                    record.save(update_fields=["donation", "response_status", "response_body"])
-        except IntegrityError:
+        # Random (uuid4), whatever the key: the key row remembers the donation it names.
+        donation_id = uuid.uuid4()
+        if key:
+            claimed = _claim_key(client, key, fingerprint, donation_id)
+            if isinstance(claimed, Response):
+                return claimed
+            donation_id = claimed
+
+        def record_answer(donation, pi):  # in the transaction that writes the donation
             if key:
-                replay = _replay(key, fingerprint)
-                if replay is not None:
-                    return replay
-            raise
+                IdempotencyKey.objects.filter(client=client, key=key).update(
+                    donation=donation, response_status=status.HTTP_201_CREATED,
+                    response_body=_created_body(donation, pi),
+                )
+
+        try:
+            # No transaction open here: the PaymentIntent is made first, then everything is
+            # written in one short transaction (services.donation_create).
+            donation, pi = services.donation_create(
+                appeal=data["appeal"],
+                designation=data["designation"],
+                gift_amount=data["gift_amount"],
+                currency=data["currency"],
+                cover_fees=data["cover_fees"],
+                email=data["email"],
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                anonymous=data["anonymous"],
+                gift_aid=data["gift_aid"],
+                address_line1=data["address_line1"],
+                postcode=data["postcode"],
+                attribution={name: data[name] for name in ATTRIBUTION_FIELDS},
+                charity_name=settings.CHARITY_NAME,
+                donation_id=donation_id,
+                ip_address=defence.client_address(request),
+                user_agent=request.headers.get("User-Agent", ""),
+                on_saved=record_answer,
+            )
         except stripe_gateway.PaymentProviderError:
+            _release_key(client, key)
             return Response(
                 {"non_field_errors": ["Payments are unavailable for a moment. Nothing was "
                                       "charged; please try again."]},
                 status=status.HTTP_503_SERVICE_UNAVAILABLE,
             )
-        return Response(body, status=status.HTTP_201_CREATED)
+        except BaseException:
+            _release_key(client, key)
+            raise
+        return Response(_created_body(donation, pi), status=status.HTTP_201_CREATED)
+
+
+def _claim_key(client: str, key: str, fingerprint: str, donation_id: uuid.UUID) -> uuid.UUID | Response:
+    """Claim the Idempotency-Key for this request in a short transaction (a row with no answer
+    yet, naming the donation it will create) and give that donation's id; or, when another
+    request holds it, wait for that one's answer (reading, no lock) and replay it.
+
+    A claim older than PAYMENT_CLAIM_SECONDS belongs to a request that died: it is taken
+    over, with the same donation id, so Stripe's idempotency key gives the same
+    PaymentIntent if the dead request had made one. A live one still unanswered by then
+    answers 409: nothing is created twice.
+    """
+    deadline = time.monotonic() + settings.PAYMENT_CLAIM_SECONDS
+    while True:
+        try:
+            with transaction.atomic():
+                IdempotencyKey.objects.create(
+                    client=client, key=key, fingerprint=fingerprint, response_status=0,
+                    response_body={"donation_id": str(donation_id)},
+                )
+            return donation_id
+        except IntegrityError:
+            pass
+        record = IdempotencyKey.objects.filter(client=client, key=key).first()
+        if record is None:  # released by a request that failed: try again
+            continue
+        if record.fingerprint != fingerprint or record.response_status:
+            return _replay(client, key, fingerprint)
+        stale = timezone.now() - timedelta(seconds=settings.PAYMENT_CLAIM_SECONDS)
+        if record.created_at < stale and IdempotencyKey.objects.filter(
+            pk=record.pk, created_at=record.created_at, response_status=0
+        ).update(created_at=timezone.now()):
+            return uuid.UUID(record.response_body["donation_id"])
+        if time.monotonic() > deadline:
+            return Response(
+                {"Idempotency-Key": ["A request with this key is still being processed; "
+                                     "try again in a moment."]},
+                status=status.HTTP_409_CONFLICT,
+            )
+        time.sleep(0.1)
+
+
+def _release_key(client: str, key: str) -> None:
+    """The request failed before creating anything: its key may be used again."""
+    if key:
+        IdempotencyKey.objects.filter(client=client, key=key, response_status=0).delete()
 
 
 def _too_many(verdict: defence.Verdict) -> Response:
@@ -165,8 +240,8 @@ def _screen_new_gift(request, data) -> Response | None:
     return _too_many(verdict)
 
 
-def _replay(key: str, fingerprint: str) -> Response | None:
-    record = IdempotencyKey.objects.filter(key=key).first()
+def _replay(client: str, key: str, fingerprint: str) -> Response | None:
+    record = IdempotencyKey.objects.filter(client=client, key=key).first()
     if record is None:
         return None
     if record.fingerprint != fingerprint:
@@ -174,10 +249,12 @@ def _replay(key: str, fingerprint: str) -> Response | None:
             {"Idempotency-Key": ["This key was already used with a different request body."]},
             status=status.HTTP_422_UNPROCESSABLE_ENTITY,
         )
+    if not record.response_status:
+        return None  # still being answered: _claim_key waits for it
     return Response(record.response_body, status=record.response_status)
 
 
-class DonationDetailApi(APIView):
+class DonationDetailApi(NoStoreMixin, APIView):
     authentication_classes = []
 
     @extend_schema(responses=DonationSerializer)
@@ -188,7 +265,7 @@ class DonationDetailApi(APIView):
         return Response(DonationSerializer(donation).data)
 
 
-class DonationCardSetupApi(APIView):
+class DonationCardSetupApi(NoStoreMixin, APIView):
     """Step 1 of paying: a SetupIntent for Stripe.js to put the donor's card into."""
 
     authentication_classes = []
@@ -204,12 +281,16 @@ class DonationCardSetupApi(APIView):
             secret = services.donation_prepare_card(donation_id=pk)
         except services.DonationNotPayable as exc:
             return Response({"non_field_errors": [str(exc)]}, status=status.HTTP_409_CONFLICT)
+        except services.PaymentInProgress:
+            return Response({"non_field_errors": ["This gift's card is being set up or charged "
+                                                  "already: one moment."]},
+                            status=status.HTTP_409_CONFLICT)
         except stripe_gateway.PaymentProviderError:
             return _unavailable()
         return Response({"setup_client_secret": secret})
 
 
-class DonationPayApi(APIView):
+class DonationPayApi(NoStoreMixin, APIView):
     """Step 2: charge the card just set up (confirmed on the server)."""
 
     authentication_classes = []
@@ -238,7 +319,7 @@ class DonationPayApi(APIView):
             "message": outcome.message,
             "thanks_url": f"/donations/{donation.pk}/thanks/",
         }
-        if outcome.status == "declined":
+        if outcome.status == "declined" and not outcome.repeated:
             defence.record_decline(request, donation=donation,
                                    fingerprint=outcome.card_fingerprint)
         code = status.HTTP_402_PAYMENT_REQUIRED if outcome.status == "declined" else 200

@@ -61,6 +61,10 @@ class Donation(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     succeeded_at = models.DateTimeField(null=True, blank=True)
+    # A card setup or payment in progress (donations.services, "claims"): who holds it and
+    # until when. Stripe is called with no transaction open; a double click finds the claim.
+    payment_claim = models.CharField(max_length=32, blank=True)
+    payment_claim_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -201,14 +205,25 @@ class StripeEvent(models.Model):
 
 
 class IdempotencyKey(models.Model):
-    """A client's Idempotency-Key: the body it came with and the answer it got."""
+    """A client's Idempotency-Key: the body it came with and the answer it got.
 
-    key = models.CharField(max_length=255, unique=True)
+    A key is its client's own (as Stripe's are its account's): `client` is a keyed hash of the
+    client's address, so another client choosing the same key string gets its own donation.
+    """
+
+    client = models.CharField(max_length=64, default="")
+    key = models.CharField(max_length=255)
     fingerprint = models.CharField(max_length=64)
     donation = models.ForeignKey(Donation, on_delete=models.CASCADE, null=True)
     response_status = models.PositiveSmallIntegerField()
     response_body = models.JSONField()
     created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            # A concurrent retry's insert waits on this index for the first to commit.
+            models.UniqueConstraint(fields=["client", "key"], name="idempotency_key_per_client"),
+        ]
 
 
 class ReceiptSequence(models.Model):
@@ -236,6 +251,14 @@ class Receipt(models.Model):
     email_sent_at = models.DateTimeField(null=True, blank=True)
     email_attempts = models.PositiveIntegerField(default=0)
     email_last_error = models.CharField(max_length=300, blank=True)
+    # One retry chain per receipt: the chain's token, and when its next attempt is due (the
+    # sweeper starts a new chain only once that is long past). While a sender talks to the
+    # mail server it holds a lease (`email_claim` until `email_sending_until`, renewed as it
+    # goes), committed before the first byte is sent: no transaction is open meanwhile.
+    email_chain = models.CharField(max_length=32, blank=True)
+    email_retry_at = models.DateTimeField(null=True, blank=True)
+    email_claim = models.CharField(max_length=32, blank=True)
+    email_sending_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-year", "-sequence"]
@@ -353,3 +376,13 @@ class LimitsCacheEntry(models.Model):
         db_table = "lifeline_limits_cache"
         verbose_name = "limits cache entry"
         verbose_name_plural = "limits cache entries"
+
+
+class ReconcileCursor(models.Model):
+    """How far reconciliation with Stripe has got, per list it walks (donations/reconciliation.py):
+    `refunds` (refunds made at Stripe up to then were applied), `pending` (the last pending
+    gift read in the rotation through them)."""
+
+    name = models.CharField(max_length=40, primary_key=True)
+    position = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)

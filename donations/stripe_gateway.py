@@ -13,9 +13,12 @@ from __future__ import annotations
 import functools
 import logging
 from dataclasses import dataclass
+from datetime import datetime, timezone
 
 import stripe
 from django.conf import settings
+
+from config import parsers
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +52,9 @@ class PaymentIntentState:
     # The charged card as Stripe names it ("visa", "4242"); "" where Stripe gives none.
     card_brand: str = ""
     card_last4: str = ""
+    # When the card was charged, by Stripe's clock (the latest charge's `created`); None
+    # while there is no charge. The gift's date, its receipt's year and HMRC's date use it.
+    charged_at: datetime | None = None
 
 
 @functools.cache
@@ -120,23 +126,29 @@ def payment_intent_pay(
     :raises CardDeclined: the card was refused (the PaymentIntent cannot be confirmed again
         on the stand-in: the next try needs a new one).
     """
+    # Keyed by PaymentIntent and card: a repeat of the same charge (a retried request, a
+    # second click after a lapsed claim) is answered as the first, never charged again.
+    key = f"lifeline-{payment_intent_id}-{payment_method}"
     _call(
         client().v1.payment_intents.update,
         payment_intent_id,
         params={"payment_method": payment_method, "customer": customer},
+        options={"idempotency_key": f"{key}-update"},
     )
     try:
-        _call(client().v1.payment_intents.confirm, payment_intent_id)
+        _call(client().v1.payment_intents.confirm, payment_intent_id,
+              options={"idempotency_key": f"{key}-confirm"})
     except stripe.CardError as exc:
         raise CardDeclined(exc.user_message or "Your card was declined.", exc.code or "") from exc
     return payment_intent_retrieve(payment_intent_id)
 
 
-def customer_create(*, email: str, name: str, metadata: dict) -> str:
+def customer_create(*, email: str, name: str, metadata: dict, idempotency_key: str) -> str:
     params = {"email": email, "metadata": metadata}
     if name:
         params["name"] = name
-    return _call(client().v1.customers.create, params=params).id
+    return _call(client().v1.customers.create, params=params,
+                 options={"idempotency_key": idempotency_key}).id
 
 
 def setup_intent_create(*, customer: str, metadata: dict) -> tuple[str, str]:
@@ -189,18 +201,105 @@ class RefundState:
     amount: int
     status: str  # pending | requires_action | succeeded | failed | canceled
     charge_id: str
+    payment_intent: str = ""
+    created: datetime | None = None
+    metadata: dict | None = None
+
+    def as_dict(self) -> dict:
+        """The shape of a refund in a webhook's charge, for the refund history."""
+        return {"id": self.id, "amount": self.amount, "status": self.status,
+                "metadata": dict(self.metadata or {})}
 
 
-def refund_create(*, payment_intent: str, amount: int, idempotency_key: str) -> RefundState:
+def _refund_state(refund: dict) -> RefundState:
+    return RefundState(
+        id=refund["id"], amount=refund["amount"], status=refund.get("status") or "",
+        charge_id=_id(refund.get("charge")), payment_intent=_id(refund.get("payment_intent")),
+        created=_when(refund.get("created")), metadata=dict(refund.get("metadata") or {}),
+    )
+
+
+def refund_create(*, payment_intent: str, amount: int, idempotency_key: str,
+                  metadata: dict) -> RefundState:
     """Refund part or all of a PaymentIntent's charge. (The stand-in rejects `reason`, so
-    the reason stays with us, on the Refund row.)"""
+    the reason stays with us, on the Refund row; `metadata` ties Stripe's refund to it.)"""
     refund = _call(
         client().v1.refunds.create,
-        params={"payment_intent": payment_intent, "amount": amount},
+        params={"payment_intent": payment_intent, "amount": amount, "metadata": metadata},
         options={"idempotency_key": idempotency_key},
     ).to_dict()
-    return RefundState(id=refund["id"], amount=refund["amount"], status=refund.get("status") or "",
-                       charge_id=_id(refund.get("charge")))
+    return _refund_state(refund)
+
+
+def refunds_since(since: datetime, *, page_size: int = 100, pace=None) -> list[RefundState]:
+    """Every refund made at Stripe from `since` on, newest first: one call per `page_size`.
+
+    Stripe lists refunds newest first, so paging stops at the first older one. (No
+    `created` filter is sent: real Stripe takes one, but the stand-in answers 400 to it, and
+    stopping at the cursor costs the same calls.) `pace()`, if given, runs before each call.
+    """
+    found: list[RefundState] = []
+    params: dict = {"limit": page_size}
+    while True:
+        if pace:
+            pace()
+        page = _call(client().v1.refunds.list, params=params)
+        refunds = [_refund_state(r.to_dict()) for r in page.data]
+        for refund in refunds:
+            if refund.created is not None and refund.created < since:
+                return found
+            found.append(refund)
+        if not page.has_more or not refunds:
+            return found
+        params = {"limit": page_size, "starting_after": refunds[-1].id}
+
+
+class Unsupported(Exception):
+    """This Stripe has no such endpoint (the stand-in has no disputes)."""
+
+
+def disputes_since(since: datetime, *, page_size: int = 100, pace=None) -> list[dict]:
+    """Every dispute opened at Stripe from `since` on, whatever its status now, as dicts.
+
+    :raises Unsupported: the endpoint answers 404 (the stand-in; real Stripe always has it).
+    """
+    found: list[dict] = []
+    params: dict = {"limit": page_size, "created": {"gte": int(since.timestamp())}}
+    while True:
+        if pace:
+            pace()
+        try:
+            page = client().v1.disputes.list(params=params)
+        except stripe.StripeError as exc:
+            if exc.http_status == 404:  # the stand-in's plain-text 404 (an APIError)
+                raise Unsupported("disputes") from exc
+            raise PaymentProviderError(exc.__class__.__name__) from exc
+        disputes = [d.to_dict() for d in page.data]
+        found.extend(disputes)
+        if not page.has_more or not disputes:
+            return found
+        params = {**params, "starting_after": disputes[-1]["id"]}
+
+
+@dataclass(frozen=True)
+class ChargeState:
+    id: str
+    payment_intent: str
+    amount: int
+    amount_refunded: int  # cumulative: every refund Stripe holds for the charge
+    refunds: tuple[RefundState, ...]  # those the charge carries (an expandable list)
+
+
+def charge_retrieve(charge_id: str) -> ChargeState:
+    """A charge's refunded total and refunds, as Stripe holds them now."""
+    charge = _call(client().v1.charges.retrieve, charge_id,
+                   params={"expand": ["refunds"]}).to_dict()
+    refunds = (charge.get("refunds") or {}).get("data") or []
+    return ChargeState(
+        id=charge["id"], payment_intent=_id(charge.get("payment_intent")),
+        amount=charge.get("amount") or 0, amount_refunded=charge.get("amount_refunded") or 0,
+        refunds=tuple(_refund_state(r) for r in refunds if isinstance(r, dict)),
+    )
 
 
 def balance_transactions_list(params: dict) -> list[dict]:
@@ -220,25 +319,35 @@ def ping() -> None:
 def webhook_event(payload: bytes, signature: str) -> dict:
     """Verify a webhook's signature and age; return the event as a plain dict.
 
-    :raises ValueError: bad payload, bad or stale signature.
+    The signature is checked first, on the raw body; only then is the body parsed, bounded in
+    nesting depth (config.parsers): a signed body 5,000 lists deep was a RecursionError, a 500.
+
+    :raises ValueError: bad or stale signature; a body that is not a JSON object, or is too deep.
     """
     try:
-        event = stripe.Webhook.construct_event(
-            payload,
-            signature,
-            settings.STRIPE_WEBHOOK_SECRET,
+        stripe.WebhookSignature.verify_header(
+            payload, signature, settings.STRIPE_WEBHOOK_SECRET,
             tolerance=settings.STRIPE_WEBHOOK_TOLERANCE,
         )
     except stripe.SignatureVerificationError as exc:
         raise ValueError("bad signature") from exc
-    except (ValueError, TypeError, KeyError, AttributeError) as exc:
-        # Signed but not a Stripe event (e.g. a JSON list): refuse, never 500.
-        raise ValueError("not an event") from exc
-    return event.to_dict()
+    except UnicodeDecodeError as exc:
+        raise ValueError("not text") from exc
+    event = parsers.loads(payload)  # ValueError: not JSON, or too deep
+    if not isinstance(event, dict):
+        raise ValueError("not an event")  # signed, but e.g. a JSON list: refuse, never 500
+    return event
 
 
 def object_id(value) -> str:
     return _id(value)
+
+
+def _when(epoch) -> datetime | None:
+    """A Stripe timestamp (seconds since the epoch, UTC) as an aware datetime."""
+    if isinstance(epoch, bool) or not isinstance(epoch, int):
+        return None
+    return datetime.fromtimestamp(epoch, tz=timezone.utc)
 
 
 def _state(obj) -> PaymentIntentState:
@@ -274,6 +383,7 @@ def _state(obj) -> PaymentIntentState:
         metadata=dict(pi.get("metadata") or {}),
         card_brand=str(card.get("brand") or "")[:40],
         card_last4=str(card.get("last4") or "")[-4:],
+        charged_at=_when(charge.get("created")) if charge is not None else None,
     )
 
 

@@ -5,6 +5,7 @@ from smtplib import SMTPException
 
 from celery import shared_task
 from celery.signals import worker_ready
+from celery.utils.time import get_exponential_backoff_interval
 
 from donations import personal_data, reconciliation, services
 
@@ -14,20 +15,28 @@ logger = logging.getLogger(__name__)
 @shared_task(
     bind=True,
     ignore_result=True,
-    autoretry_for=(SMTPException, OSError),
-    retry_backoff=True,
-    retry_backoff_max=300,
-    retry_jitter=True,
     max_retries=20,
     soft_time_limit=60,
     time_limit=90,
 )
-def send_receipt_email(self, receipt_id: int) -> None:
+def send_receipt_email(self, receipt_id: int, chain: str | None = None) -> None:
+    """One attempt of the receipt's retry chain; on failure, the next one, with exponential
+    backoff (jittered, at most 5 minutes apart), noted in the row so that the sweeper leaves
+    this chain alone until it is overdue. `chain` is None for messages queued before chains."""
     try:
-        services.receipt_send(receipt_id=receipt_id)
+        services.receipt_send(receipt_id=receipt_id, chain=chain)
     except (SMTPException, OSError) as exc:
-        services.receipt_record_send_failure(receipt_id=receipt_id, error=repr(exc))
-        raise
+        retry_in = get_exponential_backoff_interval(
+            factor=1, retries=self.request.retries, maximum=300, full_jitter=True)
+        last = self.request.retries >= self.max_retries
+        if not services.receipt_record_send_failure(
+            receipt_id=receipt_id, error=repr(exc), chain=chain,
+            retry_in=None if last else retry_in,
+        ):
+            return  # a newer chain has it, or it was sent meanwhile
+        if last:
+            raise  # the chain ends; the sweeper starts another once it is overdue
+        raise self.retry(exc=exc, countdown=retry_in) from exc
 
 
 @shared_task(
@@ -55,9 +64,11 @@ def sweep_unsent_receipts(older_than_seconds: int = 120) -> None:
         logger.info("queued %d unsent receipt(s) again", count)
 
 
-@shared_task(ignore_result=True)
+@shared_task(ignore_result=True, soft_time_limit=240, time_limit=270)
 def reconcile_stripe(older_than_minutes: int = 30) -> None:
-    reconciliation.reconcile_pending(older_than_minutes=older_than_minutes)
+    """The scheduler's run: one batch of abandoned and of pending gifts, then the refunds and
+    disputes of settled ones (donations/reconciliation.py)."""
+    reconciliation.reconcile(older_than_minutes=older_than_minutes)
 
 
 @shared_task(ignore_result=True)
@@ -70,5 +81,6 @@ def purge_personal_data() -> None:
 def _sweep_on_start(sender=None, **kwargs):
     """A worker that starts (or restarts after a crash) queues every unsent receipt at once,
     rather than waiting for a broker's visibility timeout to hand back a lost message. A
-    copy already in flight elsewhere is harmless: sending checks `email_sent_at` under lock."""
+    chain that another worker still runs is replaced (its next attempt stops), and a receipt
+    whose sender may still be talking to the mail server waits for that sender's lease."""
     sweep_unsent_receipts.delay(older_than_seconds=0)

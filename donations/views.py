@@ -5,6 +5,7 @@ from django.core.cache import caches
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.views.decorators.cache import cache_control
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
@@ -14,6 +15,7 @@ from donations.models import Donation, DonationEvent
 logger = logging.getLogger(__name__)
 
 
+@cache_control(private=True, no_store=True)  # the id is the page's only secret
 def thanks(request, pk):
     """The donor's confirmation page. Asks Stripe (never the browser) while still pending, at
     most once per gift per THANKS_PAGE_STRIPE_INTERVAL seconds, whoever reloads it: the

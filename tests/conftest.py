@@ -5,6 +5,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -185,6 +186,8 @@ class Inbox:
         self.messages = []
         self.controller = None
         self.delay_mail_from = 0.0  # seconds to stall at MAIL FROM (a slow server)
+        self.open = threading.Event()  # cleared: every MAIL FROM stalls until it is set again
+        self.open.set()
         self.mail_from_seen = 0  # MAIL FROM commands received, accepted or not (yet)
 
     async def handle_MAIL(self, server, session, envelope, address, mail_options):
@@ -193,6 +196,8 @@ class Inbox:
         self.mail_from_seen += 1
         if self.delay_mail_from:
             await asyncio.sleep(self.delay_mail_from)
+        while not self.open.is_set():
+            await asyncio.sleep(0.05)
         envelope.mail_from = address
         return "250 OK"
 

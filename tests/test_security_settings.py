@@ -32,7 +32,7 @@ print(json.dumps({
 
 
 def probe(**env):
-    result = run("manage.py", "shell", "-c", PROBE, **PRODUCTION, **env)
+    result = run("manage.py", "shell", "-c", PROBE, **{**PRODUCTION, **env})
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.strip().splitlines()[-1])
 
@@ -47,7 +47,8 @@ def test_production_answers_over_https_only_with_hsts_and_secure_cookies():
     assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
     assert headers["X-Frame-Options"] == "DENY"
     assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
-    assert "script-src 'self' http://127.0.0.1:8420" in headers["Content-Security-Policy"]
+    # Production runs on real Stripe only (it refuses the stand-in).
+    assert "script-src 'self' https://js.stripe.com" in headers["Content-Security-Policy"]
     assert seen["csrf_cookie"]["secure"] == "True"
 
 

@@ -19,6 +19,9 @@ PRODUCTION = {
     "DJANGO_SETTINGS_MODULE": "config.settings.production",
     "DJANGO_SECRET_KEY": GOOD_SECRET,
     "DJANGO_ALLOWED_HOSTS": "give.lifeline.example",
+    "STRIPE_SECRET_KEY": "sk_test_51Hcharity",
+    "STRIPE_PUBLISHABLE_KEY": "pk_test_51Hcharity",
+    "STRIPE_WEBHOOK_SECRET": "whsec_endpoint_of_the_charity",
 }
 
 
@@ -115,6 +118,53 @@ def test_production_refuses_to_start_saying_what_to_set(changes, must_say):
     assert "ImproperlyConfigured" in result.stderr
     assert must_say in result.stderr
     assert "set" in result.stderr.split("ImproperlyConfigured")[-1]
+
+
+STAND_IN_REFUSALS = {
+    # What `make run` uses when STRIPE_SECRET_KEY is unset: the stand-in and its public secret.
+    "no Stripe key": ({"STRIPE_SECRET_KEY": None}, "STRIPE_SECRET_KEY"),
+    "an empty Stripe key": ({"STRIPE_SECRET_KEY": ""}, "STRIPE_SECRET_KEY"),
+    "the stand-in's key": ({"STRIPE_SECRET_KEY": "sk_test_localstripe"}, "STRIPE_SECRET_KEY"),
+    "no webhook secret": ({"STRIPE_WEBHOOK_SECRET": None}, "STRIPE_WEBHOOK_SECRET"),
+    "the stand-in's public webhook secret": ({"STRIPE_WEBHOOK_SECRET": "whsec_localstripe_dev"},
+                                              "STRIPE_WEBHOOK_SECRET"),
+    "no publishable key": ({"STRIPE_PUBLISHABLE_KEY": None}, "STRIPE_PUBLISHABLE_KEY"),
+    "the stand-in's publishable key": ({"STRIPE_PUBLISHABLE_KEY": "pk_test_localstripe"},
+                                       "STRIPE_PUBLISHABLE_KEY"),
+    "the API base at the stand-in": ({"STRIPE_API_BASE": "http://127.0.0.1:8420"},
+                                     "STRIPE_API_BASE"),
+}
+
+
+@pytest.mark.parametrize("changes, must_say", STAND_IN_REFUSALS.values(), ids=STAND_IN_REFUSALS)
+def test_production_refuses_the_stripe_stand_in_saying_what_to_set(changes, must_say):
+    """Before, production with no STRIPE_SECRET_KEY ran on the stand-in, accepting webhooks
+    signed with the repo's public secret, and `check --deploy` passed."""
+    env = {k: v for k, v in {**PRODUCTION, **changes}.items() if v is not None}
+
+    for result in (check(**env),
+                   run("manage.py", "check", "--deploy", "--fail-level", "WARNING", **env)):
+        assert result.returncode != 0
+        assert "ImproperlyConfigured" in result.stderr
+        refusal = result.stderr.split("ImproperlyConfigured")[-1]
+        assert must_say in refusal and "set" in refusal
+        assert "sk_test_51Hcharity" not in result.stderr  # and no secret is printed
+
+
+def test_production_names_every_missing_stripe_setting_at_once():
+    env = {k: v for k, v in PRODUCTION.items() if not k.startswith("STRIPE_")}
+    refusal = check(**env).stderr.split("ImproperlyConfigured")[-1]
+    assert all(name in refusal for name in ("STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY",
+                                            "STRIPE_WEBHOOK_SECRET"))
+
+
+def test_charity_address_is_read_from_the_environment():
+    address = "Lifeline Relief, 12 Harbour Road, Bristol BS1 5TY"
+    shown = run("manage.py", "shell", "-c",
+                "from django.conf import settings; print(settings.CHARITY_ADDRESS)",
+                CHARITY_ADDRESS=address)
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.strip().splitlines()[-1] == address
 
 
 def test_production_starts_when_configured_and_passes_the_deploy_checks():

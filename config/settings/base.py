@@ -128,27 +128,37 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
+# Appeal images uploaded in the admin (appeals/images.py, docs/uploads.md): refused above this
+# size or pixel count, re-encoded to WebP without metadata, at most this wide.
+APPEAL_IMAGE_MAX_BYTES = env.int("APPEAL_IMAGE_MAX_BYTES", default=5 * 1024 * 1024)
+APPEAL_IMAGE_MAX_PIXELS = 50_000_000
+APPEAL_IMAGE_MAX_WIDTH = env.int("APPEAL_IMAGE_MAX_WIDTH", default=1920)
+
 # Email: console unless EMAIL_URL says otherwise (smtp://user:pass@host:port).
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Lifeline <receipts@lifeline.invalid>")
-EMAIL_TIMEOUT = 10
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)  # seconds per SMTP command
 
 # The charity
 CHARITY_NAME = env("CHARITY_NAME", default="Lifeline Relief")
 CHARITY_NUMBER = env("CHARITY_NUMBER", default="1234567")
 RECEIPT_PREFIX = env("RECEIPT_PREFIX", default="LL")
-CHARITY_ADDRESS = env("CHARITY_ADDRESS", default="")
+# The charity's postal address, printed on receipts (one line, or lines separated by ", ").
+CHARITY_ADDRESS = env("CHARITY_ADDRESS", default="1 Example Street, London, AB1 2CD")
 
-# Stripe. No key: the local stand-in on STRIPE_API_BASE.
+# Stripe. No key: the local stand-in on STRIPE_API_BASE (production.py refuses that).
+# Fake test keys that only the stand-in accepts, and its webhook secret: public, in this repo.
+STAND_IN_SECRET_KEY = "sk_test_localstripe"
+STAND_IN_PUBLISHABLE_KEY = "pk_test_localstripe"
+STAND_IN_WEBHOOK_SECRET = "whsec_localstripe_dev"
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
 STRIPE_USES_STAND_IN = not STRIPE_SECRET_KEY
 if STRIPE_USES_STAND_IN:
-    # Fake test keys that only the stand-in accepts: nothing secret.
-    STRIPE_SECRET_KEY = "sk_test_localstripe"
+    STRIPE_SECRET_KEY = STAND_IN_SECRET_KEY
     STRIPE_API_BASE = env("STRIPE_API_BASE", default="http://127.0.0.1:8420")
-    STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY", default="pk_test_localstripe")
-    STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="whsec_localstripe_dev")
+    STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY", default=STAND_IN_PUBLISHABLE_KEY)
+    STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default=STAND_IN_WEBHOOK_SECRET)
     STRIPE_JS_URL = STRIPE_API_BASE.rstrip("/") + "/js.stripe.com/v3/"
 else:
     STRIPE_API_BASE = env("STRIPE_API_BASE", default="https://api.stripe.com")
@@ -229,11 +239,17 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # DRF's JSON parser bounded in size and depth (config/parsers.py, docs/request-limits.md).
+    "DEFAULT_PARSER_CLASSES": ["config.parsers.LimitedJSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "donations.api.exception_handler",
     "COERCE_DECIMAL_TO_STRING": True,
 }
+# Every JSON body the project reads (the API, Stripe's webhooks): nested at most this deep.
+JSON_MAX_DEPTH = 32
+# An API body larger than this is refused unread (a donation is well under 2 KB). Webhooks are
+# bounded by Django's DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB) instead: Stripe's events are larger.
+API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=64 * 1024)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Lifeline API",
     "DESCRIPTION": "Appeals and donations. Money is exchanged as decimal strings in major units.",
@@ -286,6 +302,19 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 24 * 3600,
     },
 }
+
+# Reconciliation with Stripe (donations/reconciliation.py, docs/reconciliation.md).
+# A gift not paid and untouched this long is canceled at Stripe and here: a donor who left
+# mid-payment, a 3-D Secure never finished. A day leaves room for a donor who returns later
+# the same day, and is Stripe Checkout's own default session lifetime.
+DONATION_EXPIRE_HOURS = env.int("DONATION_EXPIRE_HOURS", default=24)
+# Pending gifts re-read per run, at most (the rest wait for the next runs, in turn).
+RECONCILE_BATCH = env.int("RECONCILE_BATCH", default=200)
+# Calls a second a reconciliation may make, at most: a small share of Stripe's 100/s (live)
+# and of the retrieve endpoint's 25/s that donors' payments need.
+RECONCILE_STRIPE_RATE = env.int("RECONCILE_STRIPE_RATE", default=5)
+# How far back the refunds and disputes of settled gifts are brought in line (SPEC).
+RECONCILE_SETTLED_DAYS = 120
 
 # Cache: appeal totals (and pages) shown to donors. Per process by default; set CACHE_URL
 # (redis://127.0.0.1:6379/2) to share it across web processes. Either way totals are never
@@ -390,3 +419,10 @@ OTP_TOTP_ISSUER = CHARITY_NAME
 # Seconds a worker keeps trying to record a receipt the mail server accepted while the
 # database was away, rather than let it be sent again (donations.services.receipt_send).
 RECEIPT_RECORD_PATIENCE = env.int("RECEIPT_RECORD_PATIENCE", default=60)
+# Seconds a receipt's sender holds its lease on the receipt while it talks to the mail server
+# (renewed every third of it while the sender lives): a crashed sender's receipt is sent again
+# this long after the crash, at the latest (donations.services.receipt_send).
+RECEIPT_SEND_LEASE = env.int("RECEIPT_SEND_LEASE", default=15)
+# The same for a donor's card setup or payment while Stripe is called (donation_pay): a
+# second click meanwhile is told the payment is in progress.
+PAYMENT_CLAIM_SECONDS = env.int("PAYMENT_CLAIM_SECONDS", default=30)

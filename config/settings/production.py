@@ -1,9 +1,23 @@
-"""Production: refuses to start with DEBUG on, the default secret key or no allowed hosts."""
+"""Production: refuses to start with DEBUG on, the default secret key, no allowed hosts, or
+Stripe not configured (the stand-in and its public keys are for development and tests)."""
 
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F401,F403
-from .base import DEBUG, INSECURE_DEFAULT_SECRET_KEY, SECRET_KEY, env
+from .base import (
+    DEBUG,
+    INSECURE_DEFAULT_SECRET_KEY,
+    SECRET_KEY,
+    STAND_IN_PUBLISHABLE_KEY,
+    STAND_IN_SECRET_KEY,
+    STAND_IN_WEBHOOK_SECRET,
+    STRIPE_API_BASE,
+    STRIPE_PUBLISHABLE_KEY,
+    STRIPE_SECRET_KEY,
+    STRIPE_USES_STAND_IN,
+    STRIPE_WEBHOOK_SECRET,
+    env,
+)
 
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=[])
 
@@ -17,6 +31,28 @@ if not SECRET_KEY or SECRET_KEY == INSECURE_DEFAULT_SECRET_KEY or len(SECRET_KEY
 if not ALLOWED_HOSTS:
     raise ImproperlyConfigured(
         "DJANGO_ALLOWED_HOSTS is empty: set it to the site's host names, comma-separated."
+    )
+
+# Without STRIPE_SECRET_KEY base.py falls back to the stand-in, whose keys and webhook secret
+# are in this repo: anyone could sign a "payment succeeded". Each missing name is listed.
+_stripe_missing = []
+if STRIPE_USES_STAND_IN or STRIPE_SECRET_KEY == STAND_IN_SECRET_KEY:
+    _stripe_missing.append("STRIPE_SECRET_KEY (the account's sk_test_… key; sk_live_… with "
+                           "STRIPE_ALLOW_LIVE=1)")
+if STRIPE_PUBLISHABLE_KEY in ("", STAND_IN_PUBLISHABLE_KEY):
+    _stripe_missing.append("STRIPE_PUBLISHABLE_KEY (the matching pk_… key)")
+if STRIPE_WEBHOOK_SECRET in ("", STAND_IN_WEBHOOK_SECRET):
+    _stripe_missing.append("STRIPE_WEBHOOK_SECRET (the webhook endpoint's own whsec_… signing "
+                           "secret, not the stand-in's public one)")
+if not STRIPE_API_BASE.startswith("https://") and env("STRIPE_API_BASE", default=""):
+    # (Unset, it follows STRIPE_SECRET_KEY: https://api.stripe.com once the key is set.)
+    _stripe_missing.append(f"STRIPE_API_BASE to an https:// address, or unset it for "
+                           f"https://api.stripe.com (it is {STRIPE_API_BASE}, such as the "
+                           f"stand-in's)")
+if _stripe_missing:
+    raise ImproperlyConfigured(
+        "Stripe is not configured for production (the stand-in is for development and tests "
+        "only): set " + "; ".join(_stripe_missing) + "."
     )
 
 # HTTPS only (docs/security.md). Behind a proxy that ends TLS, it must set the header named by

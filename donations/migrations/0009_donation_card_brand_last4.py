@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('donations', '0005_blocked_reason_cards_per_gift'),
+        ('donations', '0008_reconcile_permission'),
     ]
 
     operations = [

@@ -195,3 +195,131 @@ def test_staff_without_the_resend_permission_cannot_resend(client, viewer, paid_
     client.force_login(viewer)
     answer = client.post(reverse("admin:donations_donation_resend_receipt", args=[paid_gift]))
     assert answer.status_code == 403
+
+
+# --- Stripe's figure first; no lock across the Stripe call ------------------------------
+
+
+def test_refund_made_at_stripe_counts_before_the_admin_refunds_and_only_the_rest_is_left(
+    client, appeal_admin, paid_gift, stripe_api
+):
+    client.force_login(appeal_admin)
+    donation = Donation.objects.get(pk=paid_gift)
+    stripe_api.v1.refunds.create(params={"payment_intent": donation.stripe_payment_intent,
+                                         "amount": 2000})  # in Stripe's dashboard; no event
+
+    page = client.get(refund_url(paid_gift))
+    assert "£5.00" in page.content.decode()  # what is left, by Stripe's figure
+    answer = refund(client, paid_gift, "10.00", key=page.context["form"]["request_key"].value())
+
+    assert answer.status_code == 200
+    assert "At most £5.00 is left to refund." in answer.content.decode()
+    assert charged_and_refunded_at_stripe(stripe_api, paid_gift) == (2500, 2000)
+    donation.refresh_from_db()
+    assert (donation.status, donation.refunded_amount) == (S.PARTIALLY_REFUNDED, 2000)
+    assert appeal_totals(Appeal.objects.get(slug="emergency-appeal")).raised == 500
+
+    assert refund(client, paid_gift, "5.00").status_code == 302
+
+    assert charged_and_refunded_at_stripe(stripe_api, paid_gift) == (2500, 2500)
+    donation.refresh_from_db()
+    assert (donation.status, donation.refunded_amount) == (S.REFUNDED, 2500)
+    assert sorted(Refund.objects.filter(donation=donation).values_list("amount", "status")) == [
+        (500, "succeeded"), (2000, "succeeded")]
+
+
+def test_a_refund_made_at_stripe_after_the_form_was_shown_still_limits_it(
+    client, appeal_admin, paid_gift, stripe_api
+):
+    client.force_login(appeal_admin)
+    key = form_key(client, paid_gift)  # the form said £25.00 is left
+    donation = Donation.objects.get(pk=paid_gift)
+    stripe_api.v1.refunds.create(params={"payment_intent": donation.stripe_payment_intent,
+                                         "amount": 2000})
+
+    answer = refund(client, paid_gift, "25.00", key=key)
+
+    assert "At most £5.00 is left to refund." in answer.content.decode()
+    assert charged_and_refunded_at_stripe(stripe_api, paid_gift) == (2500, 2000)
+
+
+def _row_lock_free(donation_id) -> bool:
+    """Could another connection take the donation's row lock (PostgreSQL) or the database's
+    write lock (SQLite) right now, without waiting?"""
+    from django.db import DatabaseError, connection, transaction
+
+    if connection.vendor == "sqlite":
+        import sqlite3
+
+        raw = sqlite3.connect(connection.settings_dict["NAME"], timeout=0.5)
+        try:
+            raw.execute("BEGIN IMMEDIATE")
+            raw.rollback()
+            return True
+        except sqlite3.OperationalError:
+            return False
+        finally:
+            raw.close()
+    try:
+        with transaction.atomic():
+            list(Donation.objects.select_for_update(nowait=True).filter(pk=donation_id))
+        return True
+    except DatabaseError:
+        return False
+    finally:
+        connection.close()
+
+
+@pytest.fixture
+def probing_stripe(standin, settings):
+    """The stand-in behind a forwarding proxy that, when a refund is asked of Stripe, first
+    checks from another connection whether the gift is locked (what it found: `.seen`)."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    import requests
+
+    from donations import stripe_gateway
+
+    class Proxy(BaseHTTPRequestHandler):
+        def _forward(self):
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            if self.command == "POST" and self.path.startswith("/v1/refunds"):
+                server.seen.append(_row_lock_free(server.donation_id))
+            headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
+            answer = requests.request(self.command, standin + self.path, data=body,
+                                      headers=headers, timeout=10)
+            self.send_response(answer.status_code)
+            self.send_header("Content-Type", answer.headers.get("Content-Type", "text/plain"))
+            self.send_header("Content-Length", str(len(answer.content)))
+            self.end_headers()
+            self.wfile.write(answer.content)
+
+        do_GET = do_POST = do_DELETE = _forward
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Proxy)
+    server.seen, server.donation_id = [], None
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    settings.STRIPE_API_BASE = f"http://127.0.0.1:{server.server_address[1]}"
+    stripe_gateway.client.cache_clear()
+    yield server
+    server.shutdown()
+    server.server_close()
+    stripe_gateway.client.cache_clear()
+
+
+def test_refund_holds_no_lock_on_the_gift_while_stripe_answers(
+    client, appeal_admin, paid_gift, probing_stripe, stripe_api
+):
+    client.force_login(appeal_admin)
+    probing_stripe.donation_id = paid_gift
+
+    assert refund(client, paid_gift, "5.00").status_code == 302
+
+    assert probing_stripe.seen == [True]  # a donor's or a webhook's write would not wait
+    assert charged_and_refunded_at_stripe(stripe_api, paid_gift) == (2500, 500)
+    assert Donation.objects.get(pk=paid_gift).refunded_amount == 500

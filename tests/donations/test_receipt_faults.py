@@ -261,3 +261,33 @@ def test_receipt_year_is_the_charitys_local_year(settings, time_zone, succeeded_
     receipt = issue(succeeded_gift(succeeded_at))
     assert receipt.year == year
     assert receipt.number == f"{settings.RECEIPT_PREFIX}-{year}-000001"
+
+
+def test_mail_server_down_for_many_sweeps_each_receipt_keeps_one_retry_chain(
+    demo, live_server, inbox, worker
+):
+    """The sweeper (every minute in production, every half second here) starts a new chain
+    only for a receipt whose chain died; during an outage the chains are alive, backing off."""
+    inbox.stop()  # nothing listens: every attempt is refused at once
+    for i in range(3):
+        gift = pending_gift(live_server.url, email=f"donor{i}@example.com")
+        paid = give_card(live_server.url, gift["id"], CARD_OK)
+        assert paid.json()["status"] == "succeeded", paid.text
+    eventually(lambda: all(r.email_attempts for r in Receipt.objects.all()), timeout=30,
+               what="a failed attempt for every receipt")
+
+    restarted = 0
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        restarted += services.receipt_sweep_unsent(older_than_seconds=5)
+        time.sleep(0.5)
+
+    attempts = sorted(Receipt.objects.values_list("email_attempts", flat=True))
+    assert restarted == 0, f"the sweeper started {restarted} new chains; attempts {attempts}"
+    # One chain makes at most max_retries + 1 attempts.
+    assert all(n <= 21 for n in attempts), attempts
+
+    inbox.start()
+    eventually(lambda: len(inbox.messages) >= 3, timeout=120, what="the three receipts")
+    time.sleep(QUIET)
+    assert sorted(m["To"] for m in inbox.messages) == [f"donor{i}@example.com" for i in range(3)]

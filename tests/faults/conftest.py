@@ -4,7 +4,7 @@ The machine's PostgreSQL and Redis are shared with other test sessions, so they 
 stopped here. Each test module gets its OWN PostgreSQL cluster (Debian's initdb/pg_ctl, a
 temporary data directory, a free port) and its OWN redis-server; each test gets a fresh
 database copied from a migrated template, an emptied Redis, its own Stripe stand-in, two
-gunicorn web processes (gthread), two `celery worker` processes, one `celery beat`, and an
+gunicorn web processes (ASGI, as `make run`), two `celery worker` processes, one `celery beat`, and an
 SMTP server (aiosmtpd). The test process reads the books through plain SQL and the stand-in
 through the Stripe SDK, as finance would. Every process started here is stopped here.
 """
@@ -334,10 +334,9 @@ class Lifeline:
         self.inbox.start()
         self.standin.start(new_port_if_taken=True)
         self.web = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind",
-             f"127.0.0.1:{self.web_port}", "--workers", "2", "--worker-class", "gthread",
-             "--threads", "4", "--timeout", "120", "--graceful-timeout", "5",
-             "--log-level", "warning"],
+            [sys.executable, "-m", "gunicorn", "config.asgi", "-c", "config/gunicorn.py",
+             "--bind", f"127.0.0.1:{self.web_port}", "--workers", "2", "--timeout", "120",
+             "--graceful-timeout", "5", "--log-level", "warning"],
             cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL,
             stderr=open(self.tmp / "web.log", "ab"), start_new_session=True,
         )

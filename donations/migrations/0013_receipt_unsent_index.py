@@ -6,8 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('donations', '0008_reconcile_permission'),
-        ('donations', '0009_donation_card_brand_last4'),
+        ('donations', '0012_idempotency_key_per_client'),
     ]
 
     operations = [

@@ -1,0 +1,14 @@
+"""gunicorn settings for every web server we start: the Procfiles, the tests, the benches
+(`gunicorn config.asgi -c config/gunicorn.py ...`). docs/web-server.md says why.
+
+- The ASGI worker (gunicorn's own, `asgi`): a request's body is read by the event loop
+  before Django runs the view (Django's ASGIHandler reads it whole), so a client trickling
+  its body holds a coroutine, not a thread. With the gthread workers 12 such clients held
+  all 2 × 4 threads and /healthz waited for them. Each sync view then runs in a thread of its
+  own (asgiref's ThreadSensitiveContext per request), so views still run side by side.
+- No control socket: by default every gunicorn on the machine shares ~/.gunicorn/gunicorn.ctl
+  and the last one started takes it from the others (a test's server beside `make run`).
+"""
+
+worker_class = "asgi"
+control_socket_disable = True

@@ -1,0 +1,113 @@
+"""A proxy in front of the Stripe stand-in that a test can stall or make fail, per request.
+
+    with StripeProxy(standin_url) as proxy, proxy.serving():   # the app now talks to it
+        proxy.hold("POST", r"/v1/payment_intents/[^/]+/confirm")   # those requests wait…
+        proxy.release()                                              # …until released
+        proxy.fail("POST", r"/v1/payment_intents$")                # those answer 500
+
+A real HTTP hop between the app's Stripe SDK and the stand-in: a slow or failing Stripe as
+the app would meet it.
+"""
+
+import re
+import threading
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import requests
+
+
+class StripeProxy:
+    def __init__(self, upstream: str):
+        self.upstream = upstream.rstrip("/")
+        self.rules: list[tuple[str, str, re.Pattern]] = []  # (action, method, path)
+        self.released = threading.Event()
+        self.held = 0  # requests stalled so far
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def hold(self, method: str, path: str) -> None:
+        self.released.clear()
+        self.rules.append(("hold", method, re.compile(path)))
+
+    def release(self) -> None:
+        self.rules = [r for r in self.rules if r[0] != "hold"]
+        self.released.set()
+
+    def fail(self, method: str, path: str) -> None:
+        self.rules.append(("fail", method, re.compile(path)))
+
+    def heal(self) -> None:
+        self.rules = [r for r in self.rules if r[0] != "fail"]
+
+    def _action(self, method: str, path: str) -> str | None:
+        for action, m, pattern in list(self.rules):
+            if m == method and pattern.search(path.split("?")[0]):
+                return action
+        return None
+
+    def _handler(self):
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def _forward(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                action = proxy._action(self.command, self.path)
+                if action == "hold":
+                    proxy.held += 1
+                    proxy.released.wait(120)
+                elif action == "fail":
+                    payload = b'{"error": {"type": "api_error", "message": "proxy says no"}}'
+                    self.send_response(500)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(payload)))
+                    self.end_headers()
+                    self.wfile.write(payload)
+                    return
+                headers = {k: v for k, v in self.headers.items()
+                           if k.lower() not in ("host", "content-length", "connection")}
+                answer = requests.request(self.command, proxy.upstream + self.path,
+                                          data=body, headers=headers, timeout=60)
+                self.send_response(answer.status_code)
+                for k, v in answer.headers.items():
+                    if k.lower() not in ("content-length", "transfer-encoding", "connection",
+                                         "content-encoding"):
+                        self.send_header(k, v)
+                self.send_header("Content-Length", str(len(answer.content)))
+                self.end_headers()
+                self.wfile.write(answer.content)
+
+            do_GET = do_POST = do_DELETE = _forward
+
+        return Handler
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.release()
+        self.server.shutdown()
+        self.server.server_close()
+
+    @contextmanager
+    def serving(self):
+        """The app's Stripe client (this process: the live server's threads) goes through
+        the proxy for the duration."""
+        from django.conf import settings
+
+        from donations import stripe_gateway
+
+        before = settings.STRIPE_API_BASE
+        settings.STRIPE_API_BASE = self.url
+        stripe_gateway.client.cache_clear()
+        try:
+            yield self
+        finally:
+            settings.STRIPE_API_BASE = before
+            stripe_gateway.client.cache_clear()
