@@ -71,7 +71,7 @@ def test_admin_creates_and_publishes_an_appeal_and_it_appears_on_the_home_page(
     expect(page.get_by_role("radio", name=re.compile(r"^£25\.00"))).to_be_visible()
     expect(page.locator(".progress-figures")).to_contain_text("of £50,000.00 goal")
     hero = page.get_by_role("img", name="Rubble of a school after the earthquake")
-    expect(hero).to_have_attribute("src", re.compile(r"^/media/appeals/earthquake.*\.png$"))
+    expect(hero).to_have_attribute("src", re.compile(r"^/media/appeals/earthquake.*\.webp$"))
     assert hero.evaluate("img => img.complete && img.naturalWidth") == 96  # served, decoded
 
 
