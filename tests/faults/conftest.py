@@ -11,9 +11,11 @@ through the Stripe SDK, as finance would. Every process started here is stopped 
 
 import contextlib
 import glob
+import json
 import logging
 import os
 import pwd
+import re
 import shutil
 import signal
 import socket
@@ -23,8 +25,9 @@ import tempfile
 import threading
 import time
 import uuid
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -383,6 +386,62 @@ class Lifeline:
     def sql(self, query: str) -> list[tuple]:
         return self.pg.query(query, self.db_name)
 
+    # --- Stripe's side of refunds and disputes, and the webhooks it would send ------------
+
+    WEBHOOK_SECRET = "whsec_localstripe_dev"  # the processes' STRIPE_WEBHOOK_SECRET (stand-in)
+
+    def charge(self, donation_id: str) -> dict:
+        """The gift's charge as Stripe holds it now, its refunds expanded (a dict)."""
+        [(payment_intent,)] = self.sql(
+            f"SELECT stripe_payment_intent FROM donations_donation WHERE id = '{donation_id}'")
+        client = self.standin.client()
+        latest = client.v1.payment_intents.retrieve(payment_intent).latest_charge
+        charge_id = latest if isinstance(latest, str) else latest.id  # the stand-in expands it
+        return client.v1.charges.retrieve(charge_id, params={"expand": ["refunds"]}).to_dict()
+
+    def refund_at_stripe(self, donation_id: str, amount: int) -> dict:
+        """A refund made in Stripe's dashboard (the stand-in sends no event for it); the
+        charge as it stands after."""
+        [(payment_intent,)] = self.sql(
+            f"SELECT stripe_payment_intent FROM donations_donation WHERE id = '{donation_id}'")
+        self.standin.client().v1.refunds.create(
+            params={"payment_intent": payment_intent, "amount": amount})
+        return self.charge(donation_id)
+
+    def deliver(self, event: dict) -> int | str:
+        """POST one event to our webhook, signed now with the endpoint's secret as Stripe
+        signs it; the HTTP status, or the error's name when nothing answered."""
+        from tests.donations.test_webhooks import signature
+
+        payload = json.dumps(event)
+        try:
+            return requests.post(
+                self.url + "/stripe/webhook/", data=payload, timeout=30,
+                headers={"Content-Type": "application/json",
+                         "Stripe-Signature": signature(payload, secret=self.WEBHOOK_SECRET)},
+            ).status_code
+        except requests.RequestException as exc:
+            return exc.__class__.__name__
+
+    def mute_webhooks(self, muted: bool = True) -> None:
+        """Stripe's events lost from now on (the stand-in's webhook pointed nowhere), or
+        delivered again. The stand-in sends an event a second after the call that made it,
+        to the endpoint registered then."""
+        from tests.conftest import MUTED
+
+        data = MUTED if muted else {"url": self.standin.webhook_url,
+                                    "secret": self.WEBHOOK_SECRET}
+        requests.post(self.standin.url + "/_config/webhooks/lifeline", data=data,
+                      timeout=10).raise_for_status()
+
+    def admin(self) -> "Admin":
+        """A superuser signed in to /admin/ on the web processes."""
+        password = uuid.uuid4().hex
+        self.manage("shell", "-c", "from django.contrib.auth import get_user_model; "
+                    "get_user_model().objects.create_superuser("
+                    f"'finance-admin', 'admin@example.com', '{password}')")
+        return Admin(self.url, "finance-admin", password)
+
 
     # --- the window between the mail server's 250 and the commit that records the send --
 
@@ -414,6 +473,31 @@ class Lifeline:
         return [pid for (pid,) in self.sql(
             "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
             f"AND objid = {self.HOLD_KEY}")]
+
+
+class Admin:
+    """Django admin in a browser's session: signed in, the CSRF token sent back."""
+
+    def __init__(self, base: str, username: str, password: str):
+        self.base = base
+        self.session = requests.Session()
+        self.session.get(base + "/admin/login/", timeout=30).raise_for_status()
+        signed_in = self.session.post(base + "/admin/login/", timeout=30, data={
+            "username": username, "password": password, "next": "/admin/",
+            "csrfmiddlewaretoken": self.session.cookies["csrftoken"]})
+        assert signed_in.url.endswith("/admin/"), "the admin did not sign in"
+
+    def refund(self, donation_id: str, amount: str, reason: str = "") -> requests.Response:
+        """The refund form, shown (it reads Stripe's refunded figure) and submitted. A
+        refund made ends on the donation's page; a refused one is the form again."""
+        form = self.session.get(f"{self.base}/admin/donations/donation/{donation_id}/refund/",
+                                timeout=60)
+        form.raise_for_status()
+        key = re.search(r'name="request_key" value="([0-9a-f]+)"', form.text)
+        assert key, f"no refund form for {donation_id}"
+        return self.session.post(form.url, timeout=60, data={
+            "amount": amount, "reason": reason, "request_key": key.group(1),
+            "csrfmiddlewaretoken": self.session.cookies["csrftoken"]})
 
 
 class FaultyInbox(Inbox):
@@ -558,11 +642,15 @@ class Donors:
 # --- what finance checks afterwards -------------------------------------------------------
 
 
+PAID = ("succeeded", "partially_refunded", "refunded", "disputed")
+DISPUTE_FOR_US = {"won", "warning_closed", "prevented"}  # Stripe's closed-for-the-charity
+
+
 def assert_books_agree(lifeline: Lifeline, *, email_timeout: float = 90.0,
                        may_repeat: frozenset = frozenset()) -> dict:
     """What finance would check, with no manual reconcile first: the books must agree
     through what runs anyway (webhooks, the donor's return, the scheduler's own tasks).
-    Every gift charged at Stripe is succeeded here with exactly one receipt, no donation was
+    Every gift charged at Stripe is paid here (succeeded, or refunded or disputed since) with exactly one receipt, no donation was
     charged twice, receipt numbers run 1..N, and every receipt was emailed exactly once,
     except the receipt numbers in `may_repeat` (a send caught in docs/receipts.md's window):
     those at most twice, with one Message-ID. Returns the counts."""
@@ -571,7 +659,7 @@ def assert_books_agree(lifeline: Lifeline, *, email_timeout: float = 90.0,
     assert not twice, f"donations charged more than once at Stripe: {twice}"
 
     succeeded = {str(d) for (d,) in lifeline.sql(
-        "SELECT id FROM donations_donation WHERE status = 'succeeded'")}
+        f"SELECT id FROM donations_donation WHERE status IN {PAID}")}
     assert succeeded == set(charged), {
         "charged at Stripe, not succeeded here": sorted(set(charged) - succeeded),
         "succeeded here, not charged at Stripe": sorted(succeeded - set(charged)),
@@ -609,6 +697,98 @@ def assert_books_agree(lifeline: Lifeline, *, email_timeout: float = 90.0,
         raise
     return {"charged": len(charged), "receipts": len(numbers), "emails": len(inbox.messages),
             "emailed_twice": sorted(again)}
+
+
+def assert_refunds_agree(lifeline: Lifeline, disputes: dict[str, str],
+                         appeal: str = "emergency-appeal") -> dict:
+    """Refunds and disputes, as finance would check them against Stripe (after
+    assert_books_agree). For every paid gift: its refunded amount is its charge's
+    `amount_refunded` at Stripe, no charge was refunded more than it was charged, its refunds
+    here are Stripe's refunds (each once, none left waiting for an answer), and its status
+    is SPEC's: `disputed` while a dispute is open or lost, else (a dispute won gives back
+    what it was) `refunded`, `partially_refunded` or `succeeded` by Stripe's figure.
+    `disputes`: the last status Stripe gave each disputed gift's dispute. The appeal's
+    raised (API) is SPEC's sum over Stripe's figures: gifts that succeeded less refunds,
+    disputed ones left out until won. Returns the counts."""
+    gifts = lifeline.sql(
+        "SELECT d.id, d.amount, d.gift_amount, d.refunded_amount, d.status, a.slug "
+        "FROM donations_donation d JOIN appeals_appeal a ON a.id = d.appeal_id "
+        f"WHERE d.status IN {PAID}")
+    recorded = defaultdict(set)
+    for donation, stripe_id, amount, status in lifeline.sql(
+            "SELECT donation_id, stripe_id, amount, status FROM donations_refund"):
+        recorded[str(donation)].add((stripe_id, amount, status))
+    wrong, over, statuses = {}, {}, Counter()
+    raised = donors = 0
+    for donation, amount, gift_amount, refunded, status, slug in gifts:
+        donation = str(donation)
+        charge = lifeline.charge(donation)
+        refunds = charge["refunds"]["data"]
+        assert not charge["refunds"].get("has_more")
+        at_stripe = {(r["id"], r["amount"], r["status"]) for r in refunds}
+        if sum(r["amount"] for r in refunds) > charge["amount"] or \
+                charge["amount_refunded"] > charge["amount"]:
+            over[donation] = (charge["amount"], sorted(at_stripe))
+        dispute = disputes.get(donation)
+        if dispute is not None and dispute not in DISPUTE_FOR_US:
+            expected = "disputed"
+        elif charge["amount_refunded"] >= amount:
+            expected = "refunded"
+        elif charge["amount_refunded"] > 0:
+            expected = "partially_refunded"
+        else:
+            expected = "succeeded"
+        mine = (refunded, status, sorted(recorded[donation]))
+        theirs = (charge["amount_refunded"], expected, sorted(at_stripe))
+        if mine != theirs:
+            wrong[donation] = {"here": mine, "stripe": theirs}
+        statuses[status] += 1
+        if slug == appeal and expected in ("succeeded", "partially_refunded"):
+            raised += max(gift_amount - charge["amount_refunded"], 0)
+            donors += 1
+    assert not over, f"charges refunded more than charged at Stripe: {over}"
+    assert not wrong, f"gifts whose refunds or status disagree with Stripe: {wrong}"
+
+    def shown():
+        page = requests.get(f"{lifeline.url}/api/v1/appeals/{appeal}/", timeout=30).json()
+        return int(Decimal(page["raised_amount"]) * 100), page["donor_count"]
+    # The public figure may be APPEAL_TOTALS_TTL (5 s) stale, no more.
+    eventually(lambda: shown() == (raised, donors), timeout=30,
+               what=f"{appeal} raised {raised} from {donors} gifts (shown: {shown()})")
+    return {"paid": len(gifts), "statuses": dict(statuses), "raised": raised,
+            "refunded": sum(r for _, _, _, r, _, _ in gifts),
+            "refunds": sum(len(v) for v in recorded.values())}
+
+
+# Stripe's webhooks for what the stand-in cannot send, shaped from Stripe's own example
+# objects (tests/fixtures/stripe_examples.json: fixtures3.json's charge, dispute, event).
+
+def charge_refunded(charge: dict) -> dict:
+    """`charge.refunded` as Stripe sends it after a refund: the charge as Stripe holds it
+    (`lifeline.charge()`), cumulative `amount_refunded` and its refunds."""
+    from tests.donations.test_webhooks import example, stripe_event
+
+    obj = example("charge")
+    obj.update({key: charge[key] for key in (
+        "id", "amount", "amount_refunded", "currency", "created", "payment_intent")},
+        amount_captured=charge["amount"], captured=True,
+        refunded=charge["amount_refunded"] >= charge["amount"])
+    obj["refunds"].update(data=charge["refunds"]["data"],
+                          url=f"/v1/charges/{charge['id']}/refunds")
+    return stripe_event("charge.refunded", obj)
+
+
+def charge_dispute(event_type: str, charge: dict, dispute_id: str, status: str) -> dict:
+    """`charge.dispute.created` / `.closed` on a real charge of ours, as a card network's
+    chargeback reaches Stripe (the stand-in has no disputes)."""
+    from tests.donations.test_webhooks import example, stripe_event
+
+    obj = example("dispute")
+    obj.update(id=dispute_id, charge=charge["id"], payment_intent=charge["payment_intent"],
+               amount=charge["amount"], currency=charge["currency"], status=status,
+               reason="fraudulent", created=int(time.time()))
+    obj["payment_method_details"]["card"]["case_type"] = "chargeback"
+    return stripe_event(event_type, obj)
 
 
 def print_logs(lifeline: Lifeline) -> None:
