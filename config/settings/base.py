@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "core.apps.CoreConfig",
     "appeals.apps.AppealsConfig",
     "donations.apps.DonationsConfig",
     "finance.apps.FinanceConfig",
@@ -242,7 +243,7 @@ REST_FRAMEWORK = {
     # DRF's JSON parser bounded in size and depth (config/parsers.py, docs/request-limits.md).
     "DEFAULT_PARSER_CLASSES": ["config.parsers.LimitedJSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "donations.api.exception_handler",
+    "EXCEPTION_HANDLER": "core.errors.exception_handler",
     "COERCE_DECIMAL_TO_STRING": True,
 }
 # Every JSON body the project reads (the API, Stripe's webhooks): nested at most this deep.
@@ -407,7 +408,7 @@ AXES_FAILURE_LIMIT = env.int("ADMIN_LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("ADMIN_LOGIN_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_CLIENT_IP_CALLABLE = "security.axes.client_ip"
+AXES_CLIENT_IP_CALLABLE = "core.clients.client_address"
 AXES_LOCKOUT_TEMPLATE = "security/locked_out.html"
 # Every failure and lockout is kept for the audit log (Admin › Audit log), not only the count.
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
