@@ -4,8 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 PROCFILE := $(if $(STRIPE_SECRET_KEY),Procfile,Procfile.standin)
 SCALE_PROCFILE := $(if $(STRIPE_SECRET_KEY),Procfile.scale,Procfile.scale.standin)
+# Without STRIPE_SECRET_KEY the Procfiles start the Stripe stand-in: install it first.
+STANDIN := $(if $(STRIPE_SECRET_KEY),,$(VENV)/.installed-standin)
 
-.PHONY: FORCE run run-scale scale-preflight test test-faults bench-load install install-dev chromium migrate seed static ci clean bench-tools
+.PHONY: FORCE run run-scale scale-preflight test test-fast lint-imports test-faults bench-load install install-dev chromium migrate seed static clean bench-tools
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -15,7 +17,11 @@ $(VENV)/.installed: requirements.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements.txt
 	touch $@
 
-$(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
+$(VENV)/.installed-standin: requirements-standin.txt $(VENV)/.installed
+	$(BIN)/pip install --quiet -r requirements-standin.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements-dev.txt requirements-standin.txt $(VENV)/.installed
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@
 
@@ -44,7 +50,7 @@ static: install
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 
 # Everything on http://127.0.0.1:8000; Ctrl-C stops every process honcho started.
-run: seed static var/make-run.sentinel
+run: seed static $(STANDIN) var/make-run.sentinel
 
 # A file target on purpose: when make is sent SIGINT it deletes this file (GNU make removes
 # an interrupted recipe's target), which tells scripts/supervise.py to stop honcho.
@@ -56,7 +62,7 @@ FORCE:
 # Several web processes (WEB_PROCESSES, default 4, × 4 threads), two Celery workers and one
 # beat, against PostgreSQL, Redis (or RabbitMQ) and a Redis cache: README, "Running at scale".
 # Refuses unless DATABASE_URL, CELERY_BROKER_URL and CACHE_URL name shared servers.
-run-scale: scale-preflight seed static var/make-run-scale.sentinel
+run-scale: scale-preflight seed static $(STANDIN) var/make-run-scale.sentinel
 
 scale-preflight: install
 	$(BIN)/python scripts/scale_preflight.py
@@ -74,8 +80,16 @@ test-faults: install-dev var
 bench-load: install-dev var
 	$(BIN)/python bench/load.py $(BENCH_ARGS)
 
-test: install-dev chromium var
+# The layers (docs/architecture.md): import-linter's contracts in .importlinter.
+lint-imports: install-dev
+	$(BIN)/lint-imports
+
+test: install-dev chromium var lint-imports
 	$(BIN)/python -m pytest
+
+# The fast tier (tests/unit/): no server process, no stand-in, no browser; under 30 s.
+test-fast: install-dev lint-imports
+	$(BIN)/python -m pytest tests/unit -q
 
 clean:
 	rm -rf $(VENV) var staticfiles db.sqlite3

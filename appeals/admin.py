@@ -4,10 +4,10 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from appeals import selectors, services
-from appeals.images import AppealImageField
 from appeals.admin_forms import AppealAdminForm, SuggestedAmountForm, SuggestedAmountFormSet
+from appeals.images import AppealImageField
 from appeals.models import Appeal, Designation, SuggestedAmount
-from donations.money import format_money
+from core.money import format_money
 
 
 class DesignationInline(admin.TabularInline):

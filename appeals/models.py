@@ -3,7 +3,7 @@ from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.urls import reverse
 
-from donations.money import CURRENCY_CHOICES, format_money
+from core.money import CURRENCY_CHOICES, format_money
 
 
 class Appeal(models.Model):

@@ -99,14 +99,6 @@ def appeal_get_for_preview(slug: str) -> Appeal | None:
     return None if appeal is None else _with_cached_totals([appeal])[0]
 
 
-def appeal_totals(appeal: Appeal) -> Totals:
-    """Fresh from the database (admin, tests); donors see the cached figures."""
-    row = appeals_with_totals(Appeal.objects.filter(pk=appeal.pk)).values(
-        "raised_amount", "donor_count"
-    )[0]
-    return Totals(raised=row["raised_amount"], donors=row["donor_count"])
-
-
 def designation_totals(appeal: Appeal) -> list[dict]:
     """Raised and gifts per designation (None: where most needed), by the database."""
     counted = Q(status__in=COUNTED_STATUSES)

@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from appeals.models import Appeal, Designation
-from donations.money import to_major_str
+from core.money import to_major_str
 
 
 class DesignationSerializer(serializers.ModelSerializer):

@@ -18,9 +18,9 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_safe
 
 from appeals import selectors
-from appeals.formatting import currency_locale
 from attribution import counter
-from donations.money import CURRENCY_EXPONENT, FEE_ESTIMATE, MAX_AMOUNT, MIN_AMOUNT
+from core.attribution import ATTRIBUTION_FIELDS
+from core.money import CURRENCY_EXPONENT, FEE_ESTIMATE, MAX_AMOUNT, MIN_AMOUNT, money_locale
 from donations.services import gift_aid_wording
 
 # Where the per-request parts go in the cached HTML.
@@ -59,13 +59,14 @@ def _appeal_context(slug, *, preview=False):
             {
                 "appeal": appeal.slug,
                 "currency": currency,
-                "locale": currency_locale(currency).replace("_", "-"),
+                "locale": str(money_locale()).replace("_", "-"),
                 "exponent": CURRENCY_EXPONENT[currency],
                 "min": MIN_AMOUNT[currency],
                 "max": MAX_AMOUNT[currency],
                 "feePercent": str(pct),
                 "feeFixed": fixed,
                 "publishableKey": settings.STRIPE_PUBLISHABLE_KEY,
+                "attribution": ATTRIBUTION_FIELDS,
             }
         ),
     }

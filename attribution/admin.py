@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from attribution.models import PageView
-from config.admin import ReadOnlyAdmin
+from core.admin import ReadOnlyAdmin
 
 
 @admin.register(PageView)

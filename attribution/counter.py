@@ -16,7 +16,8 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from appeals.models import Appeal
-from attribution.models import FIELDS, PageView
+from attribution.models import PageView
+from core.attribution import ATTRIBUTION_FIELDS as FIELDS
 
 logger = logging.getLogger(__name__)
 
@@ -103,9 +104,3 @@ def flush_quietly() -> None:
 def flush_at_exit() -> None:
     if getattr(settings, "ATTRIBUTION_FLUSH_AT_EXIT", True):
         flush_quietly()
-
-
-def discard() -> None:
-    """Forget unwritten views (tests start clean)."""
-    with _lock:
-        _pending.clear()

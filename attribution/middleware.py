@@ -11,7 +11,7 @@ from functools import lru_cache
 
 from django.core import signing
 
-from attribution.models import FIELDS
+from core.attribution import ATTRIBUTION_FIELDS as FIELDS
 
 COOKIE = "lifeline_attribution"
 MAX_AGE = 30 * 24 * 3600

@@ -2,8 +2,6 @@ from django.db import models
 
 from appeals.models import Appeal
 
-FIELDS = ("utm_source", "utm_medium", "utm_campaign", "utm_content", "ref")
-
 
 class PageView(models.Model):
     """Views of an appeal's page or embed on one day from one attribution, counted up.

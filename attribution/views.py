@@ -13,19 +13,11 @@ from django.views.decorators.http import require_GET
 from appeals.models import Appeal
 from attribution import counter, selectors
 from attribution.embed import embed_snippet
-from donations.money import to_major_str
+from core.cells import neutralise
+from core.money import to_major_str
 
 COLUMNS = ("utm_source", "utm_medium", "utm_campaign", "ref", "page_views", "embed_views",
            "gifts", "raised", "currency", "conversion")
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value) -> str:
-    """A spreadsheet must not run a publisher's `ref` as a formula."""
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
 def _date(value: str | None) -> dt.date | None:
     try:
         return dt.date.fromisoformat(value) if value else None
@@ -72,7 +64,7 @@ def _csv(appeal, rows, date_from, date_to) -> HttpResponse:
     writer.writerow(COLUMNS)
     for r in rows:
         conversion = "" if r.conversion is None else f"{r.conversion:.4f}"
-        writer.writerow([_cell(v) for v in (
+        writer.writerow([neutralise(str(v)) for v in (
             r.utm_source, r.utm_medium, r.utm_campaign, r.ref, r.page_views, r.embed_views,
             r.gifts, to_major_str(r.raised, appeal.currency), appeal.currency, conversion,
         )])

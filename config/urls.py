@@ -49,4 +49,4 @@ urlpatterns = [
 ]
 
 # An API client asking for a malformed id gets JSON, as for any other API 404.
-handler404 = "config.errors.page_not_found"
+handler404 = "core.errors.page_not_found"

@@ -7,7 +7,9 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from appeals.models import Designation
-from config.admin import ReadOnlyAdmin
+from core.admin import ReadOnlyAdmin
+from core.attribution import ATTRIBUTION_FIELDS
+from core.money import format_money
 from donations import defence, personal_data, reconciliation, services, stripe_gateway
 from donations.admin_forms import RefundForm
 from donations.health import payments_health
@@ -21,7 +23,6 @@ from donations.models import (
     Refund,
     StripeEvent,
 )
-from donations.money import format_money
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -111,8 +112,7 @@ class DonationAdmin(ReadOnlyAdmin):
                               "address_line1", "postcode"]}),
         ("Stripe", {"fields": ["stripe_payment_intent", "stripe_charge", "stripe_customer",
                                "fee", "net"]}),
-        ("Attribution", {"fields": ["utm_source", "utm_medium", "utm_campaign", "utm_content",
-                                    "ref"], "classes": ["collapse"]}),
+        ("Attribution", {"fields": ATTRIBUTION_FIELDS, "classes": ["collapse"]}),
         ("Times", {"fields": ["created_at", "succeeded_at", "updated_at"]}),
     ]
 

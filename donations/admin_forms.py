@@ -5,7 +5,7 @@ import uuid
 from django import forms
 from django.utils import translation
 
-from donations.money import MoneyError, format_money, parse_amount
+from core.money import MoneyError, format_money, parse_amount
 
 
 def typed_amount(text: str, currency: str) -> int:

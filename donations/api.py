@@ -7,10 +7,10 @@ import json
 import logging
 import time
 import uuid
+from contextlib import contextmanager
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.shortcuts import get_object_or_404
 from django.utils.cache import patch_cache_control
@@ -18,15 +18,16 @@ from django.utils.crypto import salted_hmac
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.exceptions import ParseError
 from rest_framework.response import Response
 from rest_framework.views import APIView
-from rest_framework.views import exception_handler as drf_exception_handler
 
+from core.attribution import ATTRIBUTION_FIELDS
+from core.clients import client_address
+from core.errors import Unavailable
+from core.money import request_language, to_major_str
 from donations import defence, services, stripe_gateway
 from donations.models import BlockedAttempt, Donation, IdempotencyKey
-from donations.money import request_language, to_major_str
-from donations.serializers import ATTRIBUTION_FIELDS, DonationCreateSerializer, DonationSerializer
+from donations.serializers import DonationCreateSerializer, DonationSerializer
 
 logger = logging.getLogger(__name__)
 
@@ -44,21 +45,22 @@ class NoStoreMixin:
         return response
 
 
-def exception_handler(exc, context):
-    """DRF's {"field": ["message"]} shape for every 400: Django ValidationErrors raised by
-    services, and bodies that could not be parsed (malformed, too deep, too large)."""
-    if isinstance(exc, DjangoValidationError):
-        detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
-        return Response(detail, status=status.HTTP_400_BAD_REQUEST)
-    if isinstance(exc, ParseError):
-        return Response({"non_field_errors": [str(exc.detail)]},
-                        status=status.HTTP_400_BAD_REQUEST)
-    return drf_exception_handler(exc, context)
+class PaymentsUnavailable(Unavailable):
+    default_message = "Payments are unavailable for a moment. Nothing was charged; please try again."
+
+
+@contextmanager
+def _stripe_answering():
+    """Stripe unreachable: a 503 (core.errors maps it); nothing was charged."""
+    try:
+        yield
+    except stripe_gateway.PaymentProviderError as exc:
+        raise PaymentsUnavailable from exc
 
 
 def _client_scope(request) -> str:
     """Whose Idempotency-Key this is: a keyed hash of the client's address (no address kept)."""
-    address = defence.client_address(request) or "unknown"
+    address = client_address(request) or "unknown"
     return salted_hmac("lifeline.idempotency-key.client", address,
                        algorithm="sha256").hexdigest()[:32]
 
@@ -83,7 +85,7 @@ def _created_body(donation: Donation, pi: stripe_gateway.PaymentIntentState) -> 
 
 
 class DonationCreateApi(NoStoreMixin, APIView):
-    authentication_classes = []  # public: no CSRF/session coupling; abuse limits come later
+    authentication_classes = []  # public: no CSRF/session coupling; the card-testing defence guards it
 
     @extend_schema(
         request=DonationCreateSerializer,
@@ -138,33 +140,27 @@ class DonationCreateApi(NoStoreMixin, APIView):
         try:
             # No transaction open here: the PaymentIntent is made first, then everything is
             # written in one short transaction (services.donation_create).
-            donation, pi = services.donation_create(
-                appeal=data["appeal"],
-                designation=data["designation"],
-                gift_amount=data["gift_amount"],
-                currency=data["currency"],
-                cover_fees=data["cover_fees"],
-                email=data["email"],
-                first_name=data["first_name"],
-                last_name=data["last_name"],
-                anonymous=data["anonymous"],
-                gift_aid=data["gift_aid"],
-                address_line1=data["address_line1"],
-                postcode=data["postcode"],
-                attribution={name: data[name] for name in ATTRIBUTION_FIELDS},
-                charity_name=settings.CHARITY_NAME,
-                donation_id=donation_id,
-                ip_address=defence.client_address(request),
-                user_agent=request.headers.get("User-Agent", ""),
-                on_saved=record_answer,
-            )
-        except stripe_gateway.PaymentProviderError:
-            _release_key(client, key)
-            return Response(
-                {"non_field_errors": ["Payments are unavailable for a moment. Nothing was "
-                                      "charged; please try again."]},
-                status=status.HTTP_503_SERVICE_UNAVAILABLE,
-            )
+            with _stripe_answering():
+                donation, pi = services.donation_create(
+                    appeal=data["appeal"],
+                    designation=data["designation"],
+                    gift_amount=data["gift_amount"],
+                    currency=data["currency"],
+                    cover_fees=data["cover_fees"],
+                    email=data["email"],
+                    first_name=data["first_name"],
+                    last_name=data["last_name"],
+                    anonymous=data["anonymous"],
+                    gift_aid=data["gift_aid"],
+                    address_line1=data["address_line1"],
+                    postcode=data["postcode"],
+                    attribution={name: data[name] for name in ATTRIBUTION_FIELDS},
+                    charity_name=settings.CHARITY_NAME,
+                    donation_id=donation_id,
+                    ip_address=client_address(request),
+                    user_agent=request.headers.get("User-Agent", ""),
+                    on_saved=record_answer,
+                )
         except BaseException:
             _release_key(client, key)
             raise
@@ -277,16 +273,8 @@ class DonationCardSetupApi(NoStoreMixin, APIView):
         verdict = defence.check_card_setup(request, donation=donation)
         if not verdict.allowed:
             return _too_many(verdict)
-        try:
+        with _stripe_answering():
             secret = services.donation_prepare_card(donation_id=pk)
-        except services.DonationNotPayable as exc:
-            return Response({"non_field_errors": [str(exc)]}, status=status.HTTP_409_CONFLICT)
-        except services.PaymentInProgress:
-            return Response({"non_field_errors": ["This gift's card is being set up or charged "
-                                                  "already: one moment."]},
-                            status=status.HTTP_409_CONFLICT)
-        except stripe_gateway.PaymentProviderError:
-            return _unavailable()
         return Response({"setup_client_secret": secret})
 
 
@@ -301,18 +289,15 @@ class DonationPayApi(NoStoreMixin, APIView):
     def post(self, request, pk):
         donation = get_object_or_404(Donation, pk=pk)
         try:
-            outcome = services.donation_pay(
-                donation_id=pk,
-                screen=lambda d, fingerprint: defence.check_pay(request, donation=d,
-                                                                fingerprint=fingerprint),
-            )
+            with _stripe_answering():
+                outcome = services.donation_pay(
+                    donation_id=pk,
+                    screen=lambda d, fingerprint: defence.check_pay(request, donation=d,
+                                                                    fingerprint=fingerprint),
+                )
         except services.PaymentRefused as exc:
             defence.record_refusal(request, exc.verdict.reason, **exc.verdict.facts)
             return _too_many(exc.verdict)
-        except services.DonationNotPayable as exc:
-            return Response({"non_field_errors": [str(exc)]}, status=status.HTTP_409_CONFLICT)
-        except stripe_gateway.PaymentProviderError:
-            return _unavailable()
         body = {
             "status": outcome.status,
             "client_secret": outcome.client_secret,
@@ -325,10 +310,3 @@ class DonationPayApi(NoStoreMixin, APIView):
         code = status.HTTP_402_PAYMENT_REQUIRED if outcome.status == "declined" else 200
         return Response(body, status=code)
 
-
-def _unavailable() -> Response:
-    return Response(
-        {"non_field_errors": ["Payments are unavailable for a moment. Nothing was charged; "
-                              "please try again."]},
-        status=status.HTTP_503_SERVICE_UNAVAILABLE,
-    )

@@ -20,7 +20,6 @@ limits count declines, not gifts, and a success never counts against anyone.
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
@@ -30,8 +29,9 @@ from django.core.cache import caches
 from django.utils import timezone
 from django_ratelimit.core import get_usage
 
+from core.clients import client_ip, client_key
+from core.money import format_money
 from donations.models import BlockedAttempt, DefenceChange, DefenceState
-from donations.money import format_money
 
 logger = logging.getLogger(__name__)
 
@@ -58,34 +58,6 @@ def _limits(attack: bool | None = None) -> dict:
     if attack is None:
         attack = attack_mode()
     return settings.DEFENCE_ATTACK_LIMITS if attack else settings.DEFENCE_LIMITS
-
-
-def client_address(request) -> str | None:
-    """The client's address, or None when there is no valid one (a request built in code):
-    REMOTE_ADDR, or the last hop a trusted proxy appended to the header named by
-    RATELIMIT_IP_META_KEY. One reading for the defence, the Gift Aid declaration and the
-    admin login throttle (django-axes), which store it in GenericIPAddressFields."""
-    value = request.META.get(settings.RATELIMIT_IP_META_KEY) or request.META.get("REMOTE_ADDR")
-    try:
-        return str(ipaddress.ip_address((value or "").split(",")[-1].strip()))
-    except ValueError:
-        return None
-
-
-def client_ip(request) -> str:
-    """client_address(), as recorded ("unknown" when there is none)."""
-    return client_address(request) or "unknown"
-
-
-def client_key(request) -> str:
-    """The client, as the limits count it: its IPv4 address, or its IPv6 /64 (a household,
-    an office or a phone is given a whole /64, so one address in it is as good as another)."""
-    address = client_address(request)
-    if address is None:
-        return "unknown"
-    if ":" in address:
-        return str(ipaddress.ip_network(f"{address}/64", strict=False))
-    return address
 
 
 def _cache():

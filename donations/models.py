@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 
 from appeals.models import Appeal, Designation
-from donations.money import CURRENCY_CHOICES, format_money
+from core.money import CURRENCY_CHOICES, format_money
 
 
 class Donation(models.Model):

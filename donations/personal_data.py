@@ -19,6 +19,7 @@ from django.db.models import Count, Max
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from core.attribution import ATTRIBUTION_FIELDS
 from donations.models import BlockedAttempt, Donation, DonationEvent, Receipt
 
 logger = logging.getLogger(__name__)
@@ -36,7 +37,6 @@ RETAINED = (
     "Stripe keeps its own copy of the payment: ask Stripe to erase it there."
 )
 ERASED_DOMAIN = "erased.invalid"
-ATTRIBUTION_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "utm_content", "ref")
 
 
 def _donations(email: str):

@@ -10,17 +10,17 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from fpdf import FPDF
 
+from core.money import format_money
 from donations.models import Receipt
-from donations.money import SYMBOL, format_money
 
 
 def pdf_money(minor: int, currency: str) -> str:
-    """For the PDF's Latin-1 core font: "£25.00", "¥3,000", but "EUR 25.00"."""
+    """For the PDF's Latin-1 core font: "£25.00", "¥3,000", but "EUR 25.00" (no € in it)."""
     text = format_money(minor, currency)
     try:
         text.encode("latin-1")
     except UnicodeEncodeError:
-        return f"{currency} {text.removeprefix(SYMBOL[currency])}"
+        return format_money(minor, currency, iso_code=True)
     return text
 
 

@@ -5,8 +5,8 @@ from rest_framework import serializers
 from rest_framework.fields import SkipField
 
 from appeals.models import Appeal
-from donations.models import Donation
-from donations.money import (
+from core.attribution import ATTRIBUTION_FIELDS
+from core.money import (
     MAX_AMOUNT,
     MIN_AMOUNT,
     SUPPORTED_CURRENCIES,
@@ -15,9 +15,8 @@ from donations.money import (
     parse_amount,
     to_major_str,
 )
-from donations.validation import normalise_uk_postcode
-
-ATTRIBUTION_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "utm_content", "ref")
+from core.postcodes import normalise_uk_postcode
+from donations.models import Donation
 
 
 @extend_schema_field({"type": "string", "format": "decimal", "example": "25.00"})

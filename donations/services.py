@@ -23,6 +23,8 @@ from django.utils import timezone
 
 from appeals.models import Appeal, Designation
 from appeals.selectors import appeal_totals_changed
+from core.errors import Invalid, Refused
+from core.money import estimate_fee_to_cover, format_money
 from donations import leases, receipts, stripe_gateway
 from donations.models import (
     Dispute,
@@ -34,12 +36,10 @@ from donations.models import (
     Refund,
     ReceiptSequence,
 )
-from donations.money import estimate_fee_to_cover, format_money
 
 logger = logging.getLogger(__name__)
 
 S = Donation.Status
-UNPAID = {S.PENDING, S.FAILED, S.CANCELED}
 PAID = {S.SUCCEEDED, S.PARTIALLY_REFUNDED, S.REFUNDED, S.DISPUTED}
 ALLOWED_TRANSITIONS: dict[str, set[str]] = {
     S.PENDING: {S.FAILED, S.CANCELED} | PAID,
@@ -69,7 +69,7 @@ class IllegalTransition(Exception):
     pass
 
 
-class DonationNotPayable(Exception):
+class DonationNotPayable(Refused):
     """The donation cannot take a card now (already paid, canceled, or card not set up)."""
 
 
@@ -283,8 +283,10 @@ def _replace_payment_intent(donation: Donation, old: stripe_gateway.PaymentInten
 # row lock and state-checked. A second click meanwhile finds the claim: it charges nothing.
 
 
-class PaymentInProgress(Exception):
+class PaymentInProgress(Refused):
     """Another request is setting up or paying this donation right now."""
+
+    default_message = "This gift's card is being set up or charged already: one moment."
 
 
 def _claim_payment(donation_id, token: str, *, check) -> Donation:
@@ -954,12 +956,8 @@ def donation_sync_refunds(*, donation_id, source: str, actor=None) -> int | None
     return total
 
 
-class RefundRefused(Exception):
+class RefundRefused(Invalid):
     """The refund cannot be made as asked (amount, state); `message` says why."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 REFUNDABLE = {S.SUCCEEDED, S.PARTIALLY_REFUNDED}

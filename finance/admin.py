@@ -5,10 +5,9 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
-from config.admin import ReadOnlyAdmin
+from core.admin import ReadOnlyAdmin
+from core.money import format_money
 from donations.admin import donation_change_link
-
-from donations.money import format_money
 from finance import giftaid
 from finance.models import ExportLog, GiftAidAdjustment, GiftAidClaim, GiftAidClaimLine, GiftAidReview
 

@@ -22,7 +22,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from donations.money import to_major_str
+from core.money import to_major_str
 from finance import exports, giftaid, selectors, services
 from finance.filters import Period, parse_period
 from finance.models import ExportLog, GiftAidClaim

@@ -1,33 +1,14 @@
-"""Cell rules shared by every export: formula neutralisation and HMRC's schedule formats."""
+"""HMRC's Gift Aid schedule formats (DOMAIN.md "cell rules"); formula neutralisation, shared
+by every export, is `core.cells.neutralise`."""
 
 from __future__ import annotations
 
 import re
 
-# A spreadsheet runs a cell starting with one of these as a formula (OWASP "CSV injection").
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value: str) -> str:
-    """A text cell a spreadsheet will show, never run: a leading ' before a formula prefix.
-
-    Applied to every *text* cell of the CSV and XLSX exports (SPEC "Receipts"). Amounts are
-    not text cells: they are produced by `to_major_str` from integers, never from user input.
-    """
-    if value and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
-
-
 # --- HMRC Charities Online schedule (DOMAIN.md "cell rules") ------------------------------
 
 HMRC_NAME_MAX = 35
 HMRC_TITLE_MAX = 4
-
-# UK postcode, after normalising to upper case with one space before the inward code.
-# The outward code forms A9, A99, AA9, AA99, A9A, AA9A, and GIR 0AA (gov.uk BS 7666 pattern,
-# simplified: it does not check which letters each position allows).
-UK_POSTCODE = re.compile(r"^(GIR 0AA|[A-Z]{1,2}[0-9][A-Z0-9]? [0-9][A-Z]{2})$")
 
 
 def schedule_name(value: str) -> tuple[str, bool]:
@@ -37,15 +18,6 @@ def schedule_name(value: str) -> tuple[str, bool]:
     if len(cleaned) <= HMRC_NAME_MAX:
         return cleaned, False
     return cleaned[:HMRC_NAME_MAX].rstrip(), True
-
-
-def schedule_postcode(value: str) -> str | None:
-    """`s19  2bd` -> `S19 2BD`; None when it is not a UK postcode."""
-    compact = "".join(value.split()).upper()
-    if len(compact) < 5:
-        return None
-    formatted = f"{compact[:-3]} {compact[-3:]}"
-    return formatted if UK_POSTCODE.match(formatted) else None
 
 
 _HOUSE_NUMBER = re.compile(r"^\s*(\d+[A-Za-z]?(?:\s*-\s*\d+[A-Za-z]?)?)\b")

@@ -2,7 +2,7 @@
 temporary file that is sent once it is complete.
 
 Both take the same rows (dicts of strings, None for an empty cell) and neutralise every text
-cell the same way (`finance.cells.neutralise`). Neither holds more than one row in memory.
+cell the same way (`core.cells.neutralise`). Neither holds more than one row in memory.
 """
 
 from __future__ import annotations
@@ -13,15 +13,14 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from decimal import Decimal
 
+from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
-from donations.money import exponent
-from django.utils import timezone
-
-from finance.cells import neutralise
+from core.cells import neutralise
+from core.money import exponent
 from finance.selectors import RECEIPT_COLUMNS, RECEIPT_DATETIME_COLUMNS, RECEIPT_MONEY_COLUMNS
 
 

@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
+from core.money import to_major_str
+from core.postcodes import normalise_uk_postcode
 from donations.models import Dispute, Donation
-from donations.money import to_major_str
-from finance.cells import house_name_or_number, schedule_name, schedule_postcode
+from finance.cells import house_name_or_number, schedule_name
 from finance.filters import Period
 from finance.selectors import CHUNK, gift_aid_candidates
 
@@ -88,7 +89,7 @@ def evaluate(values: tuple) -> GiftAidEntry:
     first_name, first_cut = schedule_name(first)
     last_name, last_cut = schedule_name(last)
     house = house_name_or_number(address)
-    uk_postcode = schedule_postcode(postcode)
+    uk_postcode = normalise_uk_postcode(postcode)
     if not first_name or not last_name:
         entry.reason = "The declaration has no first name or no last name."
     elif not house:

@@ -11,8 +11,8 @@ from collections.abc import Iterator
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from core.money import to_major_str
 from donations.models import Donation, Receipt
-from donations.money import to_major_str
 from finance.filters import Period
 
 CHUNK = 2000

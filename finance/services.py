@@ -8,8 +8,8 @@ import logging
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from rest_framework.exceptions import ValidationError
 
+from core.errors import Invalid
 from finance import giftaid
 from finance.apps import FINANCE_GROUP
 from finance.filters import Period
@@ -53,7 +53,7 @@ def gift_aid_claim_record(*, period: Period, user=None,
 
     Returns the claim and how many claimable gifts of the period it left for the next one.
 
-    :raises ValidationError: nothing to claim, or another claim took some of the gifts (or
+    :raises Invalid: nothing to claim, or another claim took some of the gifts (or
         over-claims) first.
     """
     limit = settings.GIFT_AID_CLAIM_MAX_DONATIONS
@@ -66,7 +66,7 @@ def gift_aid_claim_record(*, period: Period, user=None,
             claimable = [e for e in giftaid.entries(period) if e.claimable]
             entries, remaining = claimable[:limit], len(claimable[limit:])
             if not entries and not adjustments:
-                raise ValidationError({"non_field_errors": ["Nothing to claim in this period."]})
+                raise Invalid("Nothing to claim in this period.")
             claim = GiftAidClaim.objects.create(
                 created_by=user, period_from=period.start, period_to=period.end,
                 appeal_slug=period.appeal, reference=reference,
@@ -85,10 +85,8 @@ def gift_aid_claim_record(*, period: Period, user=None,
                 for a in adjustments
             )
     except IntegrityError:
-        raise ValidationError(
-            {"non_field_errors": ["Another claim recorded at the same moment took some of "
-                                  "these gifts or over-claims; download again."]}
-        ) from None
+        raise Invalid("Another claim recorded at the same moment took some of these gifts or "
+                      "over-claims; download again.") from None
     logger.info("gift aid claim recorded",
                 extra={"claim": claim.pk, "lines": len(entries), "remaining": remaining})
     return claim, remaining

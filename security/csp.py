@@ -1,6 +1,6 @@
 """django-csp's middleware, with Stripe.js's origins added from the settings on each response.
 
-The policy itself is CONTENT_SECURITY_POLICY (config/settings/base.py). Stripe's origins are
+The policy itself is CONTENT_SECURITY_POLICY (config/settings/security.py). Stripe's origins are
 read when the header is built, not when the settings load, so a stand-in on another port (the
 tests start one) or real Stripe's hosts are always the ones allowed.
 """

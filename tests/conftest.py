@@ -1,5 +1,8 @@
 """Real parts for the suite: the Stripe stand-in in its own process, the live server,
-Debian's Chromium. Every process started here is stopped here."""
+Debian's Chromium. Every process started here is stopped here.
+
+The stand-in starts with the first test that uses it (every test outside tests/unit/, whose
+conftest.py turns `standin` off), so `make test-fast` starts no process."""
 
 import os
 import socket
@@ -18,6 +21,12 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 ROOT = Path(__file__).resolve().parent.parent
 MUTED = {"url": "http://127.0.0.1:9/muted", "secret": "whsec_muted", "events[]": "lifeline.muted"}
+
+
+def pytest_configure(config):
+    """The test database and broker folders live in var/ (the settings make no folder at
+    import; the Makefile's `var` target makes it too)."""
+    (ROOT / "var").mkdir(exist_ok=True)
 
 
 def free_port() -> int:
@@ -48,7 +57,12 @@ def stop_process(proc: subprocess.Popen, timeout: float = 10.0) -> None:
 
 @pytest.fixture(scope="session")
 def stripe_standin_url():
-    """The stand-in on a free loopback port, for the whole session."""
+    """The stand-in on a free loopback port, from the first test that needs it to the end of
+    the session; the app's Stripe settings point at it meanwhile."""
+    from django.conf import settings
+
+    from donations import stripe_gateway
+
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, str(ROOT / "scripts" / "stripe_standin.py"), "--port", str(port)],
@@ -58,21 +72,12 @@ def stripe_standin_url():
     url = f"http://127.0.0.1:{port}"
     try:
         wait_for(url + "/js.stripe.com/v3/")
+        settings.STRIPE_API_BASE = url
+        settings.STRIPE_JS_URL = url + "/js.stripe.com/v3/"
+        stripe_gateway.client.cache_clear()
         yield url
     finally:
         stop_process(proc)
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _point_stripe_at_standin(stripe_standin_url):
-    from django.conf import settings
-
-    from donations import stripe_gateway
-
-    settings.STRIPE_API_BASE = stripe_standin_url
-    settings.STRIPE_JS_URL = stripe_standin_url + "/js.stripe.com/v3/"
-    stripe_gateway.client.cache_clear()
-    yield
 
 
 @pytest.fixture(autouse=True)
@@ -81,13 +86,13 @@ def _empty_cache():
     repeat after a flush)."""
     from django.core.cache import cache
 
-    from attribution import counter
+    from tests.helpers import discard_page_views
 
     cache.clear()
-    counter.discard()
+    discard_page_views()
     yield
     cache.clear()
-    counter.discard()
+    discard_page_views()
 
 
 @pytest.fixture(autouse=True)

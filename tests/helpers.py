@@ -168,3 +168,22 @@ class StripeCallCounter:
     def total(self) -> int:
         with self._lock:
             return len(self.seen)
+
+
+def appeal_totals(appeal):
+    """An appeal's raised and donors, fresh from the database (donors see cached figures)."""
+    from appeals.models import Appeal
+    from appeals.selectors import Totals, appeals_with_totals
+
+    row = appeals_with_totals(Appeal.objects.filter(pk=appeal.pk)).values(
+        "raised_amount", "donor_count"
+    )[0]
+    return Totals(raised=row["raised_amount"], donors=row["donor_count"])
+
+
+def discard_page_views() -> None:
+    """Forget this process's unwritten page views (attribution.counter): tests start clean."""
+    from attribution import counter
+
+    with counter._lock:
+        counter._pending.clear()

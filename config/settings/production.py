@@ -33,7 +33,7 @@ if not ALLOWED_HOSTS:
         "DJANGO_ALLOWED_HOSTS is empty: set it to the site's host names, comma-separated."
     )
 
-# Without STRIPE_SECRET_KEY base.py falls back to the stand-in, whose keys and webhook secret
+# Without STRIPE_SECRET_KEY stripe.py falls back to the stand-in, whose keys and webhook secret
 # are in this repo: anyone could sign a "payment succeeded". Each missing name is listed.
 _stripe_missing = []
 if STRIPE_USES_STAND_IN or STRIPE_SECRET_KEY == STAND_IN_SECRET_KEY:

@@ -29,7 +29,7 @@
     while (s.length <= exp) s = "0" + s;
     return s.slice(0, -exp) + "." + s.slice(-exp);
   }
-  // The same CLDR formats as the server's Babel (appeals/formatting.py), same locale.
+  // The same CLDR formats as the server's Babel (core/money.py format_money), same locale.
   var money = new Intl.NumberFormat(config.locale, {style: "currency", currency: config.currency});
   function display(minor) {
     return money.format(Number(minorToMajor(minor)));
@@ -60,7 +60,7 @@
     if (first) first.focus();
   }
   // The amount typed in "Other amount" is read in the page's language, by the same rules as
-  // the server's (donations/money.py, parse_amount): the machine form 25.00, or the language's
+  // the server's (core/money.py, parse_amount): the machine form 25.00, or the language's
   // own (10,50 in German, 1,050 in English), never a guess. This reading only shows the total;
   // the typed text goes to the server as it is, and the server decides.
   var pageLang = document.documentElement.lang || "en";
@@ -107,7 +107,7 @@
     return parseInt(Object.keys(readings)[0], 10);
   }
   function feeEstimate(gift) {
-    // Same estimate as the server (donations/money.py): gross = (gift + fixed) / (1 - pct).
+    // Same estimate as the server (core/money.py): gross = (gift + fixed) / (1 - pct).
     var pctThousandths = Math.round(parseFloat(config.feePercent) * 100000);
     var gross = Math.ceil(((gift + config.feeFixed) * 100000) / (100000 - pctThousandths));
     return gross - gift;
@@ -194,7 +194,7 @@
       data.address_line1 = form.address_line1.value.trim();
       data.postcode = form.postcode.value.trim();
     }
-    ["utm_source", "utm_medium", "utm_campaign", "utm_content", "ref"].forEach(function (n) {
+    config.attribution.forEach(function (n) {
       if (form[n] && form[n].value) data[n] = form[n].value;
     });
     return data;

@@ -1,7 +1,7 @@
 """Admins type money as people write it (major units), through the real admin forms.
 
 The models keep minor units; the goal, suggested amounts and refunds are read by the same
-parser as the donation form (donations.money.parse_amount).
+parser as the donation form (core.money.parse_amount).
 """
 
 import pytest

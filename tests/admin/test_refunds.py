@@ -5,9 +5,8 @@ import stripe
 from django.urls import reverse
 
 from appeals.models import Appeal
-from appeals.selectors import appeal_totals
 from donations.models import Donation, DonationEvent, Receipt, Refund
-from tests.helpers import eventually
+from tests.helpers import appeal_totals, eventually
 
 pytestmark = pytest.mark.django_db(transaction=True)
 S = Donation.Status

@@ -8,11 +8,11 @@ from django.contrib.auth.models import User
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from attribution import counter
 from attribution.embed import embed_snippet
 from attribution.models import PageView
 from donations.models import Donation
 from tests.factories import DonationFactory
+from tests.helpers import discard_page_views
 
 pytestmark = pytest.mark.django_db
 
@@ -23,9 +23,9 @@ S = Donation.Status
 
 @pytest.fixture(autouse=True)
 def _no_views_from_other_tests():
-    counter.discard()
+    discard_page_views()
     yield
-    counter.discard()
+    discard_page_views()
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ import pytest
 from django.contrib.auth.models import User
 from playwright.sync_api import expect
 
-from attribution import counter
 from tests.browser.test_donate import fill_card, fill_donor
+from tests.helpers import discard_page_views
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -17,7 +17,7 @@ ARTICLE = "https://news.example/2026/11/floods-live"
 def test_gift_after_wandering_shows_against_its_article_in_the_admin_report(
     demo, live_server, phone, browser
 ):
-    counter.discard()
+    discard_page_views()
     phone.goto(f"{live_server.url}/appeals/emergency-appeal/?utm_source=daily-news"
                f"&utm_campaign=floods&ref={ARTICLE}")
     phone.get_by_role("link", name="Lifeline Relief").click()  # off to the home page…

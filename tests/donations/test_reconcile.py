@@ -14,10 +14,9 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from appeals.models import Appeal
-from appeals.selectors import appeal_totals
 from donations import reconciliation, services, stripe_gateway
 from donations.models import Donation, DonationEvent, Receipt, Refund
-from tests.helpers import create_donation, eventually, give_card
+from tests.helpers import appeal_totals, create_donation, eventually, give_card
 
 pytestmark = pytest.mark.django_db(transaction=True)
 S = Donation.Status

@@ -7,7 +7,6 @@ import io
 import pytest
 
 from donations.models import Dispute
-from finance.cells import neutralise
 from finance.giftaid import GIFT_AID_COLUMNS
 from tests.finance.conftest import local, receipted
 
@@ -97,14 +96,6 @@ def test_formula_in_a_declared_name_is_neutralised_in_the_schedule(finance):
     receipted(declared={"first_name": "@SUM(A1)", "last_name": "+Lovelace"})
     _, rows, _ = schedule(finance)
     assert (rows[0]["first_name"], rows[0]["last_name"]) == ("'@SUM(A1)", "'+Lovelace")
-
-
-@pytest.mark.parametrize("value, expected", [
-    ("=1+2", "'=1+2"), ("+44 20", "'+44 20"), ("-5", "'-5"), ("@A1", "'@A1"),
-    ("\tx", "'\tx"), ("\rx", "'\rx"), ("Ada", "Ada"), ("", ""), ("a=b", "a=b"),
-])
-def test_neutralise_prefixes_formula_starters(value, expected):
-    assert neutralise(value) == expected
 
 
 def test_claim_then_refund_lists_an_over_claim_for_the_next_claim(finance):

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from donations.money import to_major_str
+from core.money import to_major_str
 from donations.stripe_gateway import PaymentProviderError
 from finance import services
 from finance.management.commands._period import add_period_arguments, period_from_options

@@ -1,4 +1,4 @@
-"""donations/money.py: the one place where major-unit decimals become integer minor units."""
+"""core/money.py: the one place where major-unit decimals become integer minor units."""
 
 import re
 import time
@@ -6,7 +6,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 
-from donations.money import (
+from core.money import (
     CURRENCY_EXPONENT,
     FEE_ESTIMATE,
     SYMBOL,

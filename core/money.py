@@ -1,6 +1,8 @@
 """Money: integer minor units plus an ISO 4217 code, converted in this one place.
 
-The API and exports exchange decimal strings in major units ("25.00" GBP, "3000" JPY).
+The API and exports exchange decimal strings in major units ("25.00" GBP, "3000" JPY)
+(`to_minor`, `to_major_str`); what people type is read by `parse_amount`, and amounts are
+written for people by `format_money` alone, in the reader's language (CLDR through Babel).
 """
 
 import re
@@ -8,7 +10,13 @@ from decimal import ROUND_CEILING, Decimal, InvalidOperation
 from functools import lru_cache
 
 from babel import Locale, UnknownLocaleError
-from babel.numbers import get_currency_symbol, get_decimal_symbol, get_group_symbol
+from babel.numbers import (
+    format_currency,
+    get_currency_symbol,
+    get_decimal_symbol,
+    get_group_symbol,
+)
+from django.conf import settings
 from django.utils import translation
 
 CURRENCY_EXPONENT = {"GBP": 2, "EUR": 2, "USD": 2, "JPY": 0}
@@ -65,12 +73,7 @@ def to_minor(value, currency: str) -> int:
     except ArithmeticError:  # decimal.Overflow, InvalidOperation…
         raise MoneyError("Enter an amount, like 25.00.") from None
     if scaled != whole:
-        places = exponent(currency)
-        raise MoneyError(
-            f"{currency} amounts have no decimal places."
-            if places == 0
-            else f"{currency} amounts have at most {places} decimal places."
-        )
+        raise _too_precise(currency, exponent(currency))
     return int(scaled)
 
 
@@ -214,11 +217,46 @@ def to_major_str(minor: int, currency: str) -> str:
     return f"{value:.{places}f}"
 
 
-def format_money(minor: int, currency: str) -> str:
-    """For people: "£25.00", "¥3,000"."""
-    places = exponent(currency)
-    value = Decimal(int(minor)).scaleb(-places)
-    return f"{SYMBOL.get(currency, currency + ' ')}{value:,.{places}f}"
+def money_locale(language: str | None = None) -> Locale:
+    """The CLDR locale amounts are written in for a language (default: the active one).
+
+    Its language alone: "en-gb" writes as English ("¥3,000", "$25.00"; British English's
+    CLDR data would write "JP¥", "US$"), "de-at" as German. Unknown languages read as English.
+    """
+    language = language or translation.get_language() or settings.LANGUAGE_CODE
+    return _locale(language.replace("-", "_").split("_")[0])
+
+
+@lru_cache(maxsize=64)
+def _locale(language: str) -> Locale:
+    try:
+        return Locale.parse(language or "en")
+    except (ValueError, TypeError, UnknownLocaleError):
+        return Locale.parse("en")
+
+
+def format_money(minor: int, currency: str, language: str | None = None, *,
+                 iso_code: bool = False) -> str:
+    """Integer minor units for people, in a language's own format (default: the active one):
+    2500 GBP -> "£25.00" and 3000 JPY -> "¥3,000" in English, "25,00 £" in German.
+
+    The one formatter for people: pages (the `money` template filter), emails, the receipt
+    PDF and the admin. `iso_code`: the currency's code in place of its symbol ("EUR 25.00"),
+    for a font that cannot print the symbol.
+    """
+    return _format(int(minor), currency, money_locale(language), iso_code)
+
+
+@lru_cache(maxsize=4096)
+def _format(minor: int, currency: str, locale: Locale, iso_code: bool) -> str:
+    value = Decimal(minor).scaleb(-exponent(currency))
+    pattern = None
+    if iso_code:
+        # CLDR's currency spacing: a code is set apart from the digits by a no-break space.
+        pattern = re.sub("¤(?=[#0])", "¤¤\u00a0",
+                         re.sub("(?<=[#0])¤", "\u00a0¤", locale.currency_formats["standard"].pattern))
+        pattern = re.sub("(?<!¤)¤(?!¤)", "¤¤", pattern)
+    return format_currency(value, currency, format=pattern, locale=locale)
 
 
 def estimate_fee_to_cover(gift: int, currency: str) -> int:
