@@ -8,7 +8,7 @@ from django.utils.html import format_html
 
 from appeals.models import Designation
 from config.admin import ReadOnlyAdmin
-from donations import defence, personal_data, reconciliation, services, stripe_gateway
+from donations import defence, personal_data, reconciliation, services
 from donations.admin_forms import RefundForm
 from donations.health import payments_health
 from donations.models import (
@@ -22,6 +22,7 @@ from donations.models import (
     StripeEvent,
 )
 from donations.money import format_money
+from gateways import stripe as stripe_gateway
 
 
 class ReadOnlyInline(admin.TabularInline):

@@ -23,10 +23,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from donations import defence, services, stripe_gateway
+from donations import defence, services
 from donations.models import BlockedAttempt, Donation, IdempotencyKey
 from donations.money import request_language, to_major_str
 from donations.serializers import ATTRIBUTION_FIELDS, DonationCreateSerializer, DonationSerializer
+from gateways import stripe as stripe_gateway
 
 logger = logging.getLogger(__name__)
 

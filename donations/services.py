@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from appeals.models import Appeal, Designation
 from appeals.selectors import appeal_totals_changed
-from donations import leases, receipts, stripe_gateway
+from donations import leases, receipts
 from donations.models import (
     Dispute,
     Donation,
@@ -35,6 +35,7 @@ from donations.models import (
     ReceiptSequence,
 )
 from donations.money import estimate_fee_to_cover, format_money
+from gateways import stripe as stripe_gateway
 
 logger = logging.getLogger(__name__)
 

@@ -67,7 +67,7 @@ def stripe_standin_url():
 def _point_stripe_at_standin(stripe_standin_url):
     from django.conf import settings
 
-    from donations import stripe_gateway
+    from gateways import stripe as stripe_gateway
 
     settings.STRIPE_API_BASE = stripe_standin_url
     settings.STRIPE_JS_URL = stripe_standin_url + "/js.stripe.com/v3/"
@@ -101,7 +101,7 @@ def standin(stripe_standin_url):
 @pytest.fixture
 def stripe_calls(standin, settings):
     """Our Stripe calls pass through a counting proxy (tests.helpers.StripeCallCounter)."""
-    from donations import stripe_gateway
+    from gateways import stripe as stripe_gateway
     from tests.helpers import StripeCallCounter
 
     counter = StripeCallCounter(standin).start()

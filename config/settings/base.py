@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "gateways.stripe.apps.StripeGatewayConfig",
     "appeals.apps.AppealsConfig",
     "donations.apps.DonationsConfig",
     "finance.apps.FinanceConfig",

@@ -15,8 +15,9 @@ from django.utils import timezone
 
 from appeals.models import Appeal
 from appeals.selectors import appeal_totals
-from donations import reconciliation, services, stripe_gateway
+from donations import reconciliation, services
 from donations.models import Donation, DonationEvent, Receipt, Refund
+from gateways import stripe as stripe_gateway
 from tests.helpers import create_donation, eventually, give_card
 
 pytestmark = pytest.mark.django_db(transaction=True)
