@@ -10,7 +10,8 @@ top-level SDK; this package is only ever `gateways.stripe`.)
 
 Modules, one per Stripe object: client (the SDK client, the pinned API version), errors,
 objects (shared field shapes), payment_intents, setup_intents, customers, charges, refunds,
-disputes, balance (what finance reconciles), webhooks (signature, event shape and version),
+disputes, balance (what finance reconciles), stripe_js (the origins Stripe.js needs in the
+donor's browser), webhooks (signature, event shape and version),
 standin (where the local stand-in is not Stripe), checks (system checks of the settings).
 """
 
@@ -30,6 +31,7 @@ from gateways.stripe.payment_intents import (
 )
 from gateways.stripe.refunds import RefundState, refund_create, refunds_since
 from gateways.stripe.setup_intents import SetupCard, setup_intent_card, setup_intent_create
+from gateways.stripe.stripe_js import stripe_sources
 from gateways.stripe.webhooks import (
     DISPUTE_EVENTS,
     PAYMENT_INTENT_EVENTS,
@@ -76,5 +78,6 @@ __all__ = [
     "refunds_since",
     "setup_intent_card",
     "setup_intent_create",
+    "stripe_sources",
     "webhook_event",
 ]
