@@ -5,7 +5,7 @@ from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 
 from config.urls import urlpatterns as site
-from donations import stripe_gateway
+from gateways import stripe as stripe_gateway
 
 
 @csrf_exempt

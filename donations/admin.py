@@ -10,7 +10,7 @@ from appeals.models import Designation
 from core.admin import ReadOnlyAdmin
 from core.attribution import ATTRIBUTION_FIELDS
 from core.money import format_money
-from donations import defence, personal_data, reconciliation, services, stripe_gateway
+from donations import defence, personal_data, reconciliation, services
 from donations.admin_forms import RefundForm
 from donations.health import payments_health
 from donations.models import (
@@ -23,6 +23,7 @@ from donations.models import (
     Refund,
     StripeEvent,
 )
+from gateways import stripe as stripe_gateway
 
 
 class ReadOnlyInline(admin.TabularInline):

@@ -25,9 +25,10 @@ from core.attribution import ATTRIBUTION_FIELDS
 from core.clients import client_address
 from core.errors import Unavailable
 from core.money import request_language, to_major_str
-from donations import defence, services, stripe_gateway
+from donations import defence, services
 from donations.models import BlockedAttempt, Donation, IdempotencyKey
 from donations.serializers import DonationCreateSerializer, DonationSerializer
+from gateways import stripe as stripe_gateway
 
 logger = logging.getLogger(__name__)
 

@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 from django.db.models import Count, Max, Min
 from django.utils import timezone
 
-from donations import stripe_gateway
 from donations.models import Donation, Receipt, StripeEvent
+from gateways import stripe as stripe_gateway
 
 # How many of the oldest pending donations are checked at Stripe on each view (one API call
 # each); reconcile_stripe fixes all of them on its schedule.
@@ -36,6 +36,9 @@ class PaymentsHealth:
     drift: list[Drift] = field(default_factory=list)
     stripe_checked: int = 0
     stripe_error: str = ""
+    # The API version of the latest event that stated one, and the one our calls pin.
+    event_api_version: str = ""
+    stripe_api_version: str = stripe_gateway.STRIPE_API_VERSION
 
     @property
     def problems(self) -> list[str]:
@@ -44,6 +47,8 @@ class PaymentsHealth:
             found.append(f"{len(self.drift)} donation(s) settled at Stripe but pending here")
         if self.stripe_error:
             found.append("Stripe could not be asked")
+        if stripe_gateway.api_version_differs(self.event_api_version):
+            found.append(stripe_gateway.api_version_warning(self.event_api_version))
         if self.oldest_unsent_issued_at and self.oldest_unsent_issued_at < (
             self.checked_at - timedelta(minutes=10)
         ):
@@ -73,6 +78,8 @@ def payments_health(*, pending_older_than: timedelta = timedelta(minutes=5)) -> 
             Receipt.objects.filter(email_sent_at__isnull=True).exclude(email_last_error="")
             .select_related("donation").order_by("issued_at")[:20]
         ),
+        event_api_version=StripeEvent.objects.exclude(api_version="")
+        .order_by("-received_at", "-pk").values_list("api_version", flat=True).first() or "",
     )
     candidates = (
         pending.filter(created_at__lte=now - pending_older_than)

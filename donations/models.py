@@ -201,6 +201,9 @@ class StripeEvent(models.Model):
 
     event_id = models.CharField(max_length=255, unique=True)
     type = models.CharField(max_length=100)
+    # The event's `api_version` ("" when Stripe gave none): the payments health page says
+    # when Stripe's endpoint sends another version than the one our calls pin.
+    api_version = models.CharField(max_length=40, blank=True, default="")
     received_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
 

@@ -25,8 +25,9 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from donations import services, stripe_gateway
+from donations import services
 from donations.models import Donation, DonationEvent, ReconcileCursor
+from gateways import stripe as stripe_gateway
 
 logger = logging.getLogger(__name__)
 

@@ -25,7 +25,7 @@ from appeals.models import Appeal, Designation
 from appeals.selectors import appeal_totals_changed
 from core.errors import Invalid, Refused
 from core.money import estimate_fee_to_cover, format_money
-from donations import leases, receipts, stripe_gateway
+from donations import leases, receipts
 from donations.models import (
     Dispute,
     Donation,
@@ -36,6 +36,7 @@ from donations.models import (
     Refund,
     ReceiptSequence,
 )
+from gateways import stripe as stripe_gateway
 
 logger = logging.getLogger(__name__)
 

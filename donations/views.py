@@ -9,8 +9,9 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from donations import services, stripe_gateway, webhooks
+from donations import services, webhooks
 from donations.models import Donation, DonationEvent
+from gateways import stripe as stripe_gateway
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +53,7 @@ def stripe_webhook(request):
         return HttpResponse("bad signature", status=400)
     try:
         outcome = webhooks.handle_event(event)
-    except webhooks.MalformedEvent:
+    except stripe_gateway.MalformedEvent:
         return HttpResponse("malformed event", status=400)
     except stripe_gateway.PaymentProviderError:
         # Stripe delivers again later; nothing was recorded.

@@ -1,4 +1,7 @@
-"""Stripe webhook handling: verify, record once, re-read state, answer fast.
+"""Stripe webhook handling: record once, re-read state, answer fast.
+
+The delivery is verified and its event's shape checked by gateways.stripe (webhooks.py);
+here each event type we handle is applied through the donation services.
 
 Each event id is recorded in StripeEvent inside the same transaction as its effects, so a
 redelivery is a no-op and a failure rolls back both (Stripe then retries). Payment events
@@ -10,74 +13,37 @@ monotonically (cumulative refunded amount; a closed dispute is never reopened).
 from __future__ import annotations
 
 import logging
-import re
 
 from django.db import IntegrityError, transaction
 
-from donations import services, stripe_gateway
+from donations import services
 from donations.models import DonationEvent, StripeEvent
+from gateways import stripe as stripe_gateway
 
 logger = logging.getLogger(__name__)
 
 SOURCE = DonationEvent.Source.WEBHOOK
-PAYMENT_INTENT_EVENTS = {
-    "payment_intent.succeeded",
-    "payment_intent.payment_failed",
-    "payment_intent.canceled",
-    "payment_intent.processing",
-    "payment_intent.requires_action",
-}
-HANDLED = PAYMENT_INTENT_EVENTS | {
-    "charge.refunded",
-    "charge.refund.updated",
-    "charge.dispute.created",
-    "charge.dispute.updated",
-    "charge.dispute.closed",
-    "charge.dispute.funds_withdrawn",
-    "charge.dispute.funds_reinstated",
-}
-
-
-# What each handled event's data.object must be (Stripe's `object` field).
-OBJECT_KIND = {
-    **{event_type: "payment_intent" for event_type in PAYMENT_INTENT_EVENTS},
-    "charge.refunded": "charge",
-    "charge.refund.updated": "refund",
-    **{event_type: "dispute" for event_type in HANDLED if event_type.startswith("charge.dispute.")},
-}
-# Stripe's ids are letters, digits and underscores ("evt_1Nx…", "pi_3Mt…"); the bound is our
-# columns' (StripeEvent.event_id, Dispute.stripe_id: 255).
-STRIPE_ID = re.compile(r"[A-Za-z0-9_]{1,255}")
-# Amounts fit a BigIntegerField; Stripe's own maximum is far below.
-MAX_AMOUNT = 2**53
-
-
-class MalformedEvent(ValueError):
-    """Signed, but not shaped like a Stripe event."""
+# The events applied (each of a type whose shape gateways.stripe checks); others get 200.
+HANDLED = (stripe_gateway.PAYMENT_INTENT_EVENTS | stripe_gateway.REFUND_EVENTS
+           | stripe_gateway.DISPUTE_EVENTS)
 
 
 def handle_event(event: dict) -> str:
     """Apply one verified event once. Returns "applied", "duplicate" or "ignored".
 
-    :raises MalformedEvent: the event, or the object of a type we handle, is not shaped as
-        Stripe shapes it (caller answers 400; nothing is stored).
+    :raises stripe_gateway.MalformedEvent: the event, or the object of a type we handle, is
+        not shaped as Stripe shapes it (caller answers 400; nothing is stored).
     :raises stripe_gateway.PaymentProviderError: Stripe could not be asked (caller answers
         5xx so that Stripe delivers again).
     """
-    event_type = event.get("type")
-    if not isinstance(event_type, str) or not event_type:
-        raise MalformedEvent("an event without a type")
+    event_type = stripe_gateway.event_type(event)
     if event_type not in HANDLED:
         return "ignored"
-    event_id = _stripe_id(event.get("id"), what="the event's id")
-    data = event.get("data")
-    obj = data.get("object") if isinstance(data, dict) else None
-    if not isinstance(obj, dict):
-        raise MalformedEvent(f"{event_type} without data.object")
-    _check_object(event_type, obj)
+    event_id, obj, api_version = stripe_gateway.event_contents(event)
     try:
         with transaction.atomic():
-            StripeEvent.objects.create(event_id=event_id, type=event_type)
+            StripeEvent.objects.create(event_id=event_id, type=event_type,
+                                       api_version=api_version)
             _apply(event_type, obj, event_id)
     except IntegrityError:
         if StripeEvent.objects.filter(event_id=event_id).exists():
@@ -87,70 +53,12 @@ def handle_event(event: dict) -> str:
     return "applied"
 
 
-def _check_object(event_type: str, obj: dict) -> None:
-    """Every field of `obj` that _apply reads has the type and bounds Stripe gives it.
-
-    :raises MalformedEvent: naming the first field that does not.
-    """
-    kind = OBJECT_KIND[event_type]
-    if obj.get("object") != kind:
-        raise MalformedEvent(f"{event_type} whose data.object is not a {kind}")
-    _stripe_id(obj.get("id"), what=f"the {kind}'s id")
-    if kind == "charge":
-        _expandable_id(obj.get("payment_intent"), what="the charge's payment_intent")
-        _amount(obj.get("amount_refunded"), what="the charge's amount_refunded")
-        refunds = obj.get("refunds")
-        if refunds is not None:
-            listed = refunds.get("data") if isinstance(refunds, dict) else False
-            if not isinstance(listed, list | None):  # a Stripe list: {"data": [...], ...}
-                raise MalformedEvent("the charge's refunds are not a list of refunds")
-            for refund in listed or []:
-                if not isinstance(refund, dict):
-                    raise MalformedEvent("a refund on the charge is not an object")
-                _stripe_id(refund.get("id"), what="a refund's id")
-                _amount(refund.get("amount"), what="a refund's amount")
-                _text(refund.get("status"), 40, what="a refund's status")
-    elif kind == "dispute":
-        _expandable_id(obj.get("charge"), what="the dispute's charge")
-        _expandable_id(obj.get("payment_intent"), what="the dispute's payment_intent")
-        _amount(obj.get("amount"), what="the dispute's amount")
-        _text(obj.get("status"), 40, what="the dispute's status")
-        _text(obj.get("reason"), 100, what="the dispute's reason")
-
-
-def _stripe_id(value, *, what: str) -> str:
-    if isinstance(value, str) and STRIPE_ID.fullmatch(value):
-        return value
-    raise MalformedEvent(f"{what} is not a Stripe id")
-
-
-def _expandable_id(value, *, what: str) -> None:
-    """Absent, an id, or the expanded object with its id (as the stand-in sends them)."""
-    if value is None or value == "":
-        return
-    _stripe_id(value.get("id") if isinstance(value, dict) else value, what=what)
-
-
-def _amount(value, *, what: str) -> None:
-    if value is None:
-        return
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_AMOUNT:
-        raise MalformedEvent(f"{what} is not an amount in minor units")
-
-
-def _text(value, max_length: int, *, what: str) -> None:
-    if value is None:
-        return
-    if not isinstance(value, str) or len(value) > max_length or "\x00" in value:
-        raise MalformedEvent(f"{what} is not a short text")
-
-
 def _apply(event_type: str, obj: dict, event_id: str) -> None:
-    if event_type in PAYMENT_INTENT_EVENTS:
+    if event_type in stripe_gateway.PAYMENT_INTENT_EVENTS:
         services.donation_payment_intent_event(
             payment_intent_id=obj["id"], source=SOURCE, stripe_event=event_id
         )
-    elif event_type in ("charge.refunded", "charge.refund.updated"):
+    elif event_type in stripe_gateway.REFUND_EVENTS:
         charge = obj if obj.get("object") == "charge" else {}
         if charge:
             services.donation_record_refund(
@@ -162,5 +70,5 @@ def _apply(event_type: str, obj: dict, event_id: str) -> None:
                 source=SOURCE,
                 stripe_event=event_id,
             )
-    elif event_type.startswith("charge.dispute."):
+    elif event_type in stripe_gateway.DISPUTE_EVENTS:
         services.donation_record_dispute(dispute=obj, source=SOURCE, stripe_event=event_id)

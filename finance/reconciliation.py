@@ -12,8 +12,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from donations.models import Donation, Refund
-from finance import selectors, stripe_reports
+from finance import selectors
 from finance.filters import Period
+from gateways import stripe as stripe_gateway
 
 FIGURES = ["charges", "amount", "fee", "net", "refunds", "refunded"]
 
@@ -30,7 +31,7 @@ class Reconciliation:
     ours: dict = field(default_factory=lambda: defaultdict(lambda: dict.fromkeys(FIGURES, 0)))
     stripe: dict = field(default_factory=lambda: defaultdict(lambda: dict.fromkeys(FIGURES, 0)))
     differences: list[Difference] = field(default_factory=list)
-    other: list[stripe_reports.BalanceTxn] = field(default_factory=list)
+    other: list[stripe_gateway.BalanceTxn] = field(default_factory=list)
 
     @property
     def currencies(self) -> list[str]:
@@ -38,9 +39,9 @@ class Reconciliation:
 
 
 def reconcile(period: Period) -> Reconciliation:
-    """:raises donations.stripe_gateway.PaymentProviderError: Stripe could not be read."""
+    """:raises gateways.stripe.PaymentProviderError: Stripe could not be read."""
     result = Reconciliation()
-    txns = stripe_reports.balance_transactions(start=period.issued_after,
+    txns = stripe_gateway.balance_transactions(start=period.issued_after,
                                                end=period.issued_before)
 
     ours_by_charge = {}

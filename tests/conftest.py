@@ -61,7 +61,7 @@ def stripe_standin_url():
     the session; the app's Stripe settings point at it meanwhile."""
     from django.conf import settings
 
-    from donations import stripe_gateway
+    from gateways import stripe as stripe_gateway
 
     port = free_port()
     proc = subprocess.Popen(
@@ -106,7 +106,7 @@ def standin(stripe_standin_url):
 @pytest.fixture
 def stripe_calls(standin, settings):
     """Our Stripe calls pass through a counting proxy (tests.helpers.StripeCallCounter)."""
-    from donations import stripe_gateway
+    from gateways import stripe as stripe_gateway
     from tests.helpers import StripeCallCounter
 
     counter = StripeCallCounter(standin).start()

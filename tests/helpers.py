@@ -124,6 +124,7 @@ class StripeCallCounter:
         counter = self
         self.upstream = upstream
         self.seen: list[tuple[str, str]] = []  # (method, path without the query)
+        self.versions: list[str] = []  # each request's Stripe-Version header ("" if none)
         self._lock = threading.Lock()
 
         class Forward(BaseHTTPRequestHandler):
@@ -131,6 +132,7 @@ class StripeCallCounter:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 with counter._lock:
                     counter.seen.append((self.command, self.path.split("?")[0]))
+                    counter.versions.append(self.headers.get("Stripe-Version", ""))
                 headers = {k: v for k, v in self.headers.items()
                            if k.lower() not in ("host", "content-length", "connection")}
                 answer = requests.request(self.command, counter.upstream + self.path,

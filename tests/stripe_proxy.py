@@ -101,7 +101,7 @@ class StripeProxy:
         the proxy for the duration."""
         from django.conf import settings
 
-        from donations import stripe_gateway
+        from gateways import stripe as stripe_gateway
 
         before = settings.STRIPE_API_BASE
         settings.STRIPE_API_BASE = self.url

@@ -22,6 +22,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "gateways.stripe.apps.StripeGatewayConfig",
     "core.apps.CoreConfig",
     "appeals.apps.AppealsConfig",
     "donations.apps.DonationsConfig",

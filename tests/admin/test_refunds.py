@@ -152,7 +152,7 @@ def test_a_pending_gift_cannot_be_refunded(client, appeal_admin, demo, live_serv
 def test_stripe_down_during_refund_says_so_and_changes_nothing(
     client, appeal_admin, paid_gift, settings
 ):
-    from donations import stripe_gateway
+    from gateways import stripe as stripe_gateway
 
     client.force_login(appeal_admin)
     key = form_key(client, paid_gift)
@@ -278,7 +278,7 @@ def probing_stripe(standin, settings):
 
     import requests
 
-    from donations import stripe_gateway
+    from gateways import stripe as stripe_gateway
 
     class Proxy(BaseHTTPRequestHandler):
         def _forward(self):

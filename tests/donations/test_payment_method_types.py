@@ -7,7 +7,7 @@ PaymentIntent up at Stripe; a malformed list stops every entry point at start-up
 import pytest
 from django.conf import settings
 
-from donations import stripe_gateway
+from gateways import stripe as stripe_gateway
 from donations.models import Donation
 from tests.test_settings import check
 

@@ -14,8 +14,9 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from appeals.models import Appeal
-from donations import reconciliation, services, stripe_gateway
+from donations import reconciliation, services
 from donations.models import Donation, DonationEvent, Receipt, Refund
+from gateways import stripe as stripe_gateway
 from tests.helpers import appeal_totals, create_donation, eventually, give_card
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -38,14 +38,14 @@ def test_readyz_never_asks_stripe_and_stays_ready_without_it(client, stripe_call
     assert stripe_calls.total() == 0
 
     settings.STRIPE_API_BASE = "http://127.0.0.1:9"  # discard port: nothing listens
-    from donations import stripe_gateway
+    from gateways import stripe as stripe_gateway
 
     stripe_gateway.client.cache_clear()
     assert client.get("/readyz").status_code == 200  # the appeal page does not need Stripe
 
 
 def test_payments_health_says_when_stripe_cannot_be_asked(admin_client, db, settings):
-    from donations import stripe_gateway
+    from gateways import stripe as stripe_gateway
 
     settings.STRIPE_API_BASE = "http://127.0.0.1:9"
     stripe_gateway.client.cache_clear()

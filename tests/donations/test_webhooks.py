@@ -21,8 +21,8 @@ import requests
 import stripe
 from django.conf import settings
 
-from donations import stripe_gateway
 from donations.models import Dispute, Donation, DonationEvent, Refund, StripeEvent
+from gateways import stripe as stripe_gateway
 from tests.helpers import create_donation, give_card
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -11,7 +11,7 @@ import pytest
 
 @pytest.fixture(autouse=True)
 def standin(settings):
-    from donations import stripe_gateway
+    from gateways import stripe as stripe_gateway
 
     settings.STRIPE_API_BASE = "http://127.0.0.1:9"
     stripe_gateway.client.cache_clear()

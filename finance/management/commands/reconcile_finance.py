@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from core.money import to_major_str
-from donations.stripe_gateway import PaymentProviderError
+from gateways.stripe import PaymentProviderError
 from finance import services
 from finance.management.commands._period import add_period_arguments, period_from_options
 from finance.models import ExportLog

@@ -2,7 +2,7 @@
 
 import stripe
 
-from donations import stripe_gateway
+from gateways.stripe import payment_intents as stripe_gateway
 
 
 def _paid_charge(standin):

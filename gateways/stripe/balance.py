@@ -1,8 +1,8 @@
-"""Reads of Stripe's balance for reconciliation, through donations.stripe_gateway's client.
+"""Stripe's balance transactions, which finance reconciles its books against.
 
-The stand-in lists balance transactions (`/v1/balance/history`) but refuses the `created`
-filter ("Unexpected created"), so with the stand-in every transaction is listed and the
-period is applied here; real Stripe gets `created[gte]`/`created[lt]` and pages through.
+Real Stripe gets `created[gte]`/`created[lt]` and pages through; the stand-in refuses the
+filter (standin.lists_filter_by_created), so with it every transaction is listed and the
+period is applied here.
 """
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.conf import settings
-
-from donations.stripe_gateway import balance_transactions_list, object_id
+from gateways.stripe import standin
+from gateways.stripe.client import call, client
+from gateways.stripe.objects import object_id
 
 
 @dataclass(frozen=True)
@@ -29,11 +29,14 @@ class BalanceTxn:
 
 
 def balance_transactions(*, start: datetime | None, end: datetime | None) -> list[BalanceTxn]:
-    """Stripe's balance transactions created in [start, end), oldest first."""
+    """Stripe's balance transactions created in [start, end), oldest first.
+
+    :raises PaymentProviderError: Stripe could not be read.
+    """
     lo = int(start.timestamp()) if start else None
     hi = int(end.timestamp()) if end else None
     params: dict = {"limit": 100}
-    if not settings.STRIPE_USES_STAND_IN:
+    if standin.lists_filter_by_created():
         created = {}
         if lo is not None:
             created["gte"] = lo
@@ -47,7 +50,16 @@ def balance_transactions(*, start: datetime | None, end: datetime | None) -> lis
             source=object_id(t.get("source")), currency=t["currency"].upper(),
             amount=t["amount"], fee=t["fee"], net=t["net"], created=t["created"],
         )
-        for t in balance_transactions_list(params)  # PaymentProviderError if Stripe fails
+        for t in _listed(params)
     ]
     found = [t for t in found if (lo is None or t.created >= lo) and (hi is None or t.created < hi)]
     return sorted(found, key=lambda t: (t.created, t.id))
+
+
+def _listed(params: dict) -> list[dict]:
+    """Every balance transaction the listing's `params` select, all pages, as dicts."""
+    def fetch():
+        listing = client().v1.balance_transactions.list(params=params)
+        return [obj.to_dict() for obj in listing.auto_paging_iter()]
+
+    return call(fetch)

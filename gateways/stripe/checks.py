@@ -3,11 +3,13 @@
 from django.conf import settings
 from django.core.checks import Warning, register
 
+from gateways.stripe import standin
+
 
 @register()
 def stripe_configuration(app_configs, **kwargs):
     problems = []
-    if not settings.STRIPE_USES_STAND_IN:
+    if not standin.active():
         if not settings.STRIPE_PUBLISHABLE_KEY:
             problems.append(Warning("STRIPE_PUBLISHABLE_KEY is unset: the card form cannot load.",
                                     id="lifeline.W001"))

@@ -1,0 +1,83 @@
+"""Stripe, in one package: the only code that imports the `stripe` SDK.
+
+Apps import this package's public names, never its modules nor the SDK:
+
+    from gateways import stripe as stripe_gateway
+    stripe_gateway.payment_intent_retrieve(pi_id)
+
+(`gateways.stripe` does not shadow the SDK: `import stripe` is absolute and finds the
+top-level SDK; this package is only ever `gateways.stripe`.)
+
+Modules, one per Stripe object: client (the SDK client, the pinned API version), errors,
+objects (shared field shapes), payment_intents, setup_intents, customers, charges, refunds,
+disputes, balance (what finance reconciles), stripe_js (the origins Stripe.js needs in the
+donor's browser), webhooks (signature, event shape and version),
+standin (where the local stand-in is not Stripe), checks (system checks of the settings).
+"""
+
+from gateways.stripe.balance import BalanceTxn, balance_transactions
+from gateways.stripe.charges import ChargeState, charge_payment_intent, charge_retrieve
+from gateways.stripe.client import STRIPE_API_VERSION, client, ping
+from gateways.stripe.customers import customer_create
+from gateways.stripe.disputes import disputes_since
+from gateways.stripe.errors import CardDeclined, PaymentProviderError, Unsupported
+from gateways.stripe.objects import object_id
+from gateways.stripe.payment_intents import (
+    PaymentIntentState,
+    payment_intent_cancel,
+    payment_intent_create,
+    payment_intent_pay,
+    payment_intent_retrieve,
+)
+from gateways.stripe.refunds import RefundState, refund_create, refunds_since
+from gateways.stripe.setup_intents import SetupCard, setup_intent_card, setup_intent_create
+from gateways.stripe.stripe_js import stripe_sources
+from gateways.stripe.webhooks import (
+    DISPUTE_EVENTS,
+    PAYMENT_INTENT_EVENTS,
+    REFUND_EVENTS,
+    MalformedEvent,
+    api_version_differs,
+    api_version_warning,
+    event_contents,
+    event_type,
+    webhook_event,
+)
+
+__all__ = [
+    "DISPUTE_EVENTS",
+    "PAYMENT_INTENT_EVENTS",
+    "REFUND_EVENTS",
+    "STRIPE_API_VERSION",
+    "BalanceTxn",
+    "CardDeclined",
+    "ChargeState",
+    "MalformedEvent",
+    "PaymentIntentState",
+    "PaymentProviderError",
+    "RefundState",
+    "SetupCard",
+    "Unsupported",
+    "api_version_differs",
+    "api_version_warning",
+    "balance_transactions",
+    "charge_payment_intent",
+    "charge_retrieve",
+    "client",
+    "customer_create",
+    "disputes_since",
+    "event_contents",
+    "event_type",
+    "object_id",
+    "payment_intent_cancel",
+    "payment_intent_create",
+    "payment_intent_pay",
+    "payment_intent_retrieve",
+    "ping",
+    "refund_create",
+    "refunds_since",
+    "setup_intent_card",
+    "setup_intent_create",
+    "stripe_sources",
+    "webhook_event",
+]

@@ -1,0 +1,20 @@
+"""What a Stripe call can end in, for callers that never see the SDK's own exceptions."""
+
+from __future__ import annotations
+
+
+class PaymentProviderError(Exception):
+    """Stripe could not be reached or answered unexpectedly: try again later."""
+
+
+class CardDeclined(Exception):
+    """The card was refused; `message` is Stripe's donor-facing text."""
+
+    def __init__(self, message: str, code: str = ""):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+class Unsupported(Exception):
+    """This Stripe has no such endpoint (the stand-in has no disputes)."""

@@ -1,0 +1,138 @@
+"""PaymentIntents: create, read, pay on the server, cancel; their state as Lifeline reads it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import stripe
+from django.conf import settings
+
+from gateways.stripe import standin
+from gateways.stripe.client import call, client
+from gateways.stripe.errors import CardDeclined
+from gateways.stripe.objects import object_id, when
+
+
+@dataclass(frozen=True)
+class PaymentIntentState:
+    id: str
+    status: str
+    amount: int
+    currency: str
+    client_secret: str
+    charge_id: str
+    amount_refunded: int
+    fee: int | None
+    net: int | None
+    error_message: str
+    # The charged card as Stripe names it ("visa", "4242"); "" where Stripe gives none.
+    card_brand: str = ""
+    card_last4: str = ""
+    # When the card was charged, by Stripe's clock (the latest charge's `created`); None
+    # while there is no charge. The gift's date, its receipt's year and HMRC's date use it.
+    charged_at: datetime | None = None
+
+
+def payment_intent_create(
+    *, amount: int, currency: str, metadata: dict, idempotency_key: str
+) -> PaymentIntentState:
+    pi = call(
+        client().v1.payment_intents.create,
+        params={
+            "amount": amount,
+            "currency": currency.lower(),
+            "payment_method_types": list(settings.STRIPE_PAYMENT_METHOD_TYPES),
+            "metadata": metadata,
+        },
+        options={"idempotency_key": idempotency_key},
+    )
+    return _state(pi)
+
+
+def payment_intent_retrieve(payment_intent_id: str) -> PaymentIntentState:
+    pi = call(
+        client().v1.payment_intents.retrieve,
+        payment_intent_id,
+        params={"expand": ["latest_charge.balance_transaction", standin.CARD_EXPAND]},
+    )
+    return _state(pi)
+
+
+def payment_intent_cancel(payment_intent_id: str) -> PaymentIntentState:
+    pi = call(client().v1.payment_intents.cancel, payment_intent_id)
+    return _state(pi)
+
+
+def payment_intent_pay(
+    *, payment_intent_id: str, payment_method: str, customer: str
+) -> PaymentIntentState:
+    """Attach the donor's card and confirm on the server.
+
+    :raises CardDeclined: the card was refused (the PaymentIntent cannot be confirmed again
+        on the stand-in: the next try needs a new one).
+    """
+    # Keyed by PaymentIntent and card: a repeat of the same charge (a retried request, a
+    # second click after a lapsed claim) is answered as the first, never charged again.
+    key = f"lifeline-{payment_intent_id}-{payment_method}"
+    # The card is set with an update, then confirmed without it: the stand-in answers 500 to
+    # `confirm(payment_method=…)`; real Stripe takes either.
+    call(
+        client().v1.payment_intents.update,
+        payment_intent_id,
+        params={"payment_method": payment_method, "customer": customer},
+        options={"idempotency_key": f"{key}-update"},
+    )
+    try:
+        call(client().v1.payment_intents.confirm, payment_intent_id,
+             options={"idempotency_key": f"{key}-confirm"})
+    except stripe.CardError as exc:
+        raise CardDeclined(exc.user_message or "Your card was declined.", exc.code or "") from exc
+    return payment_intent_retrieve(payment_intent_id)
+
+
+def _state(obj) -> PaymentIntentState:
+    pi = obj if isinstance(obj, dict) else obj.to_dict()
+    charge = pi.get("latest_charge")
+    if isinstance(charge, str):
+        # Not expanded (real Stripe's default shape): fetch it with its balance transaction.
+        charge = call(
+            client().v1.charges.retrieve, charge, params={"expand": ["balance_transaction"]}
+        ).to_dict()
+    fee = net = None
+    amount_refunded = 0
+    if charge is not None:
+        amount_refunded = charge.get("amount_refunded") or 0
+        bt = charge.get("balance_transaction")
+        if bt is not None and isinstance(bt, str):
+            bt = call(client().v1.balance_transactions.retrieve, bt).to_dict()
+        if bt is not None:
+            fee, net = bt.get("fee"), bt.get("net")
+    card = _card(charge, pi.get("payment_method"))
+    error = pi.get("last_payment_error") or {}
+    return PaymentIntentState(
+        id=pi["id"],
+        status=pi["status"],
+        amount=pi["amount"],
+        currency=pi["currency"].upper(),
+        client_secret=pi.get("client_secret") or "",
+        charge_id=object_id(charge),
+        amount_refunded=amount_refunded,
+        fee=fee,
+        net=net,
+        error_message=(error.get("message") or "") if error else "",
+        card_brand=str(card.get("brand") or "")[:40],
+        card_last4=str(card.get("last4") or "")[-4:],
+        charged_at=when(charge.get("created")) if charge is not None else None,
+    )
+
+
+def _card(charge: dict | None, payment_method) -> dict:
+    """The charged card's details: the charge's `payment_method_details.card` (what Stripe
+    charged), else the expanded PaymentMethod's `card`; {} when neither is at hand."""
+    details = (charge or {}).get("payment_method_details") or {}
+    if details.get("card"):
+        return details["card"]
+    if isinstance(payment_method, dict):
+        return payment_method.get("card") or {}
+    return {}
