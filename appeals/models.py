@@ -76,7 +76,7 @@ class Appeal(models.Model):
             step = step.successor
 
     def get_absolute_url(self):
-        return reverse("appeals:detail", kwargs={"slug": self.slug})
+        return reverse("pages:appeal", kwargs={"slug": self.slug})
 
     @property
     def is_live(self) -> bool:

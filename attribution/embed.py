@@ -18,7 +18,7 @@ def embed_snippet(appeal: Appeal, site_url: str, *, source: str = "YOUR-SITE") -
     return render_to_string("attribution/embed_snippet.html", {
         "appeal": appeal,
         "origin": origin,
-        "src": f"{origin}{reverse('appeals:embed', kwargs={'slug': appeal.slug})}"
+        "src": f"{origin}{reverse('pages:embed', kwargs={'slug': appeal.slug})}"
                f"?utm_source={source}&utm_medium=embed",
         "page_url": f"{origin}{appeal.get_absolute_url()}?utm_source={source}&utm_medium=embed",
         "frame_id": f"lifeline-{appeal.slug}",

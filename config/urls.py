@@ -30,7 +30,7 @@ def media(request, path):
 urlpatterns = [
     # The donor's pages first: the appeal page is the busiest URL, and each pattern tried
     # before it costs a little on every view.
-    path("", include("appeals.urls")),
+    path("", include("pages.urls")),
     # Admin-only reports, before the admin's catch-all.
     path("admin/reports/appeals/<slug:slug>/attribution/",
          attribution_views.appeal_attribution_report, name="appeal-attribution-report"),

@@ -4,7 +4,6 @@ from donations import views
 
 app_name = "donations"
 urlpatterns = [
-    path("donations/<uuid:pk>/thanks/", views.thanks, name="thanks"),
     path("stripe/webhook/", views.stripe_webhook, name="stripe-webhook"),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),

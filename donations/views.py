@@ -1,45 +1,13 @@
-import logging
+"""Donations' endpoints that are not pages: Stripe's webhook and the health probes. (The
+thanks page is in pages/.)"""
 
-from django.conf import settings
-from django.core.cache import caches
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, render
-from django.views.decorators.cache import cache_control
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from donations import services, webhooks
-from donations.models import Donation, DonationEvent
+from donations import webhooks
 from gateways import stripe as stripe_gateway
-
-logger = logging.getLogger(__name__)
-
-
-@cache_control(private=True, no_store=True)  # the id is the page's only secret
-def thanks(request, pk):
-    """The donor's confirmation page. Asks Stripe (never the browser) while still pending, at
-    most once per gift per THANKS_PAGE_STRIPE_INTERVAL seconds, whoever reloads it: the
-    webhook and reconciliation bring the rest."""
-    donation = get_object_or_404(Donation.objects.select_related("appeal", "designation"), pk=pk)
-    if donation.status in (Donation.Status.PENDING, Donation.Status.FAILED) and _may_ask_stripe(
-        donation.pk
-    ):
-        try:
-            donation = services.donation_sync(
-                donation_id=donation.pk, source=DonationEvent.Source.BROWSER
-            ) or donation
-        except stripe_gateway.PaymentProviderError:
-            logger.warning("thanks page could not ask stripe", extra={"donation_id": str(pk)})
-        donation = Donation.objects.select_related("appeal", "designation").get(pk=pk)
-    receipt = getattr(donation, "receipt", None)
-    return render(request, "donations/thanks.html", {"donation": donation, "receipt": receipt})
-
-
-def _may_ask_stripe(donation_id) -> bool:
-    """True for the first view of the interval (an atomic add in the shared limits cache)."""
-    return caches[settings.RATELIMIT_USE_CACHE].add(
-        f"thanks-stripe:{donation_id}", 1, timeout=settings.THANKS_PAGE_STRIPE_INTERVAL)
 
 
 @csrf_exempt

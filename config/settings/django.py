@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "donations.apps.DonationsConfig",
     "finance.apps.FinanceConfig",
     "attribution.apps.AttributionConfig",
+    "pages.apps.PagesConfig",
     "csp",
     "axes",
     "django_otp",
@@ -56,7 +57,7 @@ MIDDLEWARE = [
 # No page may be framed, except the embed widget (xframe_options_exempt, frame-ancestors *).
 X_FRAME_OPTIONS = "DENY"
 # The appeal page and widget: each process reuses its last rendering for this long before
-# asking the shared cache again (appeals/views.py).
+# asking the shared cache again (pages/views.py).
 APPEAL_PAGE_LOCAL_SECONDS = env.int("APPEAL_PAGE_LOCAL_SECONDS", default=1)
 
 ROOT_URLCONF = "config.urls"
@@ -72,7 +73,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "appeals.context_processors.charity",
+                "pages.context_processors.charity",
             ],
         },
     },

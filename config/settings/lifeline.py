@@ -11,7 +11,7 @@ RECEIPT_PREFIX = env("RECEIPT_PREFIX", default="LL")
 CHARITY_ADDRESS = env("CHARITY_ADDRESS", default="1 Example Street, London, AB1 2CD")
 
 # The appeal page and widget: each process reuses its last rendering for this long before
-# asking the shared cache again (appeals/views.py).
+# asking the shared cache again (pages/views.py).
 APPEAL_PAGE_LOCAL_SECONDS = env.int("APPEAL_PAGE_LOCAL_SECONDS", default=1)
 
 # Appeal images uploaded in the admin (appeals/images.py, docs/uploads.md): refused above this

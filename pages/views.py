@@ -1,19 +1,25 @@
-"""The donor's pages. The appeal page and the widget answer from a cache: the HTML is
-rendered once per appeal (every few seconds at most, and again as soon as its totals change)
-and only the reader's attribution is put in per request, with no query."""
+"""The donor's pages: the home page, the appeal page, its widget and the thanks page.
+
+The appeal page and the widget answer from a cache: the HTML is rendered once per appeal
+(every few seconds at most, and again as soon as its totals change) and only the reader's
+attribution is put in per request, with no query. Pages read through the domain apps'
+selectors and change nothing but through their services.
+"""
 
 import json
+import logging
 import time
 from functools import lru_cache
 from urllib.parse import urlencode
 
 from csp.decorators import csp_replace
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.html import escape
+from django.views.decorators.cache import cache_control
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_safe
 
@@ -21,7 +27,13 @@ from appeals import selectors
 from attribution import counter
 from core.attribution import ATTRIBUTION_FIELDS
 from core.money import CURRENCY_EXPONENT, FEE_ESTIMATE, MAX_AMOUNT, MIN_AMOUNT, money_locale
+from donations import selectors as donation_selectors
+from donations import services
+from donations.models import Donation, DonationEvent
 from donations.services import gift_aid_wording
+from gateways import stripe as stripe_gateway
+
+logger = logging.getLogger(__name__)
 
 # Where the per-request parts go in the cached HTML.
 ATTRIBUTION_INPUTS = "<!--lifeline:attribution-->"
@@ -35,7 +47,7 @@ _local: dict[str, tuple[float, dict]] = {}
 
 def index(request):
     appeals = selectors.appeal_list_public()
-    return render(request, "appeals/index.html", {"appeals": appeals})
+    return render(request, "pages/index.html", {"appeals": appeals})
 
 
 def _appeal_context(slug, *, preview=False):
@@ -137,11 +149,11 @@ def appeal_detail(request, slug):
         # An admin's preview (drafts too): rendered fresh, never cached, never counted.
         context = _appeal_context(slug, preview=True)
         context["preview"] = True
-        response = render(request, "appeals/detail.html", context)
+        response = render(request, "pages/appeal.html", context)
         response.content = _with_successor_query(response.content.decode(), {})
         response["Cache-Control"] = "private, no-store"
         return response
-    entry = _cached_page(request, slug, "page", "appeals/detail.html")
+    entry = _cached_page(request, slug, "page", "pages/appeal.html")
     inputs = _hidden_inputs(tuple(request.attribution.items()))
     html = entry["html"].replace(ATTRIBUTION_INPUTS, inputs, 1)
     return _respond(entry, _with_successor_query(html, request.attribution),
@@ -154,7 +166,7 @@ def appeal_detail(request, slug):
 def appeal_embed(request, slug):
     """The publisher's widget: the only page that may be framed. Its links to the full form
     carry the article's attribution (the iframe's own query string), marked as the embed."""
-    entry = _cached_page(request, slug, "embed", "appeals/embed.html")
+    entry = _cached_page(request, slug, "embed", "pages/embed.html")
     params = {name: value for name, value in request.attribution.items() if value}
     params.setdefault("utm_medium", "embed")
     html = entry["html"].replace(ATTRIBUTION_QUERY, escape(urlencode(params)))
@@ -162,3 +174,31 @@ def appeal_embed(request, slug):
     html = _with_successor_query(html, request.attribution)
     # Counted as the gifts through its links will be: medium "embed" unless the snippet says.
     return _respond(entry, html, kind="embed", attribution=params)
+
+
+@cache_control(private=True, no_store=True)  # the id is the page's only secret
+def thanks(request, pk):
+    """The donor's confirmation page. Asks Stripe (never the browser) while still pending, at
+    most once per gift per THANKS_PAGE_STRIPE_INTERVAL seconds, whoever reloads it: the
+    webhook and reconciliation bring the rest."""
+    donation = donation_selectors.donation_get_for_thanks(donation_id=pk)
+    if donation is None:
+        raise Http404("No such donation")
+    if donation.status in (Donation.Status.PENDING, Donation.Status.FAILED) and _may_ask_stripe(
+        donation.pk
+    ):
+        try:
+            donation = services.donation_sync(
+                donation_id=donation.pk, source=DonationEvent.Source.BROWSER
+            ) or donation
+        except stripe_gateway.PaymentProviderError:
+            logger.warning("thanks page could not ask stripe", extra={"donation_id": str(pk)})
+        donation = donation_selectors.donation_get_for_thanks(donation_id=pk)
+    receipt = getattr(donation, "receipt", None)
+    return render(request, "pages/thanks.html", {"donation": donation, "receipt": receipt})
+
+
+def _may_ask_stripe(donation_id) -> bool:
+    """True for the first view of the interval (an atomic add in the shared limits cache)."""
+    return caches[settings.RATELIMIT_USE_CACHE].add(
+        f"thanks-stripe:{donation_id}", 1, timeout=settings.THANKS_PAGE_STRIPE_INTERVAL)
