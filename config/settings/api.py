@@ -9,8 +9,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    # DRF's JSON parser bounded in size and depth (config/parsers.py, docs/request-limits.md).
-    "DEFAULT_PARSER_CLASSES": ["config.parsers.LimitedJSONParser"],
+    # DRF's JSON parser bounded in size and depth (core/parsers.py, docs/request-limits.md).
+    "DEFAULT_PARSER_CLASSES": ["core.parsers.LimitedJSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.errors.exception_handler",
     "COERCE_DECIMAL_TO_STRING": True,

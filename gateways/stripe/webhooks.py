@@ -12,7 +12,7 @@ import re
 import stripe
 from django.conf import settings
 
-from config import parsers
+from core import parsers
 from gateways.stripe import standin
 from gateways.stripe.client import STRIPE_API_VERSION
 
@@ -58,7 +58,7 @@ def webhook_event(payload: bytes, signature: str) -> dict:
     """Verify a webhook's signature and age; return the event as a plain dict.
 
     The signature is checked first, on the raw body; only then is the body parsed, bounded in
-    nesting depth (config.parsers): a signed body 5,000 lists deep was a RecursionError, a 500.
+    nesting depth (core.parsers): a signed body 5,000 lists deep was a RecursionError, a 500.
 
     :raises ValueError: bad or stale signature; a body that is not a JSON object, or is too deep.
     """
