@@ -183,7 +183,7 @@ def thanks(request, pk):
     webhook and reconciliation bring the rest."""
     donation = donation_selectors.donation_get_for_thanks(donation_id=pk)
     if donation is None:
-        raise Http404("No such donation")
+        raise Http404("No Donation matches the given query.")  # as get_object_or_404 said
     if donation.status in (Donation.Status.PENDING, Donation.Status.FAILED) and _may_ask_stripe(
         donation.pk
     ):
