@@ -21,7 +21,7 @@ from appeals import selectors
 from attribution import counter
 from core.attribution import ATTRIBUTION_FIELDS
 from core.money import CURRENCY_EXPONENT, FEE_ESTIMATE, MAX_AMOUNT, MIN_AMOUNT, money_locale
-from donations.services import gift_aid_wording
+from donations.giftaid import gift_aid_wording
 
 # Where the per-request parts go in the cached HTML.
 ATTRIBUTION_INPUTS = "<!--lifeline:attribution-->"

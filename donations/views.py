@@ -9,7 +9,8 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from donations import services, webhooks
+from donations import webhooks
+from donations.services import stripe_events as services
 from donations.models import Donation, DonationEvent
 from gateways import stripe as stripe_gateway
 

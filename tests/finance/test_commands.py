@@ -10,8 +10,8 @@ import stripe
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from donations import services
 from donations.models import Donation, Refund
+from donations.services.refunds import donation_refund
 from finance.filters import Period
 from finance.models import ExportLog
 from finance.reconciliation import reconcile
@@ -65,7 +65,7 @@ def test_export_receipts_refuses_bad_options_and_writes_nothing(db, tmp_path, ar
 def test_reconcile_finance_agrees_with_the_standin_then_names_what_differs(
         live_server, demo, standin, finance_user, capsys):
     gifts = [pay(live_server.url, amount="25.00"), pay(live_server.url, amount="12.00")]
-    services.donation_refund(donation_id=gifts[1].pk, amount=500, actor=finance_user,
+    donation_refund(donation_id=gifts[1].pk, amount=500, actor=finance_user,
                              reason="", request_key=uuid.uuid4().hex)
     today = timezone.localdate().isoformat()
 
@@ -101,8 +101,8 @@ def test_a_pending_refund_counts_in_the_reconciliation_as_in_the_refunded_amount
     finance's reconciliation (which counted succeeded ones only, and named Stripe's pending
     refund "not recorded here")."""
     gift = pay(live_server.url, amount="12.00")
-    refund = services.donation_refund(donation_id=gift.pk, amount=500, actor=finance_user,
-                                      reason="", request_key=uuid.uuid4().hex)
+    refund = donation_refund(donation_id=gift.pk, amount=500, actor=finance_user, reason="",
+                             request_key=uuid.uuid4().hex)
     Refund.objects.filter(pk=refund.pk).update(status="pending")  # Stripe: on its way
     gift.refresh_from_db()
     assert gift.refunded_amount == 500
