@@ -7,8 +7,8 @@ same reader as the donation form and the API) and show stored amounts back in ma
 from django import forms
 
 from appeals.models import Appeal, SuggestedAmount
+from core.forms import typed_amount
 from core.money import MAX_AMOUNT, MIN_AMOUNT, format_money, to_major_str
-from donations.admin_forms import typed_amount
 
 AS_WRITTEN = "In {what} as you would write it: 250000 or 250,000.00 is £250,000."
 

@@ -10,8 +10,7 @@ from django.db.models import Count, F, Q, Sum, Value
 from django.db.models.functions import Coalesce, Greatest
 
 from appeals.models import Appeal
-
-COUNTED_STATUSES = ("succeeded", "partially_refunded")
+from donations.states import COUNTED
 
 
 @dataclass(frozen=True)
@@ -21,7 +20,7 @@ class Totals:
 
 
 def _counted():
-    return Q(donations__status__in=COUNTED_STATUSES)
+    return Q(donations__status__in=COUNTED)
 
 
 def appeals_with_totals(queryset=None):
@@ -101,7 +100,7 @@ def appeal_get_for_preview(slug: str) -> Appeal | None:
 
 def designation_totals(appeal: Appeal) -> list[dict]:
     """Raised and gifts per designation (None: where most needed), by the database."""
-    counted = Q(status__in=COUNTED_STATUSES)
+    counted = Q(status__in=COUNTED)
     return list(
         appeal.donations.filter(counted)
         .values("designation__code", "designation__name")

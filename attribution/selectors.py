@@ -9,8 +9,8 @@ from django.db.models import Count, F, Q, Sum, Value
 from django.db.models.functions import Coalesce, Greatest, TruncDate
 
 from appeals.models import Appeal
-from appeals.selectors import COUNTED_STATUSES
 from attribution.models import PageView
+from donations.states import COUNTED
 
 GROUP_BY = ("utm_source", "utm_medium", "utm_campaign", "ref")
 
@@ -45,7 +45,7 @@ def attribution_report(
     appeal page (succeeded, less refunds; disputed left out).
     """
     views = PageView.objects.filter(appeal=appeal)
-    gifts = appeal.donations.filter(status__in=COUNTED_STATUSES)
+    gifts = appeal.donations.filter(status__in=COUNTED)
     if date_from:
         views = views.filter(day__gte=date_from)
         gifts = gifts.annotate(day=TruncDate("created_at")).filter(day__gte=date_from)

@@ -17,13 +17,11 @@ from django.db.models import Q
 from django.urls import reverse
 
 from donations.models import DefenceChange, DonationEvent
+from donations.states import ASKED_BY_A_PERSON
 from finance.models import ExportLog
 
-# DonationEvent kinds that a person asked for; other events are Stripe's or the system's.
-AUDITED_EVENT_KINDS = (
-    "refund_requested", "refund", "receipt_resend_requested",
-    "personal_data_exported", "personal_data_erased",
-)
+# DonationEvent kinds that a person asked for (the one list: donations.states).
+AUDITED_EVENT_KINDS = ASKED_BY_A_PERSON
 CATEGORIES = {
     "refund": "Refunds",
     "export": "Exports",

@@ -81,7 +81,7 @@ def run(n, n_workers, inbox, db_url, app):
     from django.db import connection
 
     from appeals.models import Appeal
-    from donations import services
+    from donations.services import create, stripe_events
     from donations.models import DonationEvent
 
     app.control.purge()
@@ -98,7 +98,7 @@ def run(n, n_workers, inbox, db_url, app):
         "number": "4242424242424242", "exp_month": 12, "exp_year": 2034, "cvc": "123"}})
     ids = []
     for i in range(n):
-        donation, pi = services.donation_create(
+        donation, pi = create.donation_create(
             appeal=appeal, designation=None, gift_amount=1000 + i, currency="GBP",
             cover_fees=False, email=f"bench{i}@example.com", first_name="Bench",
             last_name=str(i), anonymous=False, gift_aid=False, address_line1="", postcode="",
@@ -113,7 +113,7 @@ def run(n, n_workers, inbox, db_url, app):
 
     def confirm(chunk):
         for pk in chunk:
-            services.donation_sync(donation_id=pk, source=DonationEvent.Source.RECONCILE)
+            stripe_events.donation_sync(donation_id=pk, source=DonationEvent.Source.RECONCILE)
         connection.close()
 
     threads = [threading.Thread(target=confirm, args=(c,)) for c in chunks]

@@ -3,15 +3,14 @@ from django.core.exceptions import PermissionDenied
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
-from django.utils.html import format_html
+from django.urls import path
 
 from appeals.models import Designation
 from core.admin import ReadOnlyAdmin
 from core.attribution import ATTRIBUTION_FIELDS
 from core.money import format_money
-from donations import defence, personal_data, reconciliation, services
 from donations.admin_forms import RefundForm
+from donations.admin_links import donation_change_link
 from donations.health import payments_health
 from donations.models import (
     BlockedAttempt,
@@ -23,6 +22,9 @@ from donations.models import (
     Refund,
     StripeEvent,
 )
+from donations.receipts.sending import receipt_queue_resend
+from donations.services import defence, personal_data, reconciliation, refunds
+from donations.states import REFUND_REQUESTED
 from gateways import stripe as stripe_gateway
 
 
@@ -83,12 +85,6 @@ class DesignationFilter(admin.SimpleListFilter):
         if self.value():
             return queryset.filter(designation__code=self.value())
         return queryset
-
-
-def donation_change_link(donation_id) -> str:
-    """The donation's id, linked to its admin page (its history, refunds and receipt)."""
-    url = reverse("admin:donations_donation_change", args=[donation_id])
-    return format_html('<a href="{}">{}</a>', url, donation_id)
 
 
 @admin.register(Donation)
@@ -205,7 +201,7 @@ class DonationAdmin(ReadOnlyAdmin):
         if donation is not None:
             extra_context.update(
                 can_refund=request.user.has_perm("donations.refund_donation")
-                and services.donation_refundable(donation) > 0,
+                and refunds.donation_refundable(donation) > 0,
                 can_resend=request.user.has_perm("donations.resend_receipt")
                 and hasattr(donation, "receipt"),
             )
@@ -215,33 +211,33 @@ class DonationAdmin(ReadOnlyAdmin):
         if not request.user.has_perm("donations.refund_donation"):
             raise PermissionDenied
         donation = get_object_or_404(Donation.objects.select_related("appeal"), pk=object_id)
-        if request.method != "POST" and services.donation_refundable(donation) > 0:
+        if request.method != "POST" and refunds.donation_refundable(donation) > 0:
             # What is left by Stripe's figure: a refund made in its dashboard counts. (The
             # refund itself reads it again.) Stripe down: the form shows what we know.
             try:
-                services.donation_sync_refunds(donation_id=donation.pk,
-                                               source=DonationEvent.Source.ADMIN,
-                                               actor=request.user)
+                refunds.donation_sync_refunds(donation_id=donation.pk,
+                                              source=DonationEvent.Source.ADMIN,
+                                              actor=request.user)
             except stripe_gateway.PaymentProviderError:
                 pass
             donation.refresh_from_db()
-        refundable = services.donation_refundable(donation)
+        refundable = refunds.donation_refundable(donation)
         form = RefundForm(request.POST or None, donation=donation, refundable=refundable)
         if request.method == "POST" and form.is_valid():
             try:
-                refund = services.donation_refund(
+                refund = refunds.donation_refund(
                     donation_id=donation.pk, amount=form.cleaned_data["amount"],
                     reason=form.cleaned_data["reason"],
                     request_key=form.cleaned_data["request_key"], actor=request.user,
                 )
-            except services.RefundRefused as exc:
+            except refunds.RefundRefused as exc:
                 form.add_error("amount", exc.message)
             except stripe_gateway.PaymentProviderError:
                 form.add_error(None, "Stripe could not be reached: nothing was refunded. "
                                      "Try again in a minute.")
             else:
                 amount = format_money(refund.amount, donation.currency)
-                if refund.status == services.REFUND_REQUESTED:
+                if refund.status == REFUND_REQUESTED:
                     messages.info(request, f"This refund of {amount} was asked of Stripe "
                                            "already and is waiting for its answer.")
                 else:
@@ -264,7 +260,7 @@ class DonationAdmin(ReadOnlyAdmin):
         if not request.user.has_perm("donations.resend_receipt"):
             raise PermissionDenied
         receipt = get_object_or_404(Receipt.objects.select_related("donation"), donation_id=object_id)
-        if services.receipt_queue_resend(receipt=receipt, actor=request.user):
+        if receipt_queue_resend(receipt=receipt, actor=request.user):
             messages.success(request, f"Receipt {receipt.number} will be emailed again "
                                       f"(same number).")
         else:
@@ -292,7 +288,11 @@ class DonationAdmin(ReadOnlyAdmin):
 
 
 @admin.register(StripeEvent)
-class StripeEventAdmin(admin.ModelAdmin):
+class StripeEventAdmin(ReadOnlyAdmin):
+    """The events applied, once each. Read-only: a row added, edited or deleted here would
+    change what counts as applied, outside the webhook's transaction (donations/webhooks.py).
+    """
+
     list_display = ["event_id", "type", "received_at"]
     readonly_fields = ["event_id", "type", "received_at"]
 

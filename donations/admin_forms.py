@@ -3,20 +3,9 @@
 import uuid
 
 from django import forms
-from django.utils import translation
 
-from core.money import MoneyError, format_money, parse_amount
-
-
-def typed_amount(text: str, currency: str) -> int:
-    """An amount an admin typed, in major units and the admin page's language, to minor units.
-
-    :raises forms.ValidationError: with money.parse_amount's message.
-    """
-    try:
-        return parse_amount(text, currency, translation.get_language() or "en")
-    except MoneyError as exc:
-        raise forms.ValidationError(str(exc)) from exc
+from core.forms import typed_amount
+from core.money import format_money
 
 
 class RefundForm(forms.Form):

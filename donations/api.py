@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
-import time
-import uuid
 from contextlib import contextmanager
-from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
 from django.shortcuts import get_object_or_404
 from django.utils.cache import patch_cache_control
 from django.utils.crypto import salted_hmac
-from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -25,14 +18,17 @@ from core.attribution import ATTRIBUTION_FIELDS
 from core.clients import client_address
 from core.errors import Unavailable
 from core.money import request_language, to_major_str
-from donations import defence, services
-from donations.models import BlockedAttempt, Donation, IdempotencyKey
+from donations.models import BlockedAttempt, Donation
+from donations.services import create, defence, pay
 from donations.serializers import DonationCreateSerializer, DonationSerializer
 from gateways import stripe as stripe_gateway
 
 logger = logging.getLogger(__name__)
 
 MAX_KEY_LENGTH = 255
+# The validated fields that create.donation_create takes as they are.
+GIFT_FIELDS = ("appeal", "designation", "gift_amount", "currency", "cover_fees", "email",
+               "first_name", "last_name", "anonymous", "gift_aid", "address_line1", "postcode")
 # A donation's id is its only secret (docs/idempotency.md): no cache on the way keeps an answer.
 NO_STORE = {"private": True, "no_store": True}
 
@@ -64,11 +60,6 @@ def _client_scope(request) -> str:
     address = client_address(request) or "unknown"
     return salted_hmac("lifeline.idempotency-key.client", address,
                        algorithm="sha256").hexdigest()[:32]
-
-
-def _fingerprint(data) -> str:
-    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def _created_body(donation: Donation, pi: stripe_gateway.PaymentIntentState) -> dict:
@@ -109,12 +100,12 @@ class DonationCreateApi(NoStoreMixin, APIView):
         if not isinstance(request.data, dict):
             return Response({"non_field_errors": ["Send a JSON object."]},
                             status=status.HTTP_400_BAD_REQUEST)
-        fingerprint = _fingerprint(request.data)
+        fingerprint = create.request_fingerprint(request.data)
         client = _client_scope(request)
         if key:
-            replay = _replay(client, key, fingerprint)
+            replay = create.idempotent_answer(client=client, key=key, fingerprint=fingerprint)
             if replay is not None:
-                return replay
+                return Response(replay.body, status=replay.status)
 
         serializer = DonationCreateSerializer(
             data=request.data, context={"language": request_language(request)})
@@ -123,95 +114,18 @@ class DonationCreateApi(NoStoreMixin, APIView):
         refused = _screen_new_gift(request, data)
         if refused is not None:
             return refused
-        # Random (uuid4), whatever the key: the key row remembers the donation it names.
-        donation_id = uuid.uuid4()
-        if key:
-            claimed = _claim_key(client, key, fingerprint, donation_id)
-            if isinstance(claimed, Response):
-                return claimed
-            donation_id = claimed
-
-        def record_answer(donation, pi):  # in the transaction that writes the donation
-            if key:
-                IdempotencyKey.objects.filter(client=client, key=key).update(
-                    donation=donation, response_status=status.HTTP_201_CREATED,
-                    response_body=_created_body(donation, pi),
-                )
-
-        try:
-            # No transaction open here: the PaymentIntent is made first, then everything is
-            # written in one short transaction (services.donation_create).
-            with _stripe_answering():
-                donation, pi = services.donation_create(
-                    appeal=data["appeal"],
-                    designation=data["designation"],
-                    gift_amount=data["gift_amount"],
-                    currency=data["currency"],
-                    cover_fees=data["cover_fees"],
-                    email=data["email"],
-                    first_name=data["first_name"],
-                    last_name=data["last_name"],
-                    anonymous=data["anonymous"],
-                    gift_aid=data["gift_aid"],
-                    address_line1=data["address_line1"],
-                    postcode=data["postcode"],
-                    attribution={name: data[name] for name in ATTRIBUTION_FIELDS},
-                    charity_name=settings.CHARITY_NAME,
-                    donation_id=donation_id,
-                    ip_address=client_address(request),
-                    user_agent=request.headers.get("User-Agent", ""),
-                    on_saved=record_answer,
-                )
-        except BaseException:
-            _release_key(client, key)
-            raise
-        return Response(_created_body(donation, pi), status=status.HTTP_201_CREATED)
-
-
-def _claim_key(client: str, key: str, fingerprint: str, donation_id: uuid.UUID) -> uuid.UUID | Response:
-    """Claim the Idempotency-Key for this request in a short transaction (a row with no answer
-    yet, naming the donation it will create) and give that donation's id; or, when another
-    request holds it, wait for that one's answer (reading, no lock) and replay it.
-
-    A claim older than PAYMENT_CLAIM_SECONDS belongs to a request that died: it is taken
-    over, with the same donation id, so Stripe's idempotency key gives the same
-    PaymentIntent if the dead request had made one. A live one still unanswered by then
-    answers 409: nothing is created twice.
-    """
-    deadline = time.monotonic() + settings.PAYMENT_CLAIM_SECONDS
-    while True:
-        try:
-            with transaction.atomic():
-                IdempotencyKey.objects.create(
-                    client=client, key=key, fingerprint=fingerprint, response_status=0,
-                    response_body={"donation_id": str(donation_id)},
-                )
-            return donation_id
-        except IntegrityError:
-            pass
-        record = IdempotencyKey.objects.filter(client=client, key=key).first()
-        if record is None:  # released by a request that failed: try again
-            continue
-        if record.fingerprint != fingerprint or record.response_status:
-            return _replay(client, key, fingerprint)
-        stale = timezone.now() - timedelta(seconds=settings.PAYMENT_CLAIM_SECONDS)
-        if record.created_at < stale and IdempotencyKey.objects.filter(
-            pk=record.pk, created_at=record.created_at, response_status=0
-        ).update(created_at=timezone.now()):
-            return uuid.UUID(record.response_body["donation_id"])
-        if time.monotonic() > deadline:
-            return Response(
-                {"Idempotency-Key": ["A request with this key is still being processed; "
-                                     "try again in a moment."]},
-                status=status.HTTP_409_CONFLICT,
+        # No transaction open here: the PaymentIntent is made first, then everything is
+        # written in one short transaction (create.donation_create), the key's answer too.
+        with _stripe_answering():
+            answer = create.donation_create_once(
+                client=client, key=key, fingerprint=fingerprint, answer=_created_body,
+                **{name: data[name] for name in GIFT_FIELDS},
+                attribution={name: data[name] for name in ATTRIBUTION_FIELDS},
+                charity_name=settings.CHARITY_NAME,
+                ip_address=client_address(request),
+                user_agent=request.headers.get("User-Agent", ""),
             )
-        time.sleep(0.1)
-
-
-def _release_key(client: str, key: str) -> None:
-    """The request failed before creating anything: its key may be used again."""
-    if key:
-        IdempotencyKey.objects.filter(client=client, key=key, response_status=0).delete()
+        return Response(answer.body, status=answer.status)
 
 
 def _too_many(verdict: defence.Verdict) -> Response:
@@ -235,20 +149,6 @@ def _screen_new_gift(request, data) -> Response | None:
     if verdict.reason == BlockedAttempt.Reason.MINIMUM_AMOUNT:
         return Response({"amount": [verdict.message]}, status=status.HTTP_400_BAD_REQUEST)
     return _too_many(verdict)
-
-
-def _replay(client: str, key: str, fingerprint: str) -> Response | None:
-    record = IdempotencyKey.objects.filter(client=client, key=key).first()
-    if record is None:
-        return None
-    if record.fingerprint != fingerprint:
-        return Response(
-            {"Idempotency-Key": ["This key was already used with a different request body."]},
-            status=status.HTTP_422_UNPROCESSABLE_ENTITY,
-        )
-    if not record.response_status:
-        return None  # still being answered: _claim_key waits for it
-    return Response(record.response_body, status=record.response_status)
 
 
 class DonationDetailApi(NoStoreMixin, APIView):
@@ -275,7 +175,7 @@ class DonationCardSetupApi(NoStoreMixin, APIView):
         if not verdict.allowed:
             return _too_many(verdict)
         with _stripe_answering():
-            secret = services.donation_prepare_card(donation_id=pk)
+            secret = pay.donation_prepare_card(donation_id=pk)
         return Response({"setup_client_secret": secret})
 
 
@@ -291,12 +191,12 @@ class DonationPayApi(NoStoreMixin, APIView):
         donation = get_object_or_404(Donation, pk=pk)
         try:
             with _stripe_answering():
-                outcome = services.donation_pay(
+                outcome = pay.donation_pay(
                     donation_id=pk,
                     screen=lambda d, fingerprint: defence.check_pay(request, donation=d,
                                                                     fingerprint=fingerprint),
                 )
-        except services.PaymentRefused as exc:
+        except pay.PaymentRefused as exc:
             defence.record_refusal(request, exc.verdict.reason, **exc.verdict.facts)
             return _too_many(exc.verdict)
         body = {

@@ -61,7 +61,7 @@ class Donation(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     succeeded_at = models.DateTimeField(null=True, blank=True)
-    # A card setup or payment in progress (donations.services, "claims"): who holds it and
+    # A card setup or payment in progress (donations/services/pay.py, "claims"): who holds it and
     # until when. Stripe is called with no transaction open; a double click finds the claim.
     payment_claim = models.CharField(max_length=32, blank=True)
     payment_claim_until = models.DateTimeField(null=True, blank=True)
@@ -278,7 +278,7 @@ class Receipt(models.Model):
 
 
 class BlockedAttempt(models.Model):
-    """An attempt the card-testing defence refused (see donations/defence.py)."""
+    """An attempt the card-testing defence refused (see donations/services/defence.py)."""
 
     class Reason(models.TextChoices):
         HONEYPOT = "honeypot", "Hidden field filled (a bot)"
@@ -312,7 +312,7 @@ class DefenceState(models.Model):
 
     Its primary key is always SINGLETON_PK (a check constraint holds it there), so concurrent
     first uses all reach the same row: get_or_create's insert succeeds once, the others read.
-    Change it through donations.defence.switch(), which records a DefenceChange.
+    Change it through donations.services.defence.switch(), which records a DefenceChange.
     """
 
     SINGLETON_PK = 1
@@ -382,7 +382,8 @@ class LimitsCacheEntry(models.Model):
 
 
 class ReconcileCursor(models.Model):
-    """How far reconciliation with Stripe has got, per list it walks (donations/reconciliation.py):
+    """How far reconciliation with Stripe has got, per list it walks
+    (donations/services/reconciliation.py):
     `refunds` (refunds made at Stripe up to then were applied), `pending` (the last pending
     gift read in the rotation through them)."""
 

@@ -1,7 +1,8 @@
 """Stripe webhook handling: record once, re-read state, answer fast.
 
 The delivery is verified and its event's shape checked by gateways.stripe (webhooks.py);
-here each event type we handle is applied through the donation services.
+here each event type we handle is applied through the donation services
+(donations/services/stripe_events.py, refunds.py).
 
 Each event id is recorded in StripeEvent inside the same transaction as its effects, so a
 redelivery is a no-op and a failure rolls back both (Stripe then retries). Payment events
@@ -16,8 +17,8 @@ import logging
 
 from django.db import IntegrityError, transaction
 
-from donations import services
 from donations.models import DonationEvent, StripeEvent
+from donations.services import refunds, stripe_events
 from gateways import stripe as stripe_gateway
 
 logger = logging.getLogger(__name__)
@@ -55,13 +56,13 @@ def handle_event(event: dict) -> str:
 
 def _apply(event_type: str, obj: dict, event_id: str) -> None:
     if event_type in stripe_gateway.PAYMENT_INTENT_EVENTS:
-        services.donation_payment_intent_event(
+        stripe_events.donation_payment_intent_event(
             payment_intent_id=obj["id"], source=SOURCE, stripe_event=event_id
         )
     elif event_type in stripe_gateway.REFUND_EVENTS:
         charge = obj if obj.get("object") == "charge" else {}
         if charge:
-            services.donation_record_refund(
+            refunds.donation_record_refund(
                 payment_intent=stripe_gateway.object_id(charge.get("payment_intent")),
                 charge=charge["id"],
                 amount_refunded=charge.get("amount_refunded") or 0,
@@ -71,4 +72,4 @@ def _apply(event_type: str, obj: dict, event_id: str) -> None:
                 stripe_event=event_id,
             )
     elif event_type in stripe_gateway.DISPUTE_EVENTS:
-        services.donation_record_dispute(dispute=obj, source=SOURCE, stripe_event=event_id)
+        stripe_events.donation_record_dispute(dispute=obj, source=SOURCE, stripe_event=event_id)

@@ -7,7 +7,7 @@ from django.utils.html import format_html
 
 from core.admin import ReadOnlyAdmin
 from core.money import format_money
-from donations.admin import donation_change_link
+from donations.admin_links import donation_change_link
 from finance import giftaid
 from finance.models import ExportLog, GiftAidAdjustment, GiftAidClaim, GiftAidClaimLine, GiftAidReview
 

@@ -1,7 +1,5 @@
 from django.apps import AppConfig
 
-FINANCE_GROUP = "Finance"
-
 
 class FinanceConfig(AppConfig):
     name = "finance"
@@ -10,7 +8,7 @@ class FinanceConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
-        from finance.services import finance_group_grant_view_permissions
+        from finance.roles import finance_group_grant_view_permissions
 
         # Permissions exist only after post_migrate, so the group (made by a migration) gets
         # its admin "view" permissions here, every migrate, idempotently.

@@ -16,11 +16,11 @@ from django.utils import timezone
 from core.money import to_major_str
 from core.postcodes import normalise_uk_postcode
 from donations.models import Dispute, Donation
+from donations.states import DISPUTE_LOST, PAID, S
 from finance.cells import house_name_or_number, schedule_name
 from finance.filters import Period
+from finance.models import GiftAidClaimLine
 from finance.selectors import CHUNK, gift_aid_candidates
-
-S = Donation.Status
 
 # SPEC "Receipts": HMRC's Charities Online schedule, in this order.
 GIFT_AID_COLUMNS = [
@@ -78,7 +78,7 @@ def evaluate(values: tuple) -> GiftAidEntry:
         entry.reason = "No Gift Aid declaration is recorded for this gift."
     elif status == S.DISPUTED:
         entry.reason = "Disputed: left out while the dispute is open, and for good if lost."
-    elif status not in (S.SUCCEEDED, S.PARTIALLY_REFUNDED, S.REFUNDED):
+    elif status not in PAID:  # disputed: the branch above
         entry.reason = f"Not paid (status {status})."
     elif entry.amount == 0:
         entry.reason = "Wholly refunded."
@@ -173,9 +173,7 @@ def over_claims(*, lock: bool = False) -> list[OverClaim]:
     adjustments (PostgreSQL's READ COMMITTED gives each statement a fresh snapshot; SQLite
     takes its write lock at BEGIN IMMEDIATE).
     """
-    from finance.models import GiftAidClaimLine
-
-    lost = Dispute.objects.filter(donation=OuterRef("donation_id"), status="lost")
+    lost = Dispute.objects.filter(donation=OuterRef("donation_id"), status=DISPUTE_LOST)
     candidates = GiftAidClaimLine.objects.filter(
         Q(donation__refunded_amount__gt=0) | Q(Exists(lost))).order_by("id")
     if lock:

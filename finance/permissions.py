@@ -1,6 +1,6 @@
 from rest_framework.permissions import BasePermission
 
-from finance.apps import FINANCE_GROUP
+from finance.roles import FINANCE_GROUP
 
 
 def is_finance(user) -> bool:

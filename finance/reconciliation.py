@@ -1,7 +1,8 @@
 """Our figures for a period beside Stripe's balance transactions, and each gift that differs.
 
 Ours: the charges of receipts issued in the period, and refunds recorded in it (the
-`donations.Refund` rows Stripe accepted). Stripe's: its balance transactions created in the
+`donations.Refund` rows Stripe has taken on, pending ones too: `donations.states.REFUND_COUNTS`,
+the statuses `refunded_amount` counts). Stripe's: its balance transactions created in the
 period. Both use the same local days (TIME_ZONE), so a gift paid a second before midnight
 whose receipt is issued after it shows as "in another period" rather than as missing money.
 """
@@ -12,6 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from donations.models import Donation, Refund
+from donations.states import REFUND_COUNTS
 from finance import selectors
 from finance.filters import Period
 from gateways import stripe as stripe_gateway
@@ -55,7 +57,7 @@ def reconcile(period: Period) -> Reconciliation:
         figures["net"] += net or 0
         ours_by_charge[charge] = (str(pk), amount, fee, net)
 
-    refunds = Refund.objects.filter(status="succeeded")
+    refunds = Refund.objects.filter(status__in=REFUND_COUNTS)
     if period.issued_after:
         refunds = refunds.filter(created_at__gte=period.issued_after)
     if period.issued_before:

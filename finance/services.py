@@ -11,7 +11,6 @@ from django.utils import timezone
 
 from core.errors import Invalid
 from finance import giftaid
-from finance.apps import FINANCE_GROUP
 from finance.filters import Period
 from finance.models import ExportLog, GiftAidAdjustment, GiftAidClaim, GiftAidClaimLine
 
@@ -90,14 +89,3 @@ def gift_aid_claim_record(*, period: Period, user=None,
     logger.info("gift aid claim recorded",
                 extra={"claim": claim.pk, "lines": len(entries), "remaining": remaining})
     return claim, remaining
-
-
-def finance_group_grant_view_permissions(sender=None, using="default", **kwargs) -> None:
-    """post_migrate: the Finance group may view finance's records and donations in admin."""
-    from django.contrib.auth.models import Group, Permission
-
-    group, _ = Group.objects.using(using).get_or_create(name=FINANCE_GROUP)
-    perms = Permission.objects.using(using).filter(
-        content_type__app_label__in=["finance", "donations"], codename__startswith="view_",
-    )
-    group.permissions.add(*perms)

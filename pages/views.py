@@ -28,9 +28,9 @@ from attribution import counter
 from core.attribution import ATTRIBUTION_FIELDS
 from core.money import CURRENCY_EXPONENT, FEE_ESTIMATE, MAX_AMOUNT, MIN_AMOUNT, money_locale
 from donations import selectors as donation_selectors
-from donations import services
+from donations.giftaid import gift_aid_wording
 from donations.models import Donation, DonationEvent
-from donations.services import gift_aid_wording
+from donations.services import stripe_events as services
 from gateways import stripe as stripe_gateway
 
 logger = logging.getLogger(__name__)

@@ -58,7 +58,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 300.0,
         "kwargs": {"older_than_minutes": 30},
     },
-    "purge-personal-data": {  # donors past the retention period (donations/personal_data.py)
+    # Donors past the retention period (donations/services/personal_data.py).
+    "purge-personal-data": {
         "task": "donations.tasks.purge_personal_data",
         "schedule": 24 * 3600,
     },

@@ -28,11 +28,11 @@ APPEAL_TOTALS_TTL = env.int("APPEAL_TOTALS_TTL", default=5)
 THANKS_PAGE_STRIPE_INTERVAL = env.int("THANKS_PAGE_STRIPE_INTERVAL", default=20)
 
 # Seconds a worker keeps trying to record a receipt the mail server accepted while the
-# database was away, rather than let it be sent again (donations.services.receipt_send).
+# database was away, rather than let it be sent again (donations.receipts.sending.receipt_send).
 RECEIPT_RECORD_PATIENCE = env.int("RECEIPT_RECORD_PATIENCE", default=60)
 # Seconds a receipt's sender holds its lease on the receipt while it talks to the mail server
 # (renewed every third of it while the sender lives): a crashed sender's receipt is sent again
-# this long after the crash, at the latest (donations.services.receipt_send).
+# this long after the crash, at the latest (donations.receipts.sending.receipt_send).
 RECEIPT_SEND_LEASE = env.int("RECEIPT_SEND_LEASE", default=15)
 # The same for a donor's card setup or payment while Stripe is called (donation_pay): a
 # second click meanwhile is told the payment is in progress.
@@ -46,7 +46,7 @@ GIFT_AID_DECLARATION_VERSION = "2025-01"
 # the period takes the rest.
 GIFT_AID_CLAIM_MAX_DONATIONS = 1000
 
-# Reconciliation with Stripe (donations/reconciliation.py, docs/reconciliation.md).
+# Reconciliation with Stripe (donations/services/reconciliation.py, docs/reconciliation.md).
 # A gift not paid and untouched this long is canceled at Stripe and here: a donor who left
 # mid-payment, a 3-D Secure never finished. A day leaves room for a donor who returns later
 # the same day, and is Stripe Checkout's own default session lifetime.
@@ -59,7 +59,7 @@ RECONCILE_STRIPE_RATE = env.int("RECONCILE_STRIPE_RATE", default=5)
 # How far back the refunds and disputes of settled gifts are brought in line (SPEC).
 RECONCILE_SETTLED_DAYS = 120
 
-# Card-testing defence (donations/defence.py): django-ratelimit rates, "count/period".
+# Card-testing defence (donations/services/defence.py): django-ratelimit rates, "count/period".
 DEFENCE_LIMITS = {
     # Lenient for real donors (many share a mobile carrier's or an office's address; test
     # mode's few test cards are shared by everyone), still far below a tester's thousands.

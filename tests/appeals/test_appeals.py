@@ -5,7 +5,7 @@ from django.core.cache import cache
 from django.core.management import call_command
 
 from appeals.models import Appeal, Designation, SuggestedAmount
-from donations import services
+from donations.services import stripe_events
 from donations.models import Donation
 from tests.factories import AppealFactory, DesignationFactory, DonationFactory
 
@@ -111,11 +111,12 @@ def test_a_dispute_won_counts_again(client, demo, django_capture_on_commit_callb
     dispute = {"id": "dp_1", "charge": "ch_disputed", "amount": 2500, "status": "needs_response"}
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.donation_record_dispute(dispute=dispute, source="webhook")
+        stripe_events.donation_record_dispute(dispute=dispute, source="webhook")
     assert client.get("/api/v1/appeals/emergency-appeal/").json()["raised_amount"] == "0.00"
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.donation_record_dispute(dispute={**dispute, "status": "won"}, source="webhook")
+        stripe_events.donation_record_dispute(dispute={**dispute, "status": "won"},
+                                              source="webhook")
     body = client.get("/api/v1/appeals/emergency-appeal/").json()
     assert (body["raised_amount"], body["donor_count"]) == ("25.00", 1)
 

@@ -16,7 +16,7 @@ from django.db import connection
 from appeals.models import Appeal
 from core.money import estimate_fee_to_cover, to_major_str
 from donations.models import Donation, GiftAidDeclaration, IdempotencyKey
-from donations.services import gift_aid_wording
+from donations.giftaid import gift_aid_wording
 from tests.factories import AppealFactory, DesignationFactory
 from tests.helpers import DONATION, create_donation, give_card
 

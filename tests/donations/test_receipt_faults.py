@@ -15,8 +15,9 @@ import stripe
 from django.core.management import call_command
 from django.db import connection, transaction
 
-from donations import services
 from donations.models import Donation, DonationEvent, Receipt
+from donations.receipts import numbering, sweeper
+from donations.services import stripe_events
 from tests.conftest import Worker
 from tests.donations.test_webhooks import WEBHOOK_URL, signature, standin_events
 from tests.factories import DonationFactory
@@ -197,7 +198,7 @@ def test_fifty_gifts_succeeding_at_once_get_receipt_numbers_one_to_fifty(
         pay_at_stripe(stripe_api, g["payment_intent"])
 
     fire_at_once(*[
-        (lambda g=g: services.donation_sync(donation_id=g["id"],
+        (lambda g=g: stripe_events.donation_sync(donation_id=g["id"],
                                             source=DonationEvent.Source.RECONCILE))
         for g in gifts
     ])
@@ -219,7 +220,7 @@ def succeeded_gift(succeeded_at: datetime | None = None) -> Donation:
 
 def issue(donation: Donation) -> Receipt:
     with transaction.atomic():
-        return services.receipt_issue(donation=Donation.objects.select_for_update().get(
+        return numbering.receipt_issue(donation=Donation.objects.select_for_update().get(
             pk=donation.pk))
 
 
@@ -232,7 +233,7 @@ def test_receipt_rolled_back_with_its_transaction_leaves_no_gap_in_numbers(setti
     rolled_back = succeeded_gift()
     with pytest.raises(PaymentRecordingFailed):
         with transaction.atomic():
-            doomed = services.receipt_issue(
+            doomed = numbering.receipt_issue(
                 donation=Donation.objects.select_for_update().get(pk=rolled_back.pk)
             )
             assert doomed.sequence == 2
@@ -279,7 +280,7 @@ def test_mail_server_down_for_many_sweeps_each_receipt_keeps_one_retry_chain(
     restarted = 0
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
-        restarted += services.receipt_sweep_unsent(older_than_seconds=5)
+        restarted += sweeper.receipt_sweep_unsent(older_than_seconds=5)
         time.sleep(0.5)
 
     attempts = sorted(Receipt.objects.values_list("email_attempts", flat=True))

@@ -8,7 +8,7 @@ import requests
 from pypdf import PdfReader
 
 from donations.models import Receipt
-from donations.services import gift_aid_wording
+from donations.giftaid import gift_aid_wording
 from tests.conftest import Worker
 from tests.helpers import create_donation, give_card
 

@@ -14,7 +14,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from appeals.models import Appeal
-from donations import reconciliation, services
+from donations.services import reconciliation, stripe_events
 from donations.models import Donation, DonationEvent, Receipt, Refund
 from gateways import stripe as stripe_gateway
 from tests.helpers import appeal_totals, create_donation, eventually, give_card
@@ -158,7 +158,7 @@ def test_gift_charged_at_2345_on_new_years_eve_takes_that_years_receipt_and_date
     charged = datetime(2025, 12, 31, 23, 45, tzinfo=LONDON)
     state = dataclasses.replace(state, charged_at=charged)
 
-    services.donation_apply_payment_intent(payment_intent=state,
+    stripe_events.donation_apply_payment_intent(payment_intent=state,
                                            source=DonationEvent.Source.RECONCILE)
 
     gift = Donation.objects.get(stripe_payment_intent=state.id)
@@ -174,7 +174,7 @@ def test_gift_charged_at_2345_on_new_years_eve_takes_that_years_receipt_and_date
 def test_gift_charged_late_on_5_april_is_in_that_tax_year(live_server, demo, stripe_api, finance):
     state = paid_at_stripe_unheard(live_server, stripe_api, **GIFT_AID)
     charged = datetime(2026, 4, 5, 23, 50, tzinfo=LONDON)  # 22:50 UTC, summer time
-    services.donation_apply_payment_intent(payment_intent=dataclasses.replace(
+    stripe_events.donation_apply_payment_intent(payment_intent=dataclasses.replace(
         state, charged_at=charged), source=DonationEvent.Source.WEBHOOK)
 
     [row] = gift_aid_rows(finance)
@@ -184,7 +184,7 @@ def test_gift_charged_late_on_5_april_is_in_that_tax_year(live_server, demo, str
 
 def test_a_real_charge_dates_the_gift_by_stripes_clock(live_server, demo, stripe_api):
     state = paid_at_stripe_unheard(live_server, stripe_api)
-    services.donation_apply_payment_intent(payment_intent=state,
+    stripe_events.donation_apply_payment_intent(payment_intent=state,
                                            source=DonationEvent.Source.RECONCILE)
     gift = Donation.objects.get(stripe_payment_intent=state.id)
     charge = stripe_api.v1.charges.retrieve(gift.stripe_charge)

@@ -39,7 +39,7 @@ from tests.helpers import eventually  # noqa: F401 - tests import it here
 CARD_OK = "4242424242424242"
 FAULTS_SETTINGS = "tests.faults.settings"
 # Loopback load comes from one address: the card-testing defence's per-client limits
-# (donations/defence.py) would refuse it, so the web processes get generous ones.
+# (donations/services/defence.py) would refuse it, so the web processes get generous ones.
 GENEROUS_LIMITS = {
     "DEFENCE_CREATES_PER_CLIENT": "100000/10m",
     "DEFENCE_SETUPS_PER_CLIENT": "100000/10m",

@@ -66,7 +66,7 @@ def test_redis_stopped_and_started_every_receipt_is_emailed_once(lifeline):
     counts = assert_books_agree(lifeline)
     assert counts["receipts"] >= 20
     donors_were_only_told_to_retry(
-        donors, "with CACHE_URL on that Redis, donations/defence.py attack_mode() reads the "
+        donors, "with CACHE_URL on that Redis, donations/services/defence.py attack_mode() reads the "
         "cache on every create and appeal_totals_changed() deletes from it on commit of a "
         "paid gift: redis ConnectionError, 500")
 

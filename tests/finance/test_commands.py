@@ -10,9 +10,11 @@ import stripe
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from donations import services
-from donations.models import Donation
+from donations.models import Donation, Refund
+from donations.services.refunds import donation_refund
+from finance.filters import Period
 from finance.models import ExportLog
+from finance.reconciliation import reconcile
 from finance.selectors import RECEIPT_COLUMNS
 from tests.finance.conftest import local, receipted
 from tests.finance.test_exports_match_stripe import pay
@@ -63,7 +65,7 @@ def test_export_receipts_refuses_bad_options_and_writes_nothing(db, tmp_path, ar
 def test_reconcile_finance_agrees_with_the_standin_then_names_what_differs(
         live_server, demo, standin, finance_user, capsys):
     gifts = [pay(live_server.url, amount="25.00"), pay(live_server.url, amount="12.00")]
-    services.donation_refund(donation_id=gifts[1].pk, amount=500, actor=finance_user,
+    donation_refund(donation_id=gifts[1].pk, amount=500, actor=finance_user,
                              reason="", request_key=uuid.uuid4().hex)
     today = timezone.localdate().isoformat()
 
@@ -89,6 +91,27 @@ def test_reconcile_finance_agrees_with_the_standin_then_names_what_differs(
     assert "net: ours 2470, Stripe 2500." in out
     assert "Stripe charge unknown to Lifeline." in out
     assert "GBP      amount             37.00          44.00  <- differs" in out
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_pending_refund_counts_in_the_reconciliation_as_in_the_refunded_amount(
+        live_server, demo, standin, finance_user):
+    """One definition of the refunds that count (donations.states.REFUND_COUNTS): Stripe's
+    balance shows a refund while it is pending, `refunded_amount` counts it, and so does
+    finance's reconciliation (which counted succeeded ones only, and named Stripe's pending
+    refund "not recorded here")."""
+    gift = pay(live_server.url, amount="12.00")
+    refund = donation_refund(donation_id=gift.pk, amount=500, actor=finance_user, reason="",
+                             request_key=uuid.uuid4().hex)
+    Refund.objects.filter(pk=refund.pk).update(status="pending")  # Stripe: on its way
+    gift.refresh_from_db()
+    assert gift.refunded_amount == 500
+
+    today = timezone.localdate()
+    result = reconcile(Period(start=today, end=today))
+
+    assert result.ours["GBP"]["refunded"] == result.stripe["GBP"]["refunded"] == 500
+    assert result.differences == []
 
 
 def test_export_receipts_from_the_first_to_the_last_day_a_date_holds_writes_every_receipt(

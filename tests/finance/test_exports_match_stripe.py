@@ -12,8 +12,8 @@ import pytest
 import requests
 import stripe
 
-from donations import services
 from donations.models import Donation
+from donations.services.refunds import donation_refund
 from finance.selectors import RECEIPT_COLUMNS
 from tests.helpers import create_donation, give_card
 
@@ -41,7 +41,7 @@ def month(live_server, demo, standin, finance_user):
             first_name="=HYPERLINK(\"http://evil\")", utm_source="+cmd"),
         pay(base, amount="40.00"),
     ]
-    services.donation_refund(donation_id=gifts[3].pk, amount=1500, actor=finance_user,
+    donation_refund(donation_id=gifts[3].pk, amount=1500, actor=finance_user,
                              reason="donor asked", request_key=uuid.uuid4().hex)
     return gifts
 

@@ -5,7 +5,7 @@ import pytest
 from django.test import RequestFactory
 
 from core.clients import client_address, client_ip, client_key
-from donations import defence
+from donations.services import defence
 from donations.models import BlockedAttempt
 
 REQUESTS = RequestFactory()

@@ -1,5 +1,5 @@
 """Receipt numbers: gapless per calendar year (of the charity's time zone), one per gift, taken
-under the counter's lock by the service itself (donations.services.receipt_issue)."""
+under the counter's lock by the service itself (donations.receipts.numbering.receipt_issue)."""
 
 import datetime as dt
 from zoneinfo import ZoneInfo
@@ -8,7 +8,7 @@ import pytest
 from django.db import transaction
 
 from donations.models import ReceiptSequence
-from donations.services import receipt_issue
+from donations.receipts.numbering import receipt_issue
 from tests.factories import DonationFactory
 
 pytestmark = pytest.mark.django_db

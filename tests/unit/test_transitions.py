@@ -1,10 +1,14 @@
-"""The donation's state machine: which moves are legal (donations.services.ALLOWED_TRANSITIONS,
+"""The donation's state machine: which moves are legal (donations.states.ALLOWED_TRANSITIONS,
 SPEC/STYLE §4), and that an illegal one is refused by the service that writes statuses."""
 
 import pytest
+from django.conf import settings
 
 from donations.models import Donation
-from donations.services import ALLOWED_TRANSITIONS, PAID, _set_status
+from donations.receipts import sending, tasks
+from donations.services.transitions import IllegalTransition
+from donations.services.transitions import transition as _set_status
+from donations.states import ALLOWED_TRANSITIONS, PAID
 from tests.factories import DonationFactory
 
 S = Donation.Status
@@ -65,3 +69,26 @@ def test_a_legal_move_is_written_with_its_audit_row():
     event = donation.events.get(kind="status")
     assert (donation.status, event.from_status, event.to_status, event.stripe_event) == (
         S.SUCCEEDED, S.PENDING, S.SUCCEEDED, "evt_1")
+
+
+@pytest.mark.django_db
+def test_an_illegal_move_asked_for_deliberately_raises_and_writes_nothing():
+    """Our own code's moves (another card, a decline, an expiry) pass strict=True: they check
+    the state under the lock first, so an illegal one is a bug, not Stripe's late word."""
+    donation = DonationFactory(status=S.SUCCEEDED)
+
+    with pytest.raises(IllegalTransition):
+        _set_status(donation, S.PENDING, source="browser", strict=True)
+
+    donation.refresh_from_db()
+    assert donation.status == S.SUCCEEDED
+    assert not donation.events.exists()
+
+
+def test_the_receipt_tasks_keep_the_names_services_queue_them_by():
+    """Services queue tasks by name (core.tasks.enqueue); the beat schedule and messages
+    already in the broker use the same names."""
+    assert tasks.send_receipt_email.name == sending.SEND_RECEIPT_EMAIL
+    assert tasks.resend_receipt_email.name == sending.RESEND_RECEIPT_EMAIL
+    assert (settings.CELERY_BEAT_SCHEDULE["sweep-unsent-receipts"]["task"]
+            == tasks.sweep_unsent_receipts.name)

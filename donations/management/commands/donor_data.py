@@ -4,7 +4,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.core.serializers.json import DjangoJSONEncoder
 
-from donations.personal_data import RETAINED, donor_data_erase, donor_data_export
+from donations.services.personal_data import RETAINED, donor_data_erase, donor_data_export
 
 
 class Command(BaseCommand):

@@ -1,6 +1,10 @@
 from django.core.management.base import BaseCommand
 
-from donations.personal_data import BLOCKED_ATTEMPT_RETENTION, DONOR_RETENTION, retention_purge
+from donations.services.personal_data import (
+    BLOCKED_ATTEMPT_RETENTION,
+    DONOR_RETENTION,
+    retention_purge,
+)
 
 
 class Command(BaseCommand):

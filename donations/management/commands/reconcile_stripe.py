@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from donations.reconciliation import reconcile
+from donations.services.reconciliation import reconcile
 
 
 class Command(BaseCommand):

@@ -21,6 +21,8 @@ from django.utils import timezone
 
 from core.attribution import ATTRIBUTION_FIELDS
 from donations.models import BlockedAttempt, Donation, DonationEvent, Receipt
+from donations.services.transitions import log_event
+from donations.states import EventKind
 
 logger = logging.getLogger(__name__)
 
@@ -115,7 +117,7 @@ def donor_data_export(*, email: str, actor=None) -> dict:
         "retention": RETAINED,
     }
     DonationEvent.objects.bulk_create(
-        DonationEvent(donation=d, kind="personal_data_exported", **_actor_fields(actor))
+        DonationEvent(donation=d, kind=EventKind.PERSONAL_DATA_EXPORTED, **_actor_fields(actor))
         for d in donations
     )
     return data
@@ -173,9 +175,8 @@ def donor_data_erase(*, email: str, actor=None, message: str = "") -> Erasure:
                 declaration.save(update_fields=declaration_fields)
             # An SMTP error may quote the address it could not deliver to.
             Receipt.objects.filter(donation=donation).update(email_last_error="")
-            DonationEvent.objects.create(
-                donation=donation, kind="personal_data_erased",
-                **_actor_fields(actor, message), data={"kept_for_hmrc": keep})
+            log_event(donation, kind=EventKind.PERSONAL_DATA_ERASED,
+                      **_actor_fields(actor, message), data={"kept_for_hmrc": keep})
         result.donations = len(donations)
         result.blocked_attempts = BlockedAttempt.objects.filter(
             email__iexact=email.strip()).update(email="", ip_address="")

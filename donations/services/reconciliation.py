@@ -25,8 +25,14 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from donations import services
 from donations.models import Donation, DonationEvent, ReconcileCursor
+from donations.services.refunds import donation_of_charge, donation_sync_refunds
+from donations.services.stripe_events import (
+    donation_expire,
+    donation_record_dispute,
+    donation_sync,
+)
+from donations.states import OPEN, PAID
 from gateways import stripe as stripe_gateway
 
 logger = logging.getLogger(__name__)
@@ -80,7 +86,7 @@ def _expire_abandoned(untouched_since, counts, pace, every_batch) -> None:
     done = set()  # read this run: one that stays (still processing at Stripe) is not read twice
     while True:
         batch = list(
-            Donation.objects.filter(status__in=[S.PENDING, S.FAILED],
+            Donation.objects.filter(status__in=OPEN,
                                     updated_at__lte=untouched_since)
             .exclude(stripe_payment_intent="").exclude(pk__in=done)
             .order_by("updated_at").values_list("pk", flat=True)[:settings.RECONCILE_BATCH]
@@ -89,15 +95,15 @@ def _expire_abandoned(untouched_since, counts, pace, every_batch) -> None:
         for pk in batch:
             pace(2)
             try:
-                donation = services.donation_expire(donation_id=pk, source=SOURCE,
-                                                    untouched_since=untouched_since)
+                donation = donation_expire(donation_id=pk, source=SOURCE,
+                                           untouched_since=untouched_since)
             except stripe_gateway.PaymentProviderError:
                 counts["errors"] += 1
                 logger.warning("could not expire a gift at stripe", extra={"donation_id": str(pk)})
                 continue
             if donation.status == S.CANCELED:
                 counts["expired"] += 1
-            elif donation.status not in (S.PENDING, S.FAILED):
+            elif donation.status not in OPEN:
                 counts["changed"] += 1  # it had been paid after all
         if not every_batch or len(batch) < settings.RECONCILE_BATCH:
             return
@@ -120,7 +126,7 @@ def _read_pending(cutoff, untouched_since, counts, pace, every_batch) -> None:
             counts["checked"] += 1
             pace()
             try:
-                donation = services.donation_sync(donation_id=pk, source=SOURCE)
+                donation = donation_sync(donation_id=pk, source=SOURCE)
             except stripe_gateway.PaymentProviderError:
                 counts["errors"] += 1
                 logger.warning("reconcile could not reach stripe", extra={"donation_id": str(pk)})
@@ -153,12 +159,12 @@ def _settle_refunds(now, counts, pace) -> None:
         charges.setdefault(refund.charge_id, refund.payment_intent)
     complete = True
     for charge, payment_intent in charges.items():
-        donation = services.donation_of_charge(payment_intent=payment_intent, charge=charge)
-        if donation is None or donation.status not in services.PAID:
+        donation = donation_of_charge(payment_intent=payment_intent, charge=charge)
+        if donation is None or donation.status not in PAID:
             continue  # not ours, or not paid yet here (the pending pass applies both)
         pace()
         try:
-            total = services.donation_sync_refunds(donation_id=donation.pk, source=SOURCE)
+            total = donation_sync_refunds(donation_id=donation.pk, source=SOURCE)
         except stripe_gateway.PaymentProviderError:
             counts["errors"] += 1
             complete = False
@@ -184,9 +190,9 @@ def _settle_disputes(now, counts, pace) -> None:
         return
     counts["disputes_seen"] = len(disputes)
     for dispute in disputes:
-        ours = services.donation_of_charge(
+        ours = donation_of_charge(
             payment_intent=stripe_gateway.object_id(dispute.get("payment_intent")),
             charge=stripe_gateway.object_id(dispute.get("charge")),
         )
         if ours is not None and dispute.get("id"):
-            services.donation_record_dispute(dispute=dispute, source=SOURCE)
+            donation_record_dispute(dispute=dispute, source=SOURCE)
