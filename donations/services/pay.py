@@ -203,16 +203,27 @@ def donation_pay(*, donation_id, source: str = DonationEvent.Source.BROWSER,
     except _AlreadyPaid:
         return PaymentOutcome(status="succeeded")
     except PaymentInProgress:
-        return _outcome_of_the_other_click(donation_id)
+        return _outcome_of_the_other_click(donation_id, source=source)
     with _PaymentClaim(donation_id, token):
         return _pay(donation, source=source, screen=screen)
 
 
-def _outcome_of_the_other_click(donation_id) -> PaymentOutcome:
+def _outcome_of_the_other_click(donation_id, *, source: str) -> PaymentOutcome:
     """Wait (reading, no lock) for the request that holds the claim, then answer with what it
-    got: a double click charges once and both clicks see the same result."""
-    deadline = time.monotonic() + settings.PAYMENT_CLAIM_SECONDS
+    got: a double click charges once and both clicks see the same result.
+
+    Stripe is asked first, once: a charge already made is applied now (as its webhook would
+    be) and answered "succeeded". The claim's holder may be dead: it charged the card, then
+    lost the database before writing the success (503), and its claim stays up to
+    PAYMENT_CLAIM_SECONDS. The donor pressing again was told "pending" after that wait, with
+    the card charged (tests/faults: a PostgreSQL restart, docs/payment-claims.md)."""
     donation = Donation.objects.get(pk=donation_id)
+    if donation.stripe_payment_intent:
+        pi = stripe_gateway.payment_intent_retrieve(donation.stripe_payment_intent)
+        if pi.status == "succeeded":
+            donation_apply_payment_intent(payment_intent=pi, source=source)
+            return PaymentOutcome(status="succeeded", repeated=True)
+    deadline = time.monotonic() + settings.PAYMENT_CLAIM_SECONDS
     while (donation.payment_claim_until and donation.payment_claim_until > timezone.now()
            and time.monotonic() < deadline):
         time.sleep(0.1)

@@ -218,7 +218,8 @@ class StandIn:
 
     `durable`: its state is kept in a file and read back at a restart, as real Stripe
     keeps it (tests/faults/standin.py), and `hold()` makes it carry out PaymentIntent
-    confirms and never answer them. Otherwise it is scripts/stripe_standin.py, in memory."""
+    confirms and answer them only at `release()`. Otherwise it is scripts/stripe_standin.py,
+    in memory."""
 
     def __init__(self, webhook_url: str, log: Path, durable: bool = False):
         self.port = free_port()
@@ -238,12 +239,16 @@ class StandIn:
                 "--hold-file", str(self.hold_file)]
 
     def hold(self) -> None:
-        """From now on, confirms are carried out and never answered, and no event is sent."""
+        """From now on, confirms are carried out and not answered, and no event is sent."""
         self.hold_file.touch()
 
-    def held(self) -> list[str]:
-        """The PaymentIntents confirmed whose answer was held."""
-        path = Path(f"{self.hold_file}.held")
+    def release(self) -> None:
+        """The held confirms are answered now; their events are never sent."""
+        self.hold_file.unlink(missing_ok=True)
+
+    def held(self, what: str = "held") -> list[str]:
+        """The PaymentIntents confirmed whose answer was held (`answered`: then sent)."""
+        path = Path(f"{self.hold_file}.{what}")
         return path.read_text().split() if path.exists() else []
 
     def crash(self) -> None:

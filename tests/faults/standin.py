@@ -10,8 +10,10 @@ at start. A SIGKILL therefore loses only what real Stripe's crash could lose: th
 a request it had already carried out.
 
 `--hold-file`: while that file exists, a PaymentIntent confirm is carried out and saved, and
-then never answered (its id is appended to FILE.held), and no webhook is sent: the
-moment a crash takes the answer and the event with it. The test kills the stand-in then.
+not answered (its id is appended to FILE.held), and no webhook is sent: the moment a crash
+takes the answer and the event with it. The test kills the stand-in then, or removes the
+file: the held answers go out late (each id appended to FILE.answered as it goes), as to a
+request whose database went away meanwhile; their events stay lost.
 """
 
 import argparse
@@ -80,7 +82,10 @@ def main() -> None:
                 with open(f"{args.hold_file}.held", "a") as f:
                     f.write(request.path.split("/")[3] + "\n")
                 log.warning("held: the answer to %s", request.path)
-                await asyncio.sleep(3600)  # until the test kills us
+                while holding():  # until the test kills us or lets the answer go
+                    await asyncio.sleep(0.05)
+                with open(f"{args.hold_file}.answered", "a") as f:
+                    f.write(request.path.split("/")[3] + "\n")
 
     app = server.app
     app.middlewares.append(durable)
