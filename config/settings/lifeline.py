@@ -30,6 +30,11 @@ THANKS_PAGE_STRIPE_INTERVAL = env.int("THANKS_PAGE_STRIPE_INTERVAL", default=20)
 # Seconds a worker keeps trying to record a receipt the mail server accepted while the
 # database was away, rather than let it be sent again (donations.receipts.sending.receipt_send).
 RECEIPT_RECORD_PATIENCE = env.int("RECEIPT_RECORD_PATIENCE", default=60)
+# The longest wait between two attempts of a receipt's email (exponential backoff, full
+# jitter): once the mail server is back, every receipt goes within this, or within the
+# sweeper's 45 s more if that attempt is lost (docs/receipts.md). During a long outage each
+# unsent receipt is tried about 86 times an hour at 120 (39 at 300).
+RECEIPT_RETRY_MAX_SECONDS = env.int("RECEIPT_RETRY_MAX_SECONDS", default=120)
 # Seconds a receipt's sender holds its lease on the receipt while it talks to the mail server
 # (renewed every third of it while the sender lives): a crashed sender's receipt is sent again
 # this long after the crash, at the latest (donations.receipts.sending.receipt_send).

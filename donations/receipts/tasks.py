@@ -11,6 +11,7 @@ from smtplib import SMTPException
 from celery import shared_task
 from celery.signals import worker_ready
 from celery.utils.time import get_exponential_backoff_interval
+from django.conf import settings
 from django.contrib.auth import get_user_model
 
 from donations.receipts.sending import (
@@ -34,13 +35,15 @@ logger = logging.getLogger(__name__)
 )
 def send_receipt_email(self, receipt_id: int, chain: str | None = None) -> None:
     """One attempt of the receipt's retry chain; on failure, the next one, with exponential
-    backoff (jittered, at most 5 minutes apart), noted in the row so that the sweeper leaves
-    this chain alone until it is overdue. `chain` is None for messages queued before chains."""
+    backoff (full jitter, at most RECEIPT_RETRY_MAX_SECONDS apart), noted in the row so that
+    the sweeper leaves this chain alone until it is overdue. `chain` is None for messages
+    queued before chains."""
     try:
         receipt_send(receipt_id=receipt_id, chain=chain)
     except (SMTPException, OSError) as exc:
         retry_in = get_exponential_backoff_interval(
-            factor=1, retries=self.request.retries, maximum=300, full_jitter=True)
+            factor=1, retries=self.request.retries,
+            maximum=settings.RECEIPT_RETRY_MAX_SECONDS, full_jitter=True)
         last = self.request.retries >= self.max_retries
         if not receipt_record_send_failure(
             receipt_id=receipt_id, error=repr(exc), chain=chain,

@@ -698,6 +698,10 @@ def assert_books_agree(lifeline: Lifeline, *, email_timeout: float = 90.0,
             assert len(ids) == 1, f"{number} sent again with another Message-ID: {ids}"
     except BaseException:
         print(f"emails received: {len(inbox.messages)} for {len(numbers)} receipts")
+        print("unsent (number, attempts, retry at, chain, sending until, queued at, now):",
+              lifeline.sql("SELECT number, email_attempts, email_retry_at, email_chain, "
+                           "email_sending_until, email_queued_at, now() FROM donations_receipt "
+                           "WHERE email_sent_at IS NULL"))
         print_logs(lifeline)
         raise
     return {"charged": len(charged), "receipts": len(numbers), "emails": len(inbox.messages),
