@@ -14,10 +14,21 @@
   var config = JSON.parse(document.getElementById("form-config").textContent);
   var button = document.getElementById("donate-button");
   var statusEl = document.getElementById("form-status");
+  if (typeof window.Stripe !== "function") {
+    // Stripe.js did not load (a blocker, no connection): the button stays disabled, so the
+    // form sends nothing (no details in a URL or a log), and the donor is told why.
+    statusEl.textContent = "";
+    document.getElementById("err-card").textContent =
+      "The secure payment fields could not load, so nothing has been sent. Please check your " +
+      "connection, allow js.stripe.com if a blocker is on, and reload the page.";
+    return;
+  }
   var stripe = window.Stripe(config.publishableKey);
   var card = stripe.elements().create("card");
   card.mount("#card-element");
   labelCardInputs();
+  button.disabled = false; // the payment fields are ready
+  statusEl.textContent = "";
 
   // One key per page view: a double tap or a retried request reuses it (one donation).
   var idempotencyKey = newKey();

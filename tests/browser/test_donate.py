@@ -161,3 +161,19 @@ def test_an_english_reader_may_write_thousands_with_a_comma(demo, live_server, p
     for not_an_amount in ("1e1", "９", "-5", "10.555", "$10"):
         phone.locator("#amount-other").fill(not_an_amount)
         expect(phone.locator("#total")).to_have_text("")
+
+
+def test_without_stripe_js_the_form_sends_nothing_and_says_why(demo, live_server, phone):
+    """Stripe.js blocked (an ad blocker, a flaky connection): the donor's details must not
+    leave in a plain GET (the URL, the browser history, the access log), and the page says
+    what is wrong. Before: pressing Enter sent ?email=…&first_name=… to the appeal page."""
+    phone.route(re.compile(r".*/js\.stripe\.com/v3/?.*"), lambda route: route.abort())
+    open_appeal(phone, live_server)
+    fill_donor(phone)
+    phone.get_by_label("Email (for your receipt)").press("Enter")
+    phone.wait_for_timeout(500)  # a submission, had one gone, would have navigated by now
+    assert "reader%40example.com" not in phone.url and "reader@example.com" not in phone.url
+    assert phone.url.endswith("/appeals/emergency-appeal/")
+    expect(phone.get_by_role("alert")).to_contain_text("could not load")
+    expect(phone.get_by_role("button", name=re.compile("Donate"))).to_be_disabled()
+    assert not Donation.objects.exists()
