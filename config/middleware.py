@@ -7,8 +7,10 @@ from django.http import HttpResponse, JsonResponse
 
 logger = logging.getLogger(__name__)
 
-MESSAGE = ("We cannot take gifts for a moment. Nothing was charged by this request; "
-           "please try again in a minute.")
+# Not "nothing was charged": a pay whose charge went through just before the database did
+# answers this too. Trying again reaches the same gift, so it never charges twice.
+MESSAGE = ("We cannot take gifts for a moment. Please try again in a minute: trying again "
+           "will not charge you twice.")
 
 
 class ServiceUnavailableMiddleware:
