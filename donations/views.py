@@ -1,6 +1,7 @@
 """Donations' endpoints that are not pages: Stripe's webhook and the health probes. (The
 thanks page is in pages/.)"""
 
+from celery import current_app
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -44,9 +45,9 @@ def readyz(request):
     except Exception as exc:  # noqa: BLE001 - any failure means not ready
         checks["database"] = f"error: {exc.__class__.__name__}"
     try:
-        from config.celery_app import app
-
-        with app.connection_for_write() as conn:
+        # The project's Celery app (config/ makes it current when Django starts), without
+        # importing config from a domain app.
+        with current_app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
         checks["broker"] = "ok"
     except Exception as exc:  # noqa: BLE001
