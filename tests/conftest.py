@@ -104,17 +104,12 @@ def standin(stripe_standin_url):
 
 
 @pytest.fixture
-def stripe_calls(standin, settings):
-    """Our Stripe calls pass through a counting proxy (tests.helpers.StripeCallCounter)."""
-    from gateways import stripe as stripe_gateway
-    from tests.helpers import StripeCallCounter
+def stripe_calls(standin):
+    """Our Stripe calls pass through a proxy that counts them (tests.stripe_proxy)."""
+    from tests.stripe_proxy import StripeProxy
 
-    counter = StripeCallCounter(standin).start()
-    settings.STRIPE_API_BASE = counter.url
-    stripe_gateway.client.cache_clear()
-    yield counter
-    stripe_gateway.client.cache_clear()  # rebuilt from the restored settings when next used
-    counter.stop()
+    with StripeProxy(standin) as proxy, proxy.serving():
+        yield proxy
 
 
 @pytest.fixture

@@ -114,64 +114,6 @@ def fire_at_once(*calls):
     return results
 
 
-class StripeCallCounter:
-    """A tiny HTTP proxy between the SDK and the stand-in that notes every request it passes
-    on: Stripe calls counted as Stripe would count them, with nothing mocked."""
-
-    def __init__(self, upstream: str):
-        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-        counter = self
-        self.upstream = upstream
-        self.seen: list[tuple[str, str]] = []  # (method, path without the query)
-        self.versions: list[str] = []  # each request's Stripe-Version header ("" if none)
-        self._lock = threading.Lock()
-
-        class Forward(BaseHTTPRequestHandler):
-            def _forward(self):
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                with counter._lock:
-                    counter.seen.append((self.command, self.path.split("?")[0]))
-                    counter.versions.append(self.headers.get("Stripe-Version", ""))
-                headers = {k: v for k, v in self.headers.items()
-                           if k.lower() not in ("host", "content-length", "connection")}
-                answer = requests.request(self.command, counter.upstream + self.path,
-                                          data=body, headers=headers, timeout=30)
-                self.send_response(answer.status_code)
-                for key, value in answer.headers.items():
-                    if key.lower() not in ("content-length", "connection", "transfer-encoding",
-                                           "content-encoding", "server", "date"):
-                        self.send_header(key, value)
-                self.send_header("Content-Length", str(len(answer.content)))
-                self.end_headers()
-                self.wfile.write(answer.content)
-
-            do_GET = do_POST = do_DELETE = _forward
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Forward)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def start(self) -> "StripeCallCounter":
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-    def count(self, method: str, path_prefix: str) -> int:
-        with self._lock:
-            return sum(1 for m, p in self.seen if m == method and p.startswith(path_prefix))
-
-    def total(self) -> int:
-        with self._lock:
-            return len(self.seen)
-
-
 def appeal_totals(appeal):
     """An appeal's raised and donors, fresh from the database (donors see cached figures)."""
     from appeals.models import Appeal

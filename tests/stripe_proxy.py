@@ -23,6 +23,10 @@ class StripeProxy:
         self.rules: list[tuple[str, str, re.Pattern]] = []  # (action, method, path)
         self.released = threading.Event()
         self.held = 0  # requests stalled so far
+        self.seen: list[tuple[str, str]] = []  # every request: (method, path without query)
+        self.versions: list[str] = []  # each request's Stripe-Version header ("" if none)
+        self.on_request = None  # called as on_request(method, path) before forwarding
+        self._lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
@@ -42,6 +46,15 @@ class StripeProxy:
     def heal(self) -> None:
         self.rules = [r for r in self.rules if r[0] != "fail"]
 
+    def count(self, method: str, path_prefix: str) -> int:
+        """Requests seen with that method whose path starts with `path_prefix`."""
+        with self._lock:
+            return sum(1 for m, p in self.seen if m == method and p.startswith(path_prefix))
+
+    def total(self) -> int:
+        with self._lock:
+            return len(self.seen)
+
     def _action(self, method: str, path: str) -> str | None:
         for action, m, pattern in list(self.rules):
             if m == method and pattern.search(path.split("?")[0]):
@@ -57,6 +70,11 @@ class StripeProxy:
 
             def _forward(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                with proxy._lock:
+                    proxy.seen.append((self.command, self.path.split("?")[0]))
+                    proxy.versions.append(self.headers.get("Stripe-Version", ""))
+                if proxy.on_request is not None:
+                    proxy.on_request(self.command, self.path)
                 action = proxy._action(self.command, self.path)
                 if action == "hold":
                     proxy.held += 1

@@ -270,45 +270,20 @@ def _row_lock_free(donation_id) -> bool:
 
 
 @pytest.fixture
-def probing_stripe(standin, settings):
+def probing_stripe(standin):
     """The stand-in behind a forwarding proxy that, when a refund is asked of Stripe, first
-    checks from another connection whether the gift is locked (what it found: `.seen`)."""
-    import threading
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    checks from another connection whether the gift is locked (what it found: `.found`)."""
+    from tests.stripe_proxy import StripeProxy
 
-    import requests
+    with StripeProxy(standin) as proxy, proxy.serving():
+        proxy.found, proxy.donation_id = [], None
 
-    from gateways import stripe as stripe_gateway
+        def probe(method, path):
+            if method == "POST" and path.startswith("/v1/refunds"):
+                proxy.found.append(_row_lock_free(proxy.donation_id))
 
-    class Proxy(BaseHTTPRequestHandler):
-        def _forward(self):
-            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            if self.command == "POST" and self.path.startswith("/v1/refunds"):
-                server.seen.append(_row_lock_free(server.donation_id))
-            headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
-            answer = requests.request(self.command, standin + self.path, data=body,
-                                      headers=headers, timeout=10)
-            self.send_response(answer.status_code)
-            self.send_header("Content-Type", answer.headers.get("Content-Type", "text/plain"))
-            self.send_header("Content-Length", str(len(answer.content)))
-            self.end_headers()
-            self.wfile.write(answer.content)
-
-        do_GET = do_POST = do_DELETE = _forward
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Proxy)
-    server.seen, server.donation_id = [], None
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    settings.STRIPE_API_BASE = f"http://127.0.0.1:{server.server_address[1]}"
-    stripe_gateway.client.cache_clear()
-    yield server
-    server.shutdown()
-    server.server_close()
-    stripe_gateway.client.cache_clear()
+        proxy.on_request = probe
+        yield proxy
 
 
 def test_refund_holds_no_lock_on_the_gift_while_stripe_answers(
@@ -319,6 +294,6 @@ def test_refund_holds_no_lock_on_the_gift_while_stripe_answers(
 
     assert refund(client, paid_gift, "5.00").status_code == 302
 
-    assert probing_stripe.seen == [True]  # a donor's or a webhook's write would not wait
+    assert probing_stripe.found == [True]  # a donor's or a webhook's write would not wait
     assert charged_and_refunded_at_stripe(stripe_api, paid_gift) == (2500, 500)
     assert Donation.objects.get(pk=paid_gift).refunded_amount == 500
