@@ -1,6 +1,7 @@
 """Run the Stripe stand-in (localstripe) on loopback, and register our webhook with it.
 
     python scripts/stripe_standin.py [--port 8420] [--webhook-url URL] [--webhook-secret S]
+                                     [--latency-ms MS]
 
 localstripe's own `localstripe` command listens on every interface and reloads a pickle
 shared by all instances; this runs its aiohttp app on 127.0.0.1 only, from scratch, with the
@@ -10,6 +11,10 @@ The webhook registration is in memory at the stand-in, so it is made again at ev
 One fidelity fix: localstripe takes a PaymentIntent's `payment_method_types` and drops it;
 here the PaymentIntent keeps it and answers with it, as real Stripe does (default ["card"]),
 so a test can read back what we asked for.
+
+`--latency-ms` (or STANDIN_LATENCY_MS) delays every API request (`/v1/…`) by that much before
+it is answered, as real Stripe takes hundreds of milliseconds where the stand-in takes one;
+the fake Stripe.js file and the `/_config/` calls are served at once.
 """
 
 import argparse
@@ -40,6 +45,20 @@ async def _register(port: int, webhook_url: str, secret: str) -> None:
             await asyncio.sleep(0.1)
 
 
+def _latency(milliseconds: int):
+    """Middleware: every API request waits `milliseconds` first (the event loop is free
+    meanwhile, so concurrent requests wait side by side, as at Stripe)."""
+    delay = milliseconds / 1000
+
+    @web.middleware
+    async def latency(request, handler):
+        if request.path.startswith("/v1/"):
+            await asyncio.sleep(delay)
+        return await handler(request)
+
+    return latency
+
+
 def _keep_payment_method_types() -> None:
     original = resources.PaymentIntent.__init__
 
@@ -58,6 +77,10 @@ def main() -> None:
         "--webhook-secret",
         default=os.environ.get("STRIPE_WEBHOOK_SECRET") or "whsec_localstripe_dev",
     )
+    parser.add_argument(
+        "--latency-ms", type=int, default=int(os.environ.get("STANDIN_LATENCY_MS") or 0),
+        help="delay every API request by this many milliseconds (Stripe-like latency)",
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
 
@@ -65,6 +88,8 @@ def main() -> None:
     _keep_payment_method_types()
 
     app = server.app
+    if args.latency_ms > 0:
+        app.middlewares.insert(0, _latency(args.latency_ms))
     if args.webhook_url:
 
         async def on_startup(_app):
