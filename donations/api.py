@@ -195,6 +195,9 @@ class DonationPayApi(NoStoreMixin, APIView):
                     donation_id=pk,
                     screen=lambda d, fingerprint: defence.check_pay(request, donation=d,
                                                                     fingerprint=fingerprint),
+                    on_setup_decline=lambda d, decline: defence.record_decline(
+                        request, donation=d, fingerprint=decline.fingerprint,
+                        attempt=decline.attempt),
                 )
         except pay.PaymentRefused as exc:
             defence.record_refusal(request, exc.verdict.reason, **exc.verdict.facts)
@@ -207,7 +210,8 @@ class DonationPayApi(NoStoreMixin, APIView):
         }
         if outcome.status == "declined" and not outcome.repeated:
             defence.record_decline(request, donation=donation,
-                                   fingerprint=outcome.card_fingerprint)
+                                   fingerprint=outcome.card_fingerprint,
+                                   attempt=outcome.attempt)
         code = status.HTTP_402_PAYMENT_REQUIRED if outcome.status == "declined" else 200
         return Response(body, status=code)
 

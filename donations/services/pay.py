@@ -39,6 +39,9 @@ class PaymentOutcome:
     client_secret: str = ""
     message: str = ""
     card_fingerprint: str = ""
+    # The declined charge's name, the same as in Stripe's payment_intent.payment_failed event
+    # (stripe_gateway.attempt_key): the defence counts it once whichever reports it first.
+    attempt: str = ""
     # The outcome of another request's attempt (a double click waited for it): nothing new
     # was tried, so nothing new is counted.
     repeated: bool = False
@@ -180,7 +183,7 @@ class _AlreadyPaid(Exception):
 
 
 def donation_pay(*, donation_id, source: str = DonationEvent.Source.BROWSER,
-                 screen=None) -> PaymentOutcome:
+                 screen=None, on_setup_decline=None) -> PaymentOutcome:
     """Charge the card the donor just set up, confirming the PaymentIntent on the server.
 
     Takes the donation's payment claim (a short transaction), calls Stripe with no
@@ -190,6 +193,9 @@ def donation_pay(*, donation_id, source: str = DonationEvent.Source.BROWSER,
 
     `screen(donation, fingerprint) -> Verdict` is asked before the card is charged (the
     card-testing defence); the outcome carries the card's fingerprint for it to count declines.
+    `on_setup_decline(donation, decline)` is told, before `screen` is asked, of a card the
+    bank declined when Stripe.js put it into the SetupIntent (the browser saw it; Stripe's
+    setup_intent.setup_failed event reports it too).
 
     A double click waits for the first click's outcome and answers with it (one charge).
 
@@ -205,7 +211,7 @@ def donation_pay(*, donation_id, source: str = DonationEvent.Source.BROWSER,
     except PaymentInProgress:
         return _outcome_of_the_other_click(donation_id, source=source)
     with _PaymentClaim(donation_id, token):
-        return _pay(donation, source=source, screen=screen)
+        return _pay(donation, source=source, screen=screen, on_setup_decline=on_setup_decline)
 
 
 def _outcome_of_the_other_click(donation_id, *, source: str) -> PaymentOutcome:
@@ -236,8 +242,10 @@ def _outcome_of_the_other_click(donation_id, *, source: str) -> PaymentOutcome:
     return PaymentOutcome(status="pending", repeated=True)
 
 
-def _pay(donation: Donation, *, source: str, screen) -> PaymentOutcome:
+def _pay(donation: Donation, *, source: str, screen, on_setup_decline=None) -> PaymentOutcome:
     card = stripe_gateway.setup_intent_card(donation.stripe_setup_intent)
+    if card.decline is not None and on_setup_decline is not None:
+        on_setup_decline(donation, card.decline)
     payment_method = card.payment_method
     if card.status != "succeeded" or not payment_method:
         raise DonationNotPayable("The card was not accepted. Please check it and try again.")
@@ -276,7 +284,10 @@ def _pay(donation: Donation, *, source: str, screen) -> PaymentOutcome:
                 transition(locked, S.FAILED, source=source, message=exc.message,
                            strict=True)
         return PaymentOutcome(status="declined", message=exc.message,
-                              card_fingerprint=card.fingerprint)
+                              card_fingerprint=card.fingerprint,
+                              attempt=stripe_gateway.attempt_key(
+                                  intent=donation.stripe_payment_intent, charge=exc.charge,
+                                  payment_method=payment_method))
     donation_apply_payment_intent(payment_intent=pi, source=source)
     if pi.status == "succeeded":
         return PaymentOutcome(status="succeeded")
@@ -284,7 +295,10 @@ def _pay(donation: Donation, *, source: str, screen) -> PaymentOutcome:
         return PaymentOutcome(status="requires_action", client_secret=pi.client_secret)
     if pi.status == "requires_payment_method":
         return PaymentOutcome(status="declined", message=pi.error_message or "Declined.",
-                              card_fingerprint=card.fingerprint)
+                              card_fingerprint=card.fingerprint,
+                              attempt=stripe_gateway.attempt_key(
+                                  intent=pi.id, charge=pi.charge_id,
+                                  payment_method=payment_method))
     return PaymentOutcome(status="pending")
 
 

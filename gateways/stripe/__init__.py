@@ -9,7 +9,7 @@ Apps import this package's public names, never its modules nor the SDK:
 top-level SDK; this package is only ever `gateways.stripe`.)
 
 Modules, one per Stripe object: client (the SDK client, the pinned API version), errors,
-objects (shared field shapes), payment_intents, setup_intents, customers, charges, refunds,
+objects (shared field shapes), declines (a declined card as each report names it), payment_intents, setup_intents, customers, charges, refunds,
 disputes, balance (what finance reconciles), stripe_js (the origins Stripe.js needs in the
 donor's browser), webhooks (signature, event shape and version),
 standin (where the local stand-in is not Stripe), checks (system checks of the settings).
@@ -19,6 +19,7 @@ from gateways.stripe.balance import BalanceTxn, balance_transactions
 from gateways.stripe.charges import ChargeState, charge_payment_intent, charge_retrieve
 from gateways.stripe.client import STRIPE_API_VERSION, client, ping
 from gateways.stripe.customers import customer_create
+from gateways.stripe.declines import CardDecline, attempt_key, decline_in
 from gateways.stripe.disputes import disputes_since
 from gateways.stripe.errors import CardDeclined, PaymentProviderError, Unsupported
 from gateways.stripe.objects import object_id
@@ -33,9 +34,11 @@ from gateways.stripe.refunds import RefundState, refund_create, refunds_since
 from gateways.stripe.setup_intents import SetupCard, setup_intent_card, setup_intent_create
 from gateways.stripe.stripe_js import stripe_sources
 from gateways.stripe.webhooks import (
+    DECLINE_EVENTS,
     DISPUTE_EVENTS,
     PAYMENT_INTENT_EVENTS,
     REFUND_EVENTS,
+    SETUP_INTENT_EVENTS,
     MalformedEvent,
     api_version_differs,
     api_version_warning,
@@ -45,11 +48,14 @@ from gateways.stripe.webhooks import (
 )
 
 __all__ = [
+    "DECLINE_EVENTS",
     "DISPUTE_EVENTS",
     "PAYMENT_INTENT_EVENTS",
     "REFUND_EVENTS",
+    "SETUP_INTENT_EVENTS",
     "STRIPE_API_VERSION",
     "BalanceTxn",
+    "CardDecline",
     "CardDeclined",
     "ChargeState",
     "MalformedEvent",
@@ -59,12 +65,14 @@ __all__ = [
     "SetupCard",
     "Unsupported",
     "api_version_differs",
+    "attempt_key",
     "api_version_warning",
     "balance_transactions",
     "charge_payment_intent",
     "charge_retrieve",
     "client",
     "customer_create",
+    "decline_in",
     "disputes_since",
     "event_contents",
     "event_type",

@@ -87,7 +87,9 @@ def payment_intent_pay(
         call(client().v1.payment_intents.confirm, payment_intent_id,
              options={"idempotency_key": f"{key}-confirm"})
     except stripe.CardError as exc:
-        raise CardDeclined(exc.user_message or "Your card was declined.", exc.code or "") from exc
+        charge = getattr(exc.error, "charge", None) if exc.error else None
+        raise CardDeclined(exc.user_message or "Your card was declined.", exc.code or "",
+                           charge=charge if isinstance(charge, str) else "") from exc
     return payment_intent_retrieve(payment_intent_id)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from gateways.stripe.client import call, client
+from gateways.stripe.declines import CardDecline, decline_in
 from gateways.stripe.objects import object_id
 
 
@@ -27,13 +28,16 @@ class SetupCard:
     status: str
     payment_method: str
     fingerprint: str  # the card's, the same for the same number whoever types it
+    # The card the bank declined when it was last put in (Stripe.js told the donor; we
+    # learn it here, or from Stripe's setup_intent.setup_failed event), or None.
+    decline: CardDecline | None = None
 
 
 def setup_intent_card(setup_intent_id: str) -> SetupCard:
-    """A SetupIntent's status, and the card the donor put into it."""
+    """A SetupIntent's status, the card the donor put into it, and its last decline."""
     seti = call(client().v1.setup_intents.retrieve, setup_intent_id,
                 params={"expand": ["payment_method"]}).to_dict()
     method = seti.get("payment_method")
     card = method.get("card") or {} if isinstance(method, dict) else {}
     return SetupCard(status=seti["status"], payment_method=object_id(method),
-                     fingerprint=card.get("fingerprint") or "")
+                     fingerprint=card.get("fingerprint") or "", decline=decline_in(seti))

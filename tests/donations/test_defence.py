@@ -9,13 +9,14 @@ import stripe
 from django.conf import settings
 from django.urls import reverse
 
-from donations.models import BlockedAttempt, DefenceChange, DefenceState, Donation
-from tests.helpers import fire_at_once
+from donations.models import BlockedAttempt, DefenceChange, DefenceState, Donation, StripeEvent
+from tests.helpers import eventually, fire_at_once
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 CARD_OK = "4242424242424242"
 CARD_DECLINED = "4000000000000341"
+CARD_DECLINED_AT_SETUP = "4000000000000002"  # declined when put into a SetupIntent
 TESTER = "198.51.100.7"
 DONOR = "203.0.113.20"
 
@@ -57,19 +58,24 @@ def new_gift(client, ip, email="donor@example.com", amount="5.00", **extra):
         **extra}, content_type="application/json", REMOTE_ADDR=ip)
 
 
-def try_card(client, ip, donation_id, number):
-    """Card-setup, the card into the SetupIntent (as Stripe.js does), then pay."""
-    setup = client.post(f"/api/v1/donations/{donation_id}/card-setup/", REMOTE_ADDR=ip)
-    if setup.status_code != 200:
-        return setup
-    secret = setup.json()["setup_client_secret"]
-    requests.post(
+def put_card(secret, number):
+    """The card into the SetupIntent, from the browser straight to Stripe (as Stripe.js's
+    confirmCardSetup does): 402 when the bank declines it, and we are not asked."""
+    return requests.post(
         f"{settings.STRIPE_API_BASE}/v1/setup_intents/{secret.split('_secret_')[0]}/confirm",
         json={"key": settings.STRIPE_PUBLISHABLE_KEY, "client_secret": secret,
               "payment_method_data": {"type": "card", "card": {
                   "number": number, "exp_month": "12", "exp_year": "2034", "cvc": "123"}}},
         timeout=30,
-    ).raise_for_status()
+    )
+
+
+def try_card(client, ip, donation_id, number):
+    """Card-setup, the card into the SetupIntent (as Stripe.js does), then pay."""
+    setup = client.post(f"/api/v1/donations/{donation_id}/card-setup/", REMOTE_ADDR=ip)
+    if setup.status_code != 200:
+        return setup
+    put_card(setup.json()["setup_client_secret"], number).raise_for_status()
     return client.post(f"/api/v1/donations/{donation_id}/pay/", REMOTE_ADDR=ip)
 
 
@@ -176,6 +182,86 @@ def test_many_cards_tried_on_one_gift_are_refused_from_any_address(client, demo,
     refused = client.post(f"/api/v1/donations/{gift}/card-setup/", REMOTE_ADDR="192.0.2.99")
     assert refused.status_code == 429
     assert BlockedAttempt.objects.get().reason == BlockedAttempt.Reason.CARDS_PER_GIFT
+
+
+# --- every card attempt counts, whoever reports the decline -------------------------------
+
+
+def events_received(kind: str, count: int):
+    eventually(lambda: StripeEvent.objects.filter(type=kind).count() >= count, timeout=30,
+               what=f"{count} {kind} events delivered")
+
+
+def test_cards_declined_at_card_setup_count_and_the_client_is_refused(
+    client, demo, webhooks, settings
+):
+    # Each gift's card is declined in the browser (confirmCardSetup): the page never asks us
+    # to pay, so only Stripe's setup_intent.setup_failed event tells us.
+    settings.DEFENCE_LIMITS = {**settings.DEFENCE_LIMITS, "declines_per_card": "100/d",
+                               "declines_per_email": "100/h"}
+    for i in range(5):  # declines_per_client
+        created = new_gift(client, TESTER, email=f"setup{i}@example.com")
+        assert created.status_code == 201, created.content
+        setup = client.post(f"/api/v1/donations/{created.json()['id']}/card-setup/",
+                            REMOTE_ADDR=TESTER)
+        assert put_card(setup.json()["setup_client_secret"],
+                        CARD_DECLINED_AT_SETUP).status_code == 402
+    events_received("setup_intent.setup_failed", 5)
+
+    refused = new_gift(client, TESTER, email="setup-next@example.com")
+    assert refused.status_code == 429
+    assert BlockedAttempt.objects.get().reason == BlockedAttempt.Reason.DECLINES_CLIENT
+    assert give(client, DONOR, CARD_OK, email="real@example.com").json()["status"] == \
+        "succeeded"
+
+
+def test_many_declining_cards_in_one_setup_intent_then_a_good_one_is_not_charged(
+    client, demo, webhooks, stripe_api
+):
+    created = new_gift(client, TESTER)
+    gift = created.json()["id"]
+    setup = client.post(f"/api/v1/donations/{gift}/card-setup/", REMOTE_ADDR=TESTER)
+    secret = setup.json()["setup_client_secret"]
+    for _ in range(5):  # one client secret, card after card, straight to Stripe
+        assert put_card(secret, CARD_DECLINED_AT_SETUP).status_code == 402
+    assert put_card(secret, CARD_OK).ok
+    events_received("setup_intent.setup_failed", 5)
+
+    refused = client.post(f"/api/v1/donations/{gift}/pay/", REMOTE_ADDR=TESTER)
+    assert refused.status_code == 429
+    assert confirmed_at_stripe(stripe_api) == 0  # the good card was never charged
+
+
+def test_a_decline_our_confirm_and_stripes_event_both_report_counts_once(
+    client, demo, webhooks
+):
+    for i in range(3):  # declines_per_client is 5; each from another email
+        declined = give(client, TESTER, CARD_DECLINED, email=f"twice{i}@example.com")
+        assert declined.status_code == 402
+    events_received("payment_intent.payment_failed", 3)
+
+    # 3 declines, each reported twice: counted 3 times, under the limit of 5.
+    assert new_gift(client, TESTER, email="twice-next@example.com").status_code == 201
+
+
+def test_declines_only_stripe_reports_count_against_the_email(
+    client, demo, webhooks, stripe_api
+):
+    # Stripe.js confirming a PaymentIntent itself (its client_secret is in the page), past
+    # check_pay: only Stripe's payment_intent.payment_failed event tells us.
+    for i in range(4):  # declines_per_email
+        created = new_gift(client, f"192.0.2.{60 + i}", email="tester@example.com")
+        pi = Donation.objects.get(pk=created.json()["id"]).stripe_payment_intent
+        card = stripe_api.v1.payment_methods.create(params={"type": "card", "card": {
+            "number": CARD_DECLINED, "exp_month": 12, "exp_year": 2034, "cvc": "123"}})
+        stripe_api.v1.payment_intents.update(pi, params={"payment_method": card.id})
+        with pytest.raises(stripe.CardError):
+            stripe_api.v1.payment_intents.confirm(pi)
+    events_received("payment_intent.payment_failed", 4)
+
+    refused = new_gift(client, "192.0.2.99", email="tester@example.com")
+    assert refused.status_code == 429
+    assert BlockedAttempt.objects.get().reason == BlockedAttempt.Reason.DECLINES_EMAIL
 
 
 # --- the attack-mode switch: one row, whoever reads or writes it first --------------------
