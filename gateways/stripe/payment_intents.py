@@ -12,6 +12,7 @@ from gateways.stripe import standin
 from gateways.stripe.client import call, client
 from gateways.stripe.errors import CardDeclined
 from gateways.stripe.objects import object_id, when
+from gateways.stripe.refunds import RefundState, refund_state
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,9 @@ class PaymentIntentState:
     # When the card was charged, by Stripe's clock (the latest charge's `created`); None
     # while there is no charge. The gift's date, its receipt's year and HMRC's date use it.
     charged_at: datetime | None = None
+    # The charge's refunds as Stripe holds them (expanded with it), for the refund history:
+    # a refund made at Stripe before we heard of the payment is recorded with the success.
+    refunds: tuple[RefundState, ...] = ()
 
 
 def payment_intent_create(
@@ -54,7 +58,8 @@ def payment_intent_retrieve(payment_intent_id: str) -> PaymentIntentState:
     pi = call(
         client().v1.payment_intents.retrieve,
         payment_intent_id,
-        params={"expand": ["latest_charge.balance_transaction", standin.CARD_EXPAND]},
+        params={"expand": ["latest_charge.balance_transaction", "latest_charge.refunds",
+                           standin.CARD_EXPAND]},
     )
     return _state(pi)
 
@@ -126,7 +131,13 @@ def _state(obj) -> PaymentIntentState:
         card_brand=str(card.get("brand") or "")[:40],
         card_last4=str(card.get("last4") or "")[-4:],
         charged_at=when(charge.get("created")) if charge is not None else None,
+        refunds=_refunds(charge),
     )
+
+
+def _refunds(charge: dict | None) -> tuple[RefundState, ...]:
+    listed = ((charge or {}).get("refunds") or {}).get("data") or []
+    return tuple(refund_state(r) for r in listed if isinstance(r, dict))
 
 
 def _card(charge: dict | None, payment_method) -> dict:
