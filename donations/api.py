@@ -184,7 +184,7 @@ class DonationPayApi(NoStoreMixin, APIView):
         given.is_valid(raise_exception=True)
         # Each confirm lets a card be tried at Stripe: counted per gift and per client as the
         # card setups were.
-        verdict = defence.check_card_setup(request, donation=donation)
+        verdict = defence.check_card_attempt(request, donation=donation)
         if not verdict.allowed:
             return _too_many(verdict)
         try:
@@ -192,8 +192,8 @@ class DonationPayApi(NoStoreMixin, APIView):
                 outcome = pay.donation_pay(
                     donation_id=pk,
                     confirmation_token=given.validated_data["confirmation_token"],
-                    # The card is not known before the confirm: the client and the email.
-                    screen=lambda d: defence.check_pay(request, donation=d, fingerprint=""),
+                    # The card's fingerprint is read only when it can matter (check_pay).
+                    screen=lambda d, card: defence.check_pay(request, donation=d, card=card),
                 )
         except pay.PaymentRefused as exc:
             defence.record_refusal(request, exc.verdict.reason, **exc.verdict.facts)
@@ -206,7 +206,8 @@ class DonationPayApi(NoStoreMixin, APIView):
         }
         if outcome.status == "declined" and not outcome.repeated:
             defence.record_decline(request, donation=donation,
-                                   fingerprint=outcome.card_fingerprint)
+                                   fingerprint=outcome.card_fingerprint,
+                                   attempt=outcome.attempt)
         code = status.HTTP_402_PAYMENT_REQUIRED if outcome.status == "declined" else 200
         return Response(body, status=code)
 

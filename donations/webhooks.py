@@ -4,6 +4,10 @@ The delivery is verified and its event's shape checked by gateways.stripe (webho
 here each event type we handle is applied through the donation services
 (donations/services/stripe_events.py, refunds.py).
 
+Declined cards (`payment_intent.payment_failed`, `setup_intent.setup_failed`) are counted by
+the card-testing defence once the event is recorded (donations/services/defence.py), each
+decline once however many reports of it arrive.
+
 Each event id is recorded in StripeEvent inside the same transaction as its effects, so a
 redelivery is a no-op and a failure rolls back both (Stripe then retries). Payment events
 are not trusted for their snapshot: the PaymentIntent is re-read from Stripe, so events that
@@ -18,7 +22,7 @@ import logging
 from django.db import IntegrityError, transaction
 
 from donations.models import DonationEvent, StripeEvent
-from donations.services import refunds, stripe_events
+from donations.services import defence, refunds, stripe_events
 from gateways import stripe as stripe_gateway
 
 logger = logging.getLogger(__name__)
@@ -26,7 +30,7 @@ logger = logging.getLogger(__name__)
 SOURCE = DonationEvent.Source.WEBHOOK
 # The events applied (each of a type whose shape gateways.stripe checks); others get 200.
 HANDLED = (stripe_gateway.PAYMENT_INTENT_EVENTS | stripe_gateway.REFUND_EVENTS
-           | stripe_gateway.DISPUTE_EVENTS)
+           | stripe_gateway.DISPUTE_EVENTS | stripe_gateway.SETUP_INTENT_EVENTS)
 
 
 def handle_event(event: dict) -> str:
@@ -51,6 +55,10 @@ def handle_event(event: dict) -> str:
             logger.info("duplicate stripe event", extra={"stripe_event": event_id})
             return "duplicate"
         raise
+    if event_type in stripe_gateway.DECLINE_EVENTS:
+        decline = stripe_gateway.decline_in(obj)
+        if decline is not None:
+            defence.record_reported_decline(decline)
     return "applied"
 
 

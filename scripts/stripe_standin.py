@@ -1,6 +1,7 @@
 """Run the Stripe stand-in (localstripe) on loopback, and register our webhook with it.
 
     python scripts/stripe_standin.py [--port 8420] [--webhook-url URL] [--webhook-secret S]
+                                     [--latency-ms MS]
 
 localstripe's own `localstripe` command listens on every interface and reloads a pickle
 shared by all instances; this runs its aiohttp app on 127.0.0.1 only, from scratch, with the
@@ -19,6 +20,16 @@ publishable key, `POST /v1/test_helpers/confirmation_tokens` and `GET
 with `confirmation_token` (a second confirm after a decline too, as Stripe allows), and in
 the fake Stripe.js the Payment Element, `elements.submit()`, `stripe.createConfirmationToken`
 and `stripe.handleNextAction`.
+
+Declines as Stripe reports them (docs/card-testing.md): a card declined while a SetupIntent
+is confirmed leaves it in `requires_payment_method` with `last_setup_error` (carrying the
+PaymentMethod, so its card's fingerprint) and sends `setup_intent.setup_failed`
+(localstripe cancels it and sends nothing); a PaymentIntent's `last_payment_error` carries
+its `type` and PaymentMethod too.
+
+`--latency-ms` (or STANDIN_LATENCY_MS) delays every API request (`/v1/…`) by that much before
+it is answered, as real Stripe takes hundreds of milliseconds where the stand-in takes one;
+the fake Stripe.js file and the `/_config/` calls are served at once.
 """
 
 import argparse
@@ -29,7 +40,7 @@ import re
 
 import aiohttp
 from aiohttp import web
-from localstripe import resources, server
+from localstripe import resources, server, webhooks
 from localstripe.errors import UserError
 
 
@@ -49,6 +60,20 @@ async def _register(port: int, webhook_url: str, secret: str) -> None:
             except aiohttp.ClientError:
                 pass
             await asyncio.sleep(0.1)
+
+
+def _latency(milliseconds: int):
+    """Middleware: every API request waits `milliseconds` first (the event loop is free
+    meanwhile, so concurrent requests wait side by side, as at Stripe)."""
+    delay = milliseconds / 1000
+
+    @web.middleware
+    async def latency(request, handler):
+        if request.path.startswith("/v1/"):
+            await asyncio.sleep(delay)
+        return await handler(request)
+
+    return latency
 
 
 def _keep_payment_method_types() -> None:
@@ -169,6 +194,41 @@ def _add_confirmation_tokens() -> None:
     server.app.middlewares.insert(1, confirmation_tokens)
 
 
+# --- Declines as Stripe reports them ------------------------------------------------------
+
+def _report_setup_declines() -> None:
+    original = resources.SetupIntent._attach_pm
+
+    def _attach_pm(self, pm):
+        if not pm._attaching_is_declined():
+            return original(self, pm)
+        message = "Your card was declined."
+        self.payment_method, self.status, self.next_action = None, "requires_payment_method", None
+        self.last_setup_error = {"type": "card_error", "code": "card_declined",
+                                 "decline_code": "generic_decline", "message": message,
+                                 "payment_method": pm._export()}
+        webhooks.schedule_webhook(resources.Event("setup_intent.setup_failed", self))
+        raise UserError(402, message, {"code": "card_declined",
+                                       "decline_code": "generic_decline"})
+
+    resources.SetupIntent._attach_pm = _attach_pm
+    resources.SetupIntent.last_setup_error = None  # until a confirmation fails
+
+
+def _payment_errors_as_stripe() -> None:
+    original = resources.PaymentIntent.last_payment_error
+
+    @property
+    def last_payment_error(self):
+        error = original.fget(self)
+        if error and error.get("charge") and self.payment_method:
+            error = {"type": "card_error", **error, "payment_method":
+                     resources.PaymentMethod._api_retrieve(self.payment_method)._export()}
+        return error
+
+    resources.PaymentIntent.last_payment_error = last_payment_error
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=int(os.environ.get("STANDIN_PORT", 8420)))
@@ -177,14 +237,22 @@ def main() -> None:
         "--webhook-secret",
         default=os.environ.get("STRIPE_WEBHOOK_SECRET") or "whsec_localstripe_dev",
     )
+    parser.add_argument(
+        "--latency-ms", type=int, default=int(os.environ.get("STANDIN_LATENCY_MS") or 0),
+        help="delay every API request by this many milliseconds (Stripe-like latency)",
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
 
     resources.store.dump_to_disk = lambda: None  # in memory only: see the docstring
     _keep_payment_method_types()
     _add_confirmation_tokens()
+    _report_setup_declines()
+    _payment_errors_as_stripe()
 
     app = server.app
+    if args.latency_ms > 0:
+        app.middlewares.insert(0, _latency(args.latency_ms))
     if args.webhook_url:
 
         async def on_startup(_app):

@@ -11,6 +11,11 @@ per card fingerprint:
 - new donations per client: a burst of them is refused (429) before a PaymentIntent exists;
 - a hidden form field that people never see and bots fill (400, nothing created).
 
+A decline is counted whoever reports it: our own confirm (the pay request) and Stripe's
+`payment_intent.payment_failed` / `setup_intent.setup_failed` events (anything confirming
+past us; our flow makes no SetupIntents, but an event about one is still counted). One decline reported twice counts once: each counter notes the decline's
+`attempt` (its charge, else its intent and card) the first time it counts it.
+
 "Attack mode" (switched by an admin through switch(), or on by itself when declines across the site pass a
 threshold) tightens every limit and raises the minimum gift. Each refusal is recorded as a
 BlockedAttempt for the admin. Real donors are unaffected until they look like testers: the
@@ -21,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -31,7 +37,8 @@ from django_ratelimit.core import get_usage
 
 from core.clients import client_ip, client_key
 from core.money import format_money
-from donations.models import BlockedAttempt, DefenceChange, DefenceState
+from donations.models import BlockedAttempt, DefenceChange, DefenceState, Donation
+from gateways import stripe as stripe_gateway
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +46,10 @@ HONEYPOT_FIELD = "website"
 REFUSED_MESSAGE = ("Too many attempts. Nothing was charged. Please wait a while and try "
                    "again, or contact us if you need help giving.")
 ATTACK_CACHE_KEY = "defence:attack-mode"
+# How long a gift's card-trying client is remembered, for declines Stripe reports by event
+# (which carry no client), and how long a counted decline's name is kept (the longest window).
+CLIENT_MEMORY_SECONDS = 3600
+COUNTED_MEMORY_SECONDS = 86400
 
 
 @dataclass(frozen=True)
@@ -163,15 +174,18 @@ def check_create(request, *, email: str, appeal: str, amount: int, currency: str
     return Verdict.ok()
 
 
-def check_card_setup(request, *, donation) -> Verdict:
-    """Before a SetupIntent is made: each one lets a card be tried at Stripe (where a decline
-    never reaches us), so new card setups per client are limited like new gifts."""
+def check_card_attempt(request, *, donation) -> Verdict:
+    """Before each pay request (a confirm: one card tried at Stripe): card attempts per gift
+    and per client are limited like new gifts."""
     facts = {"email": donation.email, "donation": donation, "appeal": donation.appeal.slug,
              "amount": donation.amount, "currency": donation.currency}
     limits = _limits()
     wait = _over(request, "declines-ip", client_key(request), limits["declines_per_client"])
     if wait:
         return _refuse(request, BlockedAttempt.Reason.DECLINES_CLIENT, wait, **facts)
+    # Whoever tries a card now is the client a decline Stripe reports later is counted on.
+    _cache().set(_client_cache_key(donation.pk), client_key(request),
+                 timeout=CLIENT_MEMORY_SECONDS)
     for reason, group, value, rate in (
         (BlockedAttempt.Reason.CARDS_PER_GIFT, "setups-gift", str(donation.pk),
          limits["cards_per_gift"]),
@@ -189,10 +203,15 @@ def _minimum_amount_message(currency: str, minimum: int) -> str:
             "while we protect this form from fraud.")
 
 
-def check_pay(request, *, donation, fingerprint: str) -> Verdict:
-    """Before the card is charged: the client, the email and this card. Runs inside the
-    payment's transaction, which a refusal rolls back: the caller records it after."""
-    limits = _limits()
+def check_pay(request, *, donation, card) -> Verdict:
+    """Before the card is charged: the client, the email and this card. `card()` reads the
+    card's fingerprint at Stripe (one call); it is asked only when the card can matter: in
+    attack mode, or on a retry of a gift that already saw a decline (a card tester's next
+    try). A first try has no read: its card is counted when it declines (docs/card-testing.md).
+    The caller records a refusal."""
+    attack = attack_mode()
+    limits = _limits(attack)
+    fingerprint = card() if attack or _saw_a_decline(donation) else ""
     facts = {"email": donation.email, "fingerprint": fingerprint, "donation": donation,
              "appeal": donation.appeal.slug, "amount": donation.amount,
              "currency": donation.currency}
@@ -210,17 +229,56 @@ def check_pay(request, *, donation, fingerprint: str) -> Verdict:
     return Verdict.ok()
 
 
-def record_decline(request, *, donation, fingerprint: str) -> None:
-    """Count a decline against the client, the email, the card and the whole site."""
+def _saw_a_decline(donation) -> bool:
+    """Whether the gift's card was declined before (it is failed, or kept the decline's
+    message through a retry that Stripe did not answer)."""
+    return donation.status == Donation.Status.FAILED or bool(donation.failure_message)
+
+
+def record_decline(request, *, donation, fingerprint: str, attempt: str = "") -> None:
+    """Count a decline (our confirm's, or a SetupIntent's read at pay) against the client,
+    the email, the card and the whole site; `attempt` names it (stripe_gateway.attempt_key)
+    so that Stripe's event for the same decline is not counted again."""
+    _count_decline(client_key(request), donation.email, fingerprint, attempt)
+
+
+def record_reported_decline(decline: stripe_gateway.CardDecline) -> None:
+    """Count a decline Stripe reported by event: against the card, the gift's email and the
+    client that set up its card (when we know them), and the whole site."""
+    donation = None
+    try:
+        donation = Donation.objects.filter(pk=uuid.UUID(decline.donation_id)).first()
+    except ValueError:
+        pass  # not one of our gifts' PaymentIntents or SetupIntents
+    client = _cache().get(_client_cache_key(donation.pk)) if donation else None
+    _count_decline(client or "", donation.email if donation else "", decline.fingerprint,
+                   decline.attempt)
+
+
+def _client_cache_key(donation_id) -> str:
+    return f"defence:client:{donation_id}"
+
+
+def _first_count(group: str, attempt: str) -> bool:
+    """Whether `group` has not counted the decline named `attempt` yet (and now has)."""
+    if not attempt:
+        return True
+    return _cache().add(f"defence:counted:{group}:{_hashed(attempt)}", 1,
+                        timeout=COUNTED_MEMORY_SECONDS)
+
+
+def _count_decline(client: str, email: str, fingerprint: str, attempt: str) -> None:
     limits = _limits()
-    _usage(request, "declines-ip", client_key(request), limits["declines_per_client"],
-           increment=True)
-    _usage(request, "declines-email", _hashed(donation.email), limits["declines_per_email"],
-           increment=True)
-    if fingerprint:
-        _usage(request, "declines-card", fingerprint, limits["declines_per_card"],
-               increment=True)
-    site = _usage(request, "declines-site", "all", settings.DEFENCE_ATTACK_THRESHOLD,
+    for group, value, rate in (
+        ("declines-ip", client, limits["declines_per_client"]),
+        ("declines-email", _hashed(email) if email else "", limits["declines_per_email"]),
+        ("declines-card", fingerprint, limits["declines_per_card"]),
+    ):
+        if value and _first_count(group, attempt):
+            _usage(None, group, value, rate, increment=True)
+    if not _first_count("declines-site", attempt):
+        return
+    site = _usage(None, "declines-site", "all", settings.DEFENCE_ATTACK_THRESHOLD,
                   increment=True)
     if site and site["should_limit"] and not attack_mode():
         switch(

@@ -39,6 +39,9 @@ class PaymentOutcome:
     client_secret: str = ""
     message: str = ""
     card_fingerprint: str = ""
+    # The declined charge's name, the same as in Stripe's payment_intent.payment_failed event
+    # (stripe_gateway.attempt_key): the defence counts it once whichever reports it first.
+    attempt: str = ""
     # The outcome of another request's attempt (a double click waited for it): nothing new
     # was tried, so nothing new is counted.
     repeated: bool = False
@@ -142,8 +145,7 @@ class _AlreadyPaid(Exception):
 
 
 def donation_pay(*, donation_id, confirmation_token: str,
-                 source: str = DonationEvent.Source.BROWSER, screen=None,
-                 fingerprint_of_decline=None) -> PaymentOutcome:
+                 source: str = DonationEvent.Source.BROWSER, screen=None) -> PaymentOutcome:
     """Charge the card Stripe.js put into `confirmation_token`: the donation's PaymentIntent
     confirmed on the server, one Stripe call whose answer is applied as it stands.
 
@@ -152,9 +154,11 @@ def donation_pay(*, donation_id, confirmation_token: str,
     declined card leaves the PaymentIntent to take the donor's next card (Stripe allows a
     confirm after a decline).
 
-    `screen(donation) -> Verdict` is asked before the card is charged (the card-testing
-    defence). A decline's outcome carries the card's fingerprint for it to count (one read of
-    the token, on declines only).
+    `screen(donation, card) -> Verdict` is asked before the card is charged (the card-testing
+    defence); `card()` reads the card's fingerprint from the token at Stripe (one call), and
+    the screen calls it only when the card can matter (attack mode, a retry after a decline):
+    a first try costs no read. A decline's outcome carries the fingerprint for the defence to
+    count (read on declines only, once).
 
     A double click waits for the first click's outcome and answers with it (one charge).
 
@@ -203,18 +207,25 @@ def _outcome_of_the_other_click(donation_id, *, source: str) -> PaymentOutcome:
 
 def _pay(donation: Donation, confirmation_token: str, *, source: str,
          screen) -> PaymentOutcome:
+    card = _Card(confirmation_token)
     if screen is not None:
-        verdict = screen(donation)
+        verdict = screen(donation, card.fingerprint)
         if not verdict.allowed:
             raise PaymentRefused(verdict)
+    retried = False
     if donation.status == S.FAILED:
         with transaction.atomic():
             locked = lock_donation(donation.pk)
             if locked.status == S.FAILED:
                 transition(locked, S.PENDING, source=source,
                            message="Donor tried another card.", strict=True)
+                retried = True
     try:
         pi = _confirm(donation, confirmation_token, source=source)
+    except stripe_gateway.PaymentProviderError:
+        if retried:
+            _back_to_failed(donation, source=source)
+        raise
     except stripe_gateway.CardDeclined as exc:
         with transaction.atomic():
             locked = lock_donation(donation.pk)
@@ -225,7 +236,10 @@ def _pay(donation: Donation, confirmation_token: str, *, source: str,
                 transition(locked, S.FAILED, source=source, message=exc.message,
                            strict=True)
         return PaymentOutcome(status="declined", message=exc.message,
-                              card_fingerprint=_fingerprint(confirmation_token))
+                              card_fingerprint=card.fingerprint(),
+                              attempt=stripe_gateway.attempt_key(
+                                  intent=donation.stripe_payment_intent, charge=exc.charge,
+                                  payment_method=confirmation_token))
     donation_apply_payment_intent(payment_intent=pi, source=source)
     if pi.status == "succeeded":
         return PaymentOutcome(status="succeeded")
@@ -233,8 +247,22 @@ def _pay(donation: Donation, confirmation_token: str, *, source: str,
         return PaymentOutcome(status="requires_action", client_secret=pi.client_secret)
     if pi.status == "requires_payment_method":
         return PaymentOutcome(status="declined", message=pi.error_message or "Declined.",
-                              card_fingerprint=_fingerprint(confirmation_token))
+                              card_fingerprint=card.fingerprint(),
+                              attempt=stripe_gateway.attempt_key(
+                                  intent=pi.id, charge=pi.charge_id,
+                                  payment_method=confirmation_token))
     return PaymentOutcome(status="pending")
+
+
+def _back_to_failed(donation: Donation, *, source: str) -> None:
+    """Stripe did not answer a retry's confirm: the gift shows its last decline again (a
+    success Stripe made meanwhile still arrives by webhook or sync)."""
+    with transaction.atomic():
+        locked = lock_donation(donation.pk)
+        if locked.status == S.PENDING \
+                and locked.stripe_payment_intent == donation.stripe_payment_intent:
+            transition(locked, S.FAILED, source=source,
+                       message="Stripe did not answer; the donor may try again.")
 
 
 def _confirm(donation: Donation, confirmation_token: str, *,
@@ -257,10 +285,18 @@ def _confirm(donation: Donation, confirmation_token: str, *,
             confirmation_token=confirmation_token)
 
 
-def _fingerprint(confirmation_token: str) -> str:
-    """The declined card's fingerprint, for the defence to count (a read, on declines only);
-    "" if Stripe cannot say."""
-    try:
-        return stripe_gateway.confirmation_token_fingerprint(confirmation_token)
-    except stripe_gateway.PaymentProviderError:
-        return ""
+class _Card:
+    """The token's card fingerprint, read from Stripe at most once and only when asked (the
+    defence on a retry or in attack mode, a decline to count); "" if Stripe cannot say."""
+
+    def __init__(self, confirmation_token: str):
+        self.token = confirmation_token
+        self.read: str | None = None
+
+    def fingerprint(self) -> str:
+        if self.read is None:
+            try:
+                self.read = stripe_gateway.confirmation_token_fingerprint(self.token)
+            except stripe_gateway.PaymentProviderError:
+                self.read = ""
+        return self.read

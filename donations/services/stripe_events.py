@@ -97,7 +97,8 @@ def _apply_payment_intent(donation: Donation, pi: stripe_gateway.PaymentIntentSt
         if donation.status in PAID:
             _record_fee(donation, pi)
             apply_refunded(donation, amount_refunded=pi.amount_refunded, charge=pi.charge_id,
-                           source=source, stripe_event=stripe_event)
+                           source=source, stripe_event=stripe_event,
+                           refunds=[r.as_dict() for r in pi.refunds])
             return
         if not is_current:
             # An older attempt succeeded after all (real Stripe can, the stand-in cannot):
@@ -117,7 +118,8 @@ def _apply_payment_intent(donation: Donation, pi: stripe_gateway.PaymentIntentSt
         on_payment_succeeded(donation)
         # Refunded at Stripe before we heard of the success: the books show both.
         apply_refunded(donation, amount_refunded=pi.amount_refunded, charge=pi.charge_id,
-                       source=source, stripe_event=stripe_event)
+                       source=source, stripe_event=stripe_event,
+                       refunds=[r.as_dict() for r in pi.refunds])
     elif not is_current:
         return
     elif pi.status == "canceled":

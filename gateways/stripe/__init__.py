@@ -9,7 +9,8 @@ Apps import this package's public names, never its modules nor the SDK:
 top-level SDK; this package is only ever `gateways.stripe`.)
 
 Modules, one per Stripe object: client (the SDK client, the pinned API version), errors,
-objects (shared field shapes), payment_intents (and ConfirmationTokens), charges, refunds,
+objects (shared field shapes), declines (a declined card as each report names it),
+payment_intents (and ConfirmationTokens), charges, refunds,
 disputes, balance (what finance reconciles), stripe_js (the origins Stripe.js needs in the
 donor's browser), webhooks (signature, event shape and version),
 standin (where the local stand-in is not Stripe), checks (system checks of the settings).
@@ -18,6 +19,7 @@ standin (where the local stand-in is not Stripe), checks (system checks of the s
 from gateways.stripe.balance import BalanceTxn, balance_transactions
 from gateways.stripe.charges import ChargeState, charge_payment_intent, charge_retrieve
 from gateways.stripe.client import STRIPE_API_VERSION, client, ping
+from gateways.stripe.declines import CardDecline, attempt_key, decline_in
 from gateways.stripe.disputes import disputes_since
 from gateways.stripe.errors import (
     CardDeclined,
@@ -37,9 +39,11 @@ from gateways.stripe.payment_intents import (
 from gateways.stripe.refunds import RefundState, refund_create, refunds_since
 from gateways.stripe.stripe_js import stripe_sources
 from gateways.stripe.webhooks import (
+    DECLINE_EVENTS,
     DISPUTE_EVENTS,
     PAYMENT_INTENT_EVENTS,
     REFUND_EVENTS,
+    SETUP_INTENT_EVENTS,
     MalformedEvent,
     api_version_differs,
     api_version_warning,
@@ -49,11 +53,14 @@ from gateways.stripe.webhooks import (
 )
 
 __all__ = [
+    "DECLINE_EVENTS",
     "DISPUTE_EVENTS",
     "PAYMENT_INTENT_EVENTS",
     "REFUND_EVENTS",
+    "SETUP_INTENT_EVENTS",
     "STRIPE_API_VERSION",
     "BalanceTxn",
+    "CardDecline",
     "CardDeclined",
     "IntentNotConfirmable",
     "ChargeState",
@@ -63,12 +70,14 @@ __all__ = [
     "RefundState",
     "Unsupported",
     "api_version_differs",
+    "attempt_key",
     "api_version_warning",
     "balance_transactions",
     "charge_payment_intent",
     "charge_retrieve",
     "client",
     "confirmation_token_fingerprint",
+    "decline_in",
     "disputes_since",
     "event_contents",
     "event_type",

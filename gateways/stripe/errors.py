@@ -14,10 +14,11 @@ class IntentNotConfirmable(PaymentProviderError):
 class CardDeclined(Exception):
     """The card was refused; `message` is Stripe's donor-facing text."""
 
-    def __init__(self, message: str, code: str = ""):
+    def __init__(self, message: str, code: str = "", charge: str = ""):
         super().__init__(message)
         self.message = message
         self.code = code
+        self.charge = charge  # the declined charge's id, where Stripe names it
 
 
 class Unsupported(Exception):

@@ -12,6 +12,7 @@ from gateways.stripe import standin
 from gateways.stripe.client import call, client
 from gateways.stripe.errors import CardDeclined, IntentNotConfirmable, PaymentProviderError
 from gateways.stripe.objects import object_id, when
+from gateways.stripe.refunds import RefundState, refund_state
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,9 @@ class PaymentIntentState:
     # When the card was charged, by Stripe's clock (the latest charge's `created`); None
     # while there is no charge. The gift's date, its receipt's year and HMRC's date use it.
     charged_at: datetime | None = None
+    # The charge's refunds as Stripe holds them (expanded with it), for the refund history:
+    # a refund made at Stripe before we heard of the payment is recorded with the success.
+    refunds: tuple[RefundState, ...] = ()
 
 
 def payment_intent_create(
@@ -50,11 +54,18 @@ def payment_intent_create(
     return _state(pi)
 
 
+# What a confirm's answer carries, so that a success is applied from it with no re-read: the
+# charge with its balance transaction (fee, net) and its refunds, and the card
+# (standin.CARD_EXPAND). The same as payment_intent_retrieve reads.
+PAID_EXPAND = ["latest_charge.balance_transaction", "latest_charge.refunds",
+               standin.CARD_EXPAND]
+
+
 def payment_intent_retrieve(payment_intent_id: str) -> PaymentIntentState:
     pi = call(
         client().v1.payment_intents.retrieve,
         payment_intent_id,
-        params={"expand": ["latest_charge.balance_transaction", standin.CARD_EXPAND]},
+        params={"expand": PAID_EXPAND},
     )
     return _state(pi)
 
@@ -62,11 +73,6 @@ def payment_intent_retrieve(payment_intent_id: str) -> PaymentIntentState:
 def payment_intent_cancel(payment_intent_id: str) -> PaymentIntentState:
     pi = call(client().v1.payment_intents.cancel, payment_intent_id)
     return _state(pi)
-
-
-# What a confirm's answer carries, so that a success is applied from it with no re-read: the
-# charge with its balance transaction (fee, net) and the card (standin.CARD_EXPAND).
-PAID_EXPAND = ["latest_charge.balance_transaction", standin.CARD_EXPAND]
 
 
 def payment_intent_confirm(*, payment_intent_id: str,
@@ -88,7 +94,9 @@ def payment_intent_confirm(*, payment_intent_id: str,
             options={"idempotency_key": f"lifeline-{payment_intent_id}-{confirmation_token}"},
         )
     except stripe.CardError as exc:
-        raise CardDeclined(exc.user_message or "Your card was declined.", exc.code or "") from exc
+        charge = getattr(exc.error, "charge", None) if exc.error else None
+        raise CardDeclined(exc.user_message or "Your card was declined.", exc.code or "",
+                           charge=charge if isinstance(charge, str) else "") from exc
     except stripe.InvalidRequestError as exc:
         if exc.code in NOT_CONFIRMABLE:
             raise IntentNotConfirmable(exc.code) from exc
@@ -144,7 +152,13 @@ def _state(obj) -> PaymentIntentState:
         card_brand=str(card.get("brand") or "")[:40],
         card_last4=str(card.get("last4") or "")[-4:],
         charged_at=when(charge.get("created")) if charge is not None else None,
+        refunds=_refunds(charge),
     )
+
+
+def _refunds(charge: dict | None) -> tuple[RefundState, ...]:
+    listed = ((charge or {}).get("refunds") or {}).get("data") or []
+    return tuple(refund_state(r) for r in listed if isinstance(r, dict))
 
 
 def _card(charge: dict | None, payment_method) -> dict:

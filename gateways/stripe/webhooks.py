@@ -25,6 +25,10 @@ PAYMENT_INTENT_EVENTS = frozenset({
     "payment_intent.processing",
     "payment_intent.requires_action",
 })
+# A card declined while Stripe.js put it into a SetupIntent (no charge: only a decline to count).
+SETUP_INTENT_EVENTS = frozenset({"setup_intent.setup_failed"})
+# The events that report a declined card (the card-testing defence counts them).
+DECLINE_EVENTS = frozenset({"payment_intent.payment_failed", "setup_intent.setup_failed"})
 REFUND_EVENTS = frozenset({"charge.refunded", "charge.refund.updated"})
 DISPUTE_EVENTS = frozenset({
     "charge.dispute.created",
@@ -36,6 +40,7 @@ DISPUTE_EVENTS = frozenset({
 # What each event type whose shape we check carries as data.object (Stripe's `object` field).
 OBJECT_KIND = {
     **{event_type: "payment_intent" for event_type in PAYMENT_INTENT_EVENTS},
+    **{event_type: "setup_intent" for event_type in SETUP_INTENT_EVENTS},
     "charge.refunded": "charge",  # the charge, with its refunds
     "charge.refund.updated": "refund",
     **{event_type: "dispute" for event_type in DISPUTE_EVENTS},

@@ -145,6 +145,24 @@ def test_a_refund_stripe_made_before_we_heard_of_the_payment_is_applied_with_it(
     assert Receipt.objects.filter(donation=gift).count() == 1
 
 
+
+def test_a_refund_made_before_we_heard_of_the_payment_is_recorded_with_the_success(
+    live_server, demo, stripe_api
+):
+    """Whatever brings the success in (the donor's return, a webhook, a reconcile), a refund
+    Stripe already holds comes with it: the amount AND its record (tests/faults saw the
+    amount right and no refund row when the success came in by a re-read)."""
+    state = paid_at_stripe_unheard(live_server, stripe_api)
+    stripe_api.v1.refunds.create(params={"payment_intent": state.id, "amount": 700})
+    gift = Donation.objects.get(stripe_payment_intent=state.id)
+
+    stripe_events.donation_sync(donation_id=gift.pk, source=DonationEvent.Source.BROWSER)
+
+    gift.refresh_from_db()
+    assert (gift.status, gift.refunded_amount) == (S.PARTIALLY_REFUNDED, 700)
+    assert list(Refund.objects.filter(donation=gift).values_list("amount", "status")) == [
+        (700, "succeeded")]
+
 # --- item: the gift's date is Stripe's charge time ---------------------------------------
 
 
