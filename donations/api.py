@@ -182,8 +182,7 @@ class DonationPayApi(NoStoreMixin, APIView):
         donation = get_object_or_404(Donation.objects.select_related("appeal"), pk=pk)
         given = PayRequestSerializer(data=request.data)
         given.is_valid(raise_exception=True)
-        # Each confirm lets a card be tried at Stripe: counted per gift and per client as the
-        # card setups were.
+        # Each confirm lets a card be tried at Stripe: counted per gift and per client.
         verdict = defence.check_card_attempt(request, donation=donation)
         if not verdict.allowed:
             return _too_many(verdict)

@@ -13,7 +13,8 @@ per card fingerprint:
 
 A decline is counted whoever reports it: our own confirm (the pay request) and Stripe's
 `payment_intent.payment_failed` / `setup_intent.setup_failed` events (anything confirming
-past us; our flow makes no SetupIntents, but an event about one is still counted). One decline reported twice counts once: each counter notes the decline's
+past us; our flow makes no SetupIntents, but an event about one is still counted). One
+decline reported twice counts once: each counter notes the decline's
 `attempt` (its charge, else its intent and card) the first time it counts it.
 
 "Attack mode" (switched by an admin through switch(), or on by itself when declines across the site pass a
@@ -236,9 +237,9 @@ def _saw_a_decline(donation) -> bool:
 
 
 def record_decline(request, *, donation, fingerprint: str, attempt: str = "") -> None:
-    """Count a decline (our confirm's, or a SetupIntent's read at pay) against the client,
-    the email, the card and the whole site; `attempt` names it (stripe_gateway.attempt_key)
-    so that Stripe's event for the same decline is not counted again."""
+    """Count our confirm's decline against the client, the email, the card and the whole
+    site; `attempt` names it (stripe_gateway.attempt_key) so that Stripe's event for the same
+    decline is not counted again."""
     _count_decline(client_key(request), donation.email, fingerprint, attempt)
 
 
