@@ -605,16 +605,6 @@ class Donors:
             time.sleep(0.3)
         return None
 
-    def _pay(self, session, standin: str, gift: dict) -> requests.Response:
-        token = session.post(f"{standin}/v1/confirmation_tokens", timeout=30, json={
-            "key": gift["publishable_key"], "payment_method_data": {"type": "card", "card": {
-                "number": CARD_OK, "exp_month": "12", "exp_year": "2034", "cvc": "123"}}})
-        if token.status_code != 200:
-            self._note("card", token.status_code)
-            return token
-        return session.post(f"{self.lifeline.url}/api/v1/donations/{gift['id']}/pay/",
-                            timeout=30, json={"confirmation_token": token.json()["id"]})
-
     def _donor(self, i: int) -> None:
         base, standin = self.lifeline.url, self.lifeline.standin.url
         session = requests.Session()
@@ -631,9 +621,19 @@ class Donors:
             if created is None or created.status_code != 201:
                 continue
             gift = created.json()
-            # As the Payment Element does at each press of "Give": the card into a new
-            # ConfirmationToken at Stripe (the publishable key, from the browser), then pay.
-            paid = self._until_answered("pay", lambda: self._pay(session, standin, gift))
+            # As the Payment Element does: the card into a ConfirmationToken at Stripe (the
+            # publishable key, from the browser), then pay with it. A confirm that Stripe
+            # carried out spends the token: a retry of the pay finds the PaymentIntent paid.
+            token = self._until_answered("card", lambda: session.post(
+                f"{standin}/v1/confirmation_tokens", timeout=30, json={
+                    "key": gift["publishable_key"], "payment_method_data": {
+                        "type": "card", "card": {"number": CARD_OK, "exp_month": "12",
+                                                 "exp_year": "2034", "cvc": "123"}}}))
+            if token is None or token.status_code != 200:
+                continue
+            paid = self._until_answered("pay", lambda: session.post(
+                f"{base}/api/v1/donations/{gift['id']}/pay/", timeout=30,
+                json={"confirmation_token": token.json()["id"]}))
             if paid is not None and paid.status_code == 200 and \
                     paid.json()["status"] == "succeeded":
                 with self.lock:
