@@ -8,10 +8,11 @@ Everything on loopback, bounded in time: a throwaway database on DATABASE_URL's 
 (or, without DATABASE_URL, a private PostgreSQL cluster in a temp directory), its own
 redis-server (broker and cache), the Stripe stand-in, an aiosmtpd inbox, gunicorn with 2
 ASGI processes (config/gunicorn.py), `celery worker` × 2 (concurrency 2) and `celery beat`
-(the machinery of tests/faults/conftest.py). Each donor creates a gift, sets up a card at
-the stand-in and pays on our server (POST /api/v1/donations/, …/card-setup/, the
-SetupIntent confirm at the stand-in, …/pay/), then starts the next gift. The card-testing
-defence's per-client limits are raised for the web processes (all donors are 127.0.0.1).
+(the machinery of tests/faults/conftest.py). Each donor creates a gift, puts the card into a
+ConfirmationToken at the stand-in as Stripe.js does, and pays on our server with it (POST
+/api/v1/donations/, POST /v1/confirmation_tokens at the stand-in, …/pay/), then starts the
+next gift. The card-testing defence's per-client limits are raised for the web processes
+(all donors are 127.0.0.1).
 After M minutes the donors stop and the bench waits (at most --drain seconds) for every
 receipt email.
 """

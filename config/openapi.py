@@ -30,7 +30,7 @@ RULES = [
     (r"^/api/v1/appeals/\{slug\}/$", {"get"}, ["404"]),
     (r"^/api/v1/donations/$", {"post"}, ["400", "409", "429"]),
     (r"^/api/v1/donations/\{id\}/$", {"get"}, ["404"]),
-    (r"^/api/v1/donations/\{id\}/(card-setup|pay)/$", {"post"}, ["400", "404", "409", "429"]),
+    (r"^/api/v1/donations/\{id\}/pay/$", {"post"}, ["400", "404", "409", "429"]),
     # A page number past the end is DRF's 404.
     (r"^/api/v1/finance/receipts/$", {"get"}, ["400", "401", "403", "404"]),
     (r"^/api/v1/finance/gift-aid/claims/$", {"post"}, ["400", "401", "403"]),

@@ -16,8 +16,6 @@ api_v1 = [
     path("appeals/<slug:slug>/", appeals_api.AppealDetailApi.as_view(), name="appeal-detail"),
     path("donations/", donations_api.DonationCreateApi.as_view(), name="donation-create"),
     path("donations/<uuid:pk>/", donations_api.DonationDetailApi.as_view(), name="donation-detail"),
-    path("donations/<uuid:pk>/card-setup/", donations_api.DonationCardSetupApi.as_view(),
-         name="donation-card-setup"),
     path("donations/<uuid:pk>/pay/", donations_api.DonationPayApi.as_view(), name="donation-pay"),
     *finance_api,
 ]

@@ -162,42 +162,37 @@ class DonationDetailApi(NoStoreMixin, APIView):
         return Response(DonationSerializer(donation).data)
 
 
-class DonationCardSetupApi(NoStoreMixin, APIView):
-    """Step 1 of paying: a SetupIntent for Stripe.js to put the donor's card into."""
-
-    authentication_classes = []
-
-    @extend_schema(request=None, responses={200: inline_serializer(
-        "CardSetup", {"setup_client_secret": serializers.CharField()})})
-    def post(self, request, pk):
-        donation = get_object_or_404(Donation.objects.select_related("appeal"), pk=pk)
-        verdict = defence.check_card_setup(request, donation=donation)
-        if not verdict.allowed:
-            return _too_many(verdict)
-        with _stripe_answering():
-            secret = pay.donation_prepare_card(donation_id=pk)
-        return Response({"setup_client_secret": secret})
+class PayRequestSerializer(serializers.Serializer):
+    confirmation_token = serializers.RegexField(
+        r"^ctoken_[A-Za-z0-9_]{1,200}$",
+        error_messages={"invalid": "Not a Stripe ConfirmationToken id.",
+                        "required": "The card details did not arrive; please try again."})
 
 
 class DonationPayApi(NoStoreMixin, APIView):
-    """Step 2: charge the card just set up (confirmed on the server)."""
+    """Charge the card Stripe.js put into a ConfirmationToken (confirmed on the server)."""
 
     authentication_classes = []
 
-    @extend_schema(request=None, responses={200: inline_serializer("PaymentOutcome", {
-        "status": serializers.CharField(), "client_secret": serializers.CharField(),
-        "message": serializers.CharField(), "thanks_url": serializers.CharField()})})
+    @extend_schema(request=PayRequestSerializer, responses={200: inline_serializer(
+        "PaymentOutcome", {
+            "status": serializers.CharField(), "client_secret": serializers.CharField(),
+            "message": serializers.CharField(), "thanks_url": serializers.CharField()})})
     def post(self, request, pk):
-        donation = get_object_or_404(Donation, pk=pk)
+        donation = get_object_or_404(Donation.objects.select_related("appeal"), pk=pk)
+        given = PayRequestSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        # Each confirm lets a card be tried at Stripe: counted per gift and per client.
+        verdict = defence.check_card_attempt(request, donation=donation)
+        if not verdict.allowed:
+            return _too_many(verdict)
         try:
             with _stripe_answering():
                 outcome = pay.donation_pay(
                     donation_id=pk,
-                    screen=lambda d, fingerprint: defence.check_pay(request, donation=d,
-                                                                    fingerprint=fingerprint),
-                    on_setup_decline=lambda d, decline: defence.record_decline(
-                        request, donation=d, fingerprint=decline.fingerprint,
-                        attempt=decline.attempt),
+                    confirmation_token=given.validated_data["confirmation_token"],
+                    # The card's fingerprint is read only when it can matter (check_pay).
+                    screen=lambda d, card: defence.check_pay(request, donation=d, card=card),
                 )
         except pay.PaymentRefused as exc:
             defence.record_refusal(request, exc.verdict.reason, **exc.verdict.facts)

@@ -61,7 +61,7 @@ class Donation(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     succeeded_at = models.DateTimeField(null=True, blank=True)
-    # A card setup or payment in progress (donations/services/pay.py, "claims"): who holds it and
+    # A payment in progress (donations/services/pay.py, "claims"): who holds it and
     # until when. Stripe is called with no transaction open; a double click finds the claim.
     payment_claim = models.CharField(max_length=32, blank=True)
     payment_claim_until = models.DateTimeField(null=True, blank=True)

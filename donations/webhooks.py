@@ -65,7 +65,8 @@ def handle_event(event: dict) -> str:
 def _apply(event_type: str, obj: dict, event_id: str) -> None:
     if event_type in stripe_gateway.PAYMENT_INTENT_EVENTS:
         stripe_events.donation_payment_intent_event(
-            payment_intent_id=obj["id"], source=SOURCE, stripe_event=event_id
+            payment_intent_id=obj["id"], source=SOURCE, stripe_event=event_id,
+            event_object=obj,
         )
     elif event_type in stripe_gateway.REFUND_EVENTS:
         charge = obj if obj.get("object") == "charge" else {}

@@ -78,6 +78,7 @@ def _appeal_context(slug, *, preview=False):
                 "feePercent": str(pct),
                 "feeFixed": fixed,
                 "publishableKey": settings.STRIPE_PUBLISHABLE_KEY,
+                "paymentMethodTypes": list(settings.STRIPE_PAYMENT_METHOD_TYPES),
                 "attribution": ATTRIBUTION_FIELDS,
             }
         ),

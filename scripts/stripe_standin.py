@@ -12,6 +12,15 @@ One fidelity fix: localstripe takes a PaymentIntent's `payment_method_types` and
 here the PaymentIntent keeps it and answers with it, as real Stripe does (default ["card"]),
 so a test can read back what we asked for.
 
+What the stand-in lacks for Stripe's "finalize payments on the server" flow is added in the
+block "ConfirmationTokens" below (docs/card-flow.md lists each difference from Stripe):
+the ConfirmationToken object (`POST /v1/confirmation_tokens` from Stripe.js with the
+publishable key, `POST /v1/test_helpers/confirmation_tokens` and `GET
+/v1/confirmation_tokens/:id` with the secret key), `POST /v1/payment_intents/:id/confirm`
+with `confirmation_token` (a second confirm after a decline too, as Stripe allows), and in
+the fake Stripe.js the Payment Element, `elements.submit()`, `stripe.createConfirmationToken`
+and `stripe.handleNextAction`.
+
 Declines as Stripe reports them (docs/card-testing.md): a card declined while a SetupIntent
 is confirmed leaves it in `requires_payment_method` with `last_setup_error` (carrying the
 PaymentMethod, so its card's fingerprint) and sends `setup_intent.setup_failed`
@@ -27,6 +36,7 @@ import argparse
 import asyncio
 import logging
 import os
+import re
 
 import aiohttp
 from aiohttp import web
@@ -75,6 +85,116 @@ def _keep_payment_method_types() -> None:
 
     resources.PaymentIntent.__init__ = __init__
 
+
+# --- ConfirmationTokens: Stripe's "finalize payments on the server" flow ------------------
+# (kept in one block: the fake Stripe.js part is scripts/standin_stripe_js.js)
+
+STRIPE_JS_EXTENSION = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                   "standin_stripe_js.js")
+
+
+class ConfirmationToken(resources.StripeObject):
+    """Stripe's ConfirmationToken: the card the Payment Element collected, for one confirm.
+
+    Real Stripe keeps the card data in `payment_method_preview` and makes the PaymentMethod
+    at confirm; the stand-in makes the PaymentMethod at once and keeps its id."""
+
+    object = "confirmation_token"
+    _id_prefix = "ctoken_"
+
+    def __init__(self, payment_method_data=None, payment_method=None, return_url=None,
+                 payment_user_agent=None, **kwargs):
+        kwargs.pop("key", None)
+        if kwargs:
+            raise UserError(400, "Unexpected " + ", ".join(kwargs.keys()))
+        if payment_method is not None:
+            method = resources.PaymentMethod._api_retrieve(payment_method)
+        elif isinstance(payment_method_data, dict):
+            method = resources.PaymentMethod._api_create(**payment_method_data)
+        else:
+            raise UserError(400, "Bad request")
+        super().__init__()
+        self._payment_method = method.id
+        self.payment_method_preview = {
+            "type": method.type,
+            "card": dict(getattr(method, "card", None) or {}),
+            "billing_details": method.billing_details,
+        }
+        self.payment_intent = None
+        self.return_url = return_url
+        self.use_stripe_sdk = True
+        self.expires_at = self.created + 12 * 3600
+
+
+def _confirm_with_token(payment_intent_id: str, token_id, data: dict):
+    """Confirm a PaymentIntent with a ConfirmationToken's card. Unlike localstripe, and as
+    Stripe does, a PaymentIntent that a declined card or a failed 3-D Secure left in
+    `requires_payment_method` takes another card."""
+    token = ConfirmationToken._api_retrieve(token_id)
+    if token.payment_intent is not None:
+        raise UserError(400, "This ConfirmationToken has already been used.",
+                        {"code": "confirmation_token_already_used"})
+    pi = resources.PaymentIntent._api_retrieve(payment_intent_id)
+    if pi.status not in ("requires_payment_method", "requires_confirmation"):
+        raise UserError(400, f"This PaymentIntent's status is {pi.status}.",
+                        {"code": "payment_intent_unexpected_state"})
+    pi.payment_method = token._payment_method
+    pi.latest_charge = None  # the declined charge stays at Stripe, not on the intent
+    pi._authentication_failed = False
+    token.payment_intent = pi.id
+    return resources.PaymentIntent._api_confirm(id=payment_intent_id, **data)
+
+
+def _add_confirmation_tokens() -> None:
+    """The routes, and the fake Stripe.js with the Payment Element, as one middleware placed
+    before localstripe's own routes (its router answers the first match)."""
+    with open(os.path.join(os.path.dirname(server.__file__), "localstripe-v3.js")) as f:
+        js = f.read()
+    with open(STRIPE_JS_EXTENSION) as f:
+        js += "\n" + f.read()
+    confirm_path = re.compile(r"^/v1/payment_intents/(pi_\w+)/confirm$")
+    token_path = re.compile(r"^/v1/confirmation_tokens/(ctoken_\w+)$")
+
+    def authorised(request, data) -> bool:
+        key = data.pop("key", None)
+        return server.get_api_key(request) is not None or (
+            isinstance(key, str) and key.startswith("pk_"))
+
+    @web.middleware
+    async def confirmation_tokens(request, handler):
+        path, method = request.path, request.method
+        if method == "GET" and path == "/js.stripe.com/v3/":
+            return web.Response(text=js, content_type="application/javascript")
+        if method == "POST" and path in ("/v1/confirmation_tokens",
+                                         "/v1/test_helpers/confirmation_tokens"):
+            data = await server.get_post_data(request, remove_auth=False) or {}
+            if not authorised(request, data):
+                raise UserError(401, "Unauthorized")
+            expand = data.pop("expand", None)
+            return server.json_response(
+                ConfirmationToken._api_create(**data)._export(expand=expand))
+        if method == "GET" and token_path.match(path):
+            if server.get_api_key(request) is None:
+                raise UserError(401, "Unauthorized")
+            return server.json_response(
+                ConfirmationToken._api_retrieve(token_path.match(path)[1])._export())
+        if method == "POST" and confirm_path.match(path):
+            data = await server.get_post_data(request, remove_auth=False) or {}
+            if "confirmation_token" in data:
+                if server.get_api_key(request) is None:
+                    raise UserError(401, "Unauthorized")
+                expand = data.pop("expand", None)
+                token = data.pop("confirmation_token")
+                pi = _confirm_with_token(confirm_path.match(path)[1], token, data)
+                return server.json_response(pi._export(expand=expand))
+        return await handler(request)
+
+    # After localstripe's error middleware (UserError -> Stripe's error body), before its
+    # authentication (which knows only its own publishable-key paths).
+    server.app.middlewares.insert(1, confirmation_tokens)
+
+
+# --- Declines as Stripe reports them ------------------------------------------------------
 
 def _report_setup_declines() -> None:
     original = resources.SetupIntent._attach_pm
@@ -126,6 +246,7 @@ def main() -> None:
 
     resources.store.dump_to_disk = lambda: None  # in memory only: see the docstring
     _keep_payment_method_types()
+    _add_confirmation_tokens()
     _report_setup_declines()
     _payment_errors_as_stripe()
 

@@ -11,10 +11,10 @@ per card fingerprint:
 - new donations per client: a burst of them is refused (429) before a PaymentIntent exists;
 - a hidden form field that people never see and bots fill (400, nothing created).
 
-A decline is counted whoever reports it: our own confirm (the pay request), the SetupIntent's
-`last_setup_error` read when the browser asks us to pay, and Stripe's
-`payment_intent.payment_failed` / `setup_intent.setup_failed` events (Stripe.js confirming
-past us). One decline reported twice counts once: each counter notes the decline's
+A decline is counted whoever reports it: our own confirm (the pay request) and Stripe's
+`payment_intent.payment_failed` / `setup_intent.setup_failed` events (anything confirming
+past us; our flow makes no SetupIntents, but an event about one is still counted). One
+decline reported twice counts once: each counter notes the decline's
 `attempt` (its charge, else its intent and card) the first time it counts it.
 
 "Attack mode" (switched by an admin through switch(), or on by itself when declines across the site pass a
@@ -175,16 +175,16 @@ def check_create(request, *, email: str, appeal: str, amount: int, currency: str
     return Verdict.ok()
 
 
-def check_card_setup(request, *, donation) -> Verdict:
-    """Before a SetupIntent is made: each one lets a card be tried at Stripe (where a decline
-    never reaches us), so new card setups per client are limited like new gifts."""
+def check_card_attempt(request, *, donation) -> Verdict:
+    """Before each pay request (a confirm: one card tried at Stripe): card attempts per gift
+    and per client are limited like new gifts."""
     facts = {"email": donation.email, "donation": donation, "appeal": donation.appeal.slug,
              "amount": donation.amount, "currency": donation.currency}
     limits = _limits()
     wait = _over(request, "declines-ip", client_key(request), limits["declines_per_client"])
     if wait:
         return _refuse(request, BlockedAttempt.Reason.DECLINES_CLIENT, wait, **facts)
-    # Whoever sets a card up now is the client a decline Stripe reports later is counted on.
+    # Whoever tries a card now is the client a decline Stripe reports later is counted on.
     _cache().set(_client_cache_key(donation.pk), client_key(request),
                  timeout=CLIENT_MEMORY_SECONDS)
     for reason, group, value, rate in (
@@ -204,10 +204,15 @@ def _minimum_amount_message(currency: str, minimum: int) -> str:
             "while we protect this form from fraud.")
 
 
-def check_pay(request, *, donation, fingerprint: str) -> Verdict:
-    """Before the card is charged: the client, the email and this card. Runs inside the
-    payment's transaction, which a refusal rolls back: the caller records it after."""
-    limits = _limits()
+def check_pay(request, *, donation, card) -> Verdict:
+    """Before the card is charged: the client, the email and this card. `card()` reads the
+    card's fingerprint at Stripe (one call); it is asked only when the card can matter: in
+    attack mode, or on a retry of a gift that already saw a decline (a card tester's next
+    try). A first try has no read: its card is counted when it declines (docs/card-testing.md).
+    The caller records a refusal."""
+    attack = attack_mode()
+    limits = _limits(attack)
+    fingerprint = card() if attack or _saw_a_decline(donation) else ""
     facts = {"email": donation.email, "fingerprint": fingerprint, "donation": donation,
              "appeal": donation.appeal.slug, "amount": donation.amount,
              "currency": donation.currency}
@@ -225,10 +230,16 @@ def check_pay(request, *, donation, fingerprint: str) -> Verdict:
     return Verdict.ok()
 
 
+def _saw_a_decline(donation) -> bool:
+    """Whether the gift's card was declined before (it is failed, or kept the decline's
+    message through a retry that Stripe did not answer)."""
+    return donation.status == Donation.Status.FAILED or bool(donation.failure_message)
+
+
 def record_decline(request, *, donation, fingerprint: str, attempt: str = "") -> None:
-    """Count a decline (our confirm's, or a SetupIntent's read at pay) against the client,
-    the email, the card and the whole site; `attempt` names it (stripe_gateway.attempt_key)
-    so that Stripe's event for the same decline is not counted again."""
+    """Count our confirm's decline against the client, the email, the card and the whole
+    site; `attempt` names it (stripe_gateway.attempt_key) so that Stripe's event for the same
+    decline is not counted again."""
     _count_decline(client_key(request), donation.email, fingerprint, attempt)
 
 

@@ -1,4 +1,4 @@
-"""Paying by card: the card set up through a SetupIntent, then charged on the server.
+"""Paying by card: the card Stripe.js put into a ConfirmationToken, charged on the server.
 
 Stripe is called with no transaction open. A short transaction takes the donation's
 payment claim (`payment_claim` until `payment_claim_until`, renewed while the calls run,
@@ -30,7 +30,7 @@ logger = logging.getLogger(__name__)
 
 
 class DonationNotPayable(Refused):
-    """The donation cannot take a card now (already paid, canceled, or card not set up)."""
+    """The donation cannot take a card now (canceled)."""
 
 
 @dataclass(frozen=True)
@@ -86,7 +86,7 @@ def _replace_payment_intent(donation: Donation, old: stripe_gateway.PaymentInten
 class PaymentInProgress(Refused):
     """Another request is setting up or paying this donation right now."""
 
-    default_message = "This gift's card is being set up or charged already: one moment."
+    default_message = "This gift's card is being charged already: one moment."
 
 
 def _claim_payment(donation_id, token: str, *, check) -> Donation:
@@ -125,42 +125,6 @@ class _PaymentClaim:
                                                           payment_claim_until=None)
 
 
-def _payable(donation: Donation) -> None:
-    if donation.status not in OPEN:
-        raise DonationNotPayable(f"This donation is {donation.get_status_display().lower()}.")
-
-
-def donation_prepare_card(*, donation_id) -> str:
-    """A SetupIntent client secret for Stripe.js to collect the donor's card into.
-
-    Makes a Stripe Customer for the donation once (Radar scores better with one, and a card
-    saved through a SetupIntent must belong to one to be charged afterwards). Holds the
-    donation's payment claim, not a transaction, while Stripe is called.
-
-    :raises DonationNotPayable: the donation is already paid or canceled.
-    :raises PaymentInProgress: the card is being set up or charged by another request.
-    :raises stripe_gateway.PaymentProviderError: Stripe unreachable.
-    """
-    token = leases.new_token()
-    donation = _claim_payment(donation_id, token, check=_payable)
-    with _PaymentClaim(donation_id, token):
-        customer = donation.stripe_customer or stripe_gateway.customer_create(
-            email=donation.email,
-            name=donation.donor_name,
-            metadata={"donation_id": str(donation.pk)},
-            idempotency_key=f"lifeline-donation-{donation.pk}-customer",
-        )
-        seti_id, secret = stripe_gateway.setup_intent_create(
-            customer=customer, metadata={"donation_id": str(donation.pk)}
-        )
-        with transaction.atomic():
-            locked = lock_donation(donation_id)
-            locked.stripe_customer = locked.stripe_customer or customer
-            locked.stripe_setup_intent = seti_id
-            locked.save(update_fields=["stripe_customer", "stripe_setup_intent", "updated_at"])
-    return secret
-
-
 class PaymentRefused(Exception):
     """The card-testing defence refused to charge this card now (nothing was charged)."""
 
@@ -169,49 +133,48 @@ class PaymentRefused(Exception):
         self.verdict = verdict
 
 
-def _has_card(donation: Donation) -> None:
+def _confirmable(donation: Donation) -> None:
     if donation.status in PAID:
         raise _AlreadyPaid
     if donation.status == S.CANCELED:
         raise DonationNotPayable("This donation was canceled.")
-    if not donation.stripe_setup_intent:
-        raise DonationNotPayable("No card was given.")
 
 
 class _AlreadyPaid(Exception):
     pass
 
 
-def donation_pay(*, donation_id, source: str = DonationEvent.Source.BROWSER,
-                 screen=None, on_setup_decline=None) -> PaymentOutcome:
-    """Charge the card the donor just set up, confirming the PaymentIntent on the server.
+def donation_pay(*, donation_id, confirmation_token: str,
+                 source: str = DonationEvent.Source.BROWSER, screen=None) -> PaymentOutcome:
+    """Charge the card Stripe.js put into `confirmation_token`: the donation's PaymentIntent
+    confirmed on the server, one Stripe call whose answer is applied as it stands.
 
     Takes the donation's payment claim (a short transaction), calls Stripe with no
     transaction open, and writes the outcome in short transactions under the row lock. A
-    PaymentIntent that a declined card or an abandoned 3-D Secure left
-    behind is replaced (_replace_payment_intent).
+    declined card leaves the PaymentIntent to take the donor's next card (Stripe allows a
+    confirm after a decline).
 
-    `screen(donation, fingerprint) -> Verdict` is asked before the card is charged (the
-    card-testing defence); the outcome carries the card's fingerprint for it to count declines.
-    `on_setup_decline(donation, decline)` is told, before `screen` is asked, of a card the
-    bank declined when Stripe.js put it into the SetupIntent (the browser saw it; Stripe's
-    setup_intent.setup_failed event reports it too).
+    `screen(donation, card) -> Verdict` is asked before the card is charged (the card-testing
+    defence); `card()` reads the card's fingerprint from the token at Stripe (one call), and
+    the screen calls it only when the card can matter (attack mode, a retry after a decline):
+    a first try costs no read. A decline's outcome carries the fingerprint for the defence to
+    count (read on declines only, once).
 
     A double click waits for the first click's outcome and answers with it (one charge).
 
-    :raises DonationNotPayable: canceled, or no card set up.
+    :raises DonationNotPayable: canceled.
     :raises PaymentRefused: `screen` refused the card; nothing was charged.
     :raises stripe_gateway.PaymentProviderError: Stripe unreachable.
     """
     token = leases.new_token()
     try:
-        donation = _claim_payment(donation_id, token, check=_has_card)
+        donation = _claim_payment(donation_id, token, check=_confirmable)
     except _AlreadyPaid:
         return PaymentOutcome(status="succeeded")
     except PaymentInProgress:
         return _outcome_of_the_other_click(donation_id, source=source)
     with _PaymentClaim(donation_id, token):
-        return _pay(donation, source=source, screen=screen, on_setup_decline=on_setup_decline)
+        return _pay(donation, confirmation_token, source=source, screen=screen)
 
 
 def _outcome_of_the_other_click(donation_id, *, source: str) -> PaymentOutcome:
@@ -242,38 +205,27 @@ def _outcome_of_the_other_click(donation_id, *, source: str) -> PaymentOutcome:
     return PaymentOutcome(status="pending", repeated=True)
 
 
-def _pay(donation: Donation, *, source: str, screen, on_setup_decline=None) -> PaymentOutcome:
-    card = stripe_gateway.setup_intent_card(donation.stripe_setup_intent)
-    if card.decline is not None and on_setup_decline is not None:
-        on_setup_decline(donation, card.decline)
-    payment_method = card.payment_method
-    if card.status != "succeeded" or not payment_method:
-        raise DonationNotPayable("The card was not accepted. Please check it and try again.")
+def _pay(donation: Donation, confirmation_token: str, *, source: str,
+         screen) -> PaymentOutcome:
+    card = _Card(confirmation_token)
     if screen is not None:
         verdict = screen(donation, card.fingerprint)
         if not verdict.allowed:
             raise PaymentRefused(verdict)
-
-    current = stripe_gateway.payment_intent_retrieve(donation.stripe_payment_intent)
-    if current.status == "succeeded":
-        donation_apply_payment_intent(payment_intent=current, source=source)
-        return PaymentOutcome(status="succeeded")
-    if current.status == "processing":
-        return PaymentOutcome(status="pending")
-    if not _reusable(current):
-        _replace_payment_intent(donation, current, source=source)
+    retried = False
     if donation.status == S.FAILED:
         with transaction.atomic():
             locked = lock_donation(donation.pk)
             if locked.status == S.FAILED:
                 transition(locked, S.PENDING, source=source,
                            message="Donor tried another card.", strict=True)
+                retried = True
     try:
-        pi = stripe_gateway.payment_intent_pay(
-            payment_intent_id=donation.stripe_payment_intent,
-            payment_method=payment_method,
-            customer=donation.stripe_customer,
-        )
+        pi = _confirm(donation, confirmation_token, source=source)
+    except stripe_gateway.PaymentProviderError:
+        if retried:
+            _back_to_failed(donation, source=source)
+        raise
     except stripe_gateway.CardDeclined as exc:
         with transaction.atomic():
             locked = lock_donation(donation.pk)
@@ -284,10 +236,10 @@ def _pay(donation: Donation, *, source: str, screen, on_setup_decline=None) -> P
                 transition(locked, S.FAILED, source=source, message=exc.message,
                            strict=True)
         return PaymentOutcome(status="declined", message=exc.message,
-                              card_fingerprint=card.fingerprint,
+                              card_fingerprint=card.fingerprint(),
                               attempt=stripe_gateway.attempt_key(
                                   intent=donation.stripe_payment_intent, charge=exc.charge,
-                                  payment_method=payment_method))
+                                  payment_method=confirmation_token))
     donation_apply_payment_intent(payment_intent=pi, source=source)
     if pi.status == "succeeded":
         return PaymentOutcome(status="succeeded")
@@ -295,15 +247,56 @@ def _pay(donation: Donation, *, source: str, screen, on_setup_decline=None) -> P
         return PaymentOutcome(status="requires_action", client_secret=pi.client_secret)
     if pi.status == "requires_payment_method":
         return PaymentOutcome(status="declined", message=pi.error_message or "Declined.",
-                              card_fingerprint=card.fingerprint,
+                              card_fingerprint=card.fingerprint(),
                               attempt=stripe_gateway.attempt_key(
                                   intent=pi.id, charge=pi.charge_id,
-                                  payment_method=payment_method))
+                                  payment_method=confirmation_token))
     return PaymentOutcome(status="pending")
 
 
-def _reusable(pi: stripe_gateway.PaymentIntentState) -> bool:
-    """Can this PaymentIntent take a new card? Not after a failed charge or abandoned 3DS."""
-    if pi.status == "requires_confirmation":
-        return True
-    return pi.status == "requires_payment_method" and not pi.charge_id and not pi.error_message
+def _back_to_failed(donation: Donation, *, source: str) -> None:
+    """Stripe did not answer a retry's confirm: the gift shows its last decline again (a
+    success Stripe made meanwhile still arrives by webhook or sync)."""
+    with transaction.atomic():
+        locked = lock_donation(donation.pk)
+        if locked.status == S.PENDING \
+                and locked.stripe_payment_intent == donation.stripe_payment_intent:
+            transition(locked, S.FAILED, source=source,
+                       message="Stripe did not answer; the donor may try again.")
+
+
+def _confirm(donation: Donation, confirmation_token: str, *,
+             source: str) -> stripe_gateway.PaymentIntentState:
+    """Confirm the donation's PaymentIntent with the token. One that cannot be confirmed any
+    more (a 3-D Secure the donor walked away from, a canceled one) is read; succeeded, it is
+    the answer; otherwise the donation gets a new PaymentIntent and the token confirms that.
+    """
+    try:
+        return stripe_gateway.payment_intent_confirm(
+            payment_intent_id=donation.stripe_payment_intent,
+            confirmation_token=confirmation_token)
+    except stripe_gateway.IntentNotConfirmable:
+        current = stripe_gateway.payment_intent_retrieve(donation.stripe_payment_intent)
+        if current.status in ("succeeded", "processing"):
+            return current
+        _replace_payment_intent(donation, current, source=source)
+        return stripe_gateway.payment_intent_confirm(
+            payment_intent_id=donation.stripe_payment_intent,
+            confirmation_token=confirmation_token)
+
+
+class _Card:
+    """The token's card fingerprint, read from Stripe at most once and only when asked (the
+    defence on a retry or in attack mode, a decline to count); "" if Stripe cannot say."""
+
+    def __init__(self, confirmation_token: str):
+        self.token = confirmation_token
+        self.read: str | None = None
+
+    def fingerprint(self) -> str:
+        if self.read is None:
+            try:
+                self.read = stripe_gateway.confirmation_token_fingerprint(self.token)
+            except stripe_gateway.PaymentProviderError:
+                self.read = ""
+        return self.read

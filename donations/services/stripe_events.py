@@ -1,8 +1,9 @@
 """What Stripe knows, applied: PaymentIntents' states and disputes, from webhooks, from the
 reconciliation and from the donor's own payment.
 
-A PaymentIntent is re-read, never trusted from an event's snapshot, and applied under the
-donation's row lock; its effects (fee, card, receipt, refunds) are monotonic, so the same
+A PaymentIntent is applied from our own confirm's answer, or re-read after an event (unless
+the event reports a success already applied in full), and applied under the donation's row
+lock; its effects (fee, card, receipt, refunds) are monotonic, so the same
 state applied twice, or out of order, changes nothing more. A closed dispute is never
 reopened. Refunds: donations/services/refunds.py.
 """
@@ -183,11 +184,24 @@ def donation_record_dispute(*, dispute: dict, source: str,
     return donation
 
 
-def donation_payment_intent_event(*, payment_intent_id: str, source: str,
-                                  stripe_event: str = "") -> Donation | None:
-    """A payment_intent.* event: re-read the PaymentIntent and apply its current state."""
-    if not PaymentAttempt.objects.filter(payment_intent=payment_intent_id).exists():
+def donation_payment_intent_event(*, payment_intent_id: str, source: str, stripe_event: str = "",
+                                  event_object: dict | None = None) -> Donation | None:
+    """A payment_intent.* event, its signature and id already checked.
+
+    A success the donation already shows in full (our confirm's answer was applied: status,
+    charge, fee, on this PaymentIntent) is older than nothing it would change: Stripe is not
+    asked. Otherwise the PaymentIntent is read once and applied: the event lacks what we
+    record (real Stripe's `latest_charge` is an id, the stand-in's balance transaction is
+    one), or it may be older than the donation's state (a failure after the donor's next
+    card succeeded)."""
+    attempt = PaymentAttempt.objects.filter(payment_intent=payment_intent_id).first()
+    if attempt is None:
         return None
+    if (event_object or {}).get("status") == "succeeded":
+        donation = Donation.objects.get(pk=attempt.donation_id)
+        if (donation.status in PAID and donation.stripe_charge and donation.fee is not None
+                and donation.stripe_payment_intent == payment_intent_id):
+            return donation
     pi = stripe_gateway.payment_intent_retrieve(payment_intent_id)
     return donation_apply_payment_intent(payment_intent=pi, source=source,
                                          stripe_event=stripe_event)

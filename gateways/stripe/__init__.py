@@ -9,7 +9,8 @@ Apps import this package's public names, never its modules nor the SDK:
 top-level SDK; this package is only ever `gateways.stripe`.)
 
 Modules, one per Stripe object: client (the SDK client, the pinned API version), errors,
-objects (shared field shapes), declines (a declined card as each report names it), payment_intents, setup_intents, customers, charges, refunds,
+objects (shared field shapes), declines (a declined card as each report names it),
+payment_intents (and ConfirmationTokens), charges, refunds,
 disputes, balance (what finance reconciles), stripe_js (the origins Stripe.js needs in the
 donor's browser), webhooks (signature, event shape and version),
 standin (where the local stand-in is not Stripe), checks (system checks of the settings).
@@ -18,20 +19,24 @@ standin (where the local stand-in is not Stripe), checks (system checks of the s
 from gateways.stripe.balance import BalanceTxn, balance_transactions
 from gateways.stripe.charges import ChargeState, charge_payment_intent, charge_retrieve
 from gateways.stripe.client import STRIPE_API_VERSION, client, ping
-from gateways.stripe.customers import customer_create
 from gateways.stripe.declines import CardDecline, attempt_key, decline_in
 from gateways.stripe.disputes import disputes_since
-from gateways.stripe.errors import CardDeclined, PaymentProviderError, Unsupported
+from gateways.stripe.errors import (
+    CardDeclined,
+    IntentNotConfirmable,
+    PaymentProviderError,
+    Unsupported,
+)
 from gateways.stripe.objects import object_id
 from gateways.stripe.payment_intents import (
     PaymentIntentState,
+    confirmation_token_fingerprint,
     payment_intent_cancel,
+    payment_intent_confirm,
     payment_intent_create,
-    payment_intent_pay,
     payment_intent_retrieve,
 )
 from gateways.stripe.refunds import RefundState, refund_create, refunds_since
-from gateways.stripe.setup_intents import SetupCard, setup_intent_card, setup_intent_create
 from gateways.stripe.stripe_js import stripe_sources
 from gateways.stripe.webhooks import (
     DECLINE_EVENTS,
@@ -57,12 +62,12 @@ __all__ = [
     "BalanceTxn",
     "CardDecline",
     "CardDeclined",
+    "IntentNotConfirmable",
     "ChargeState",
     "MalformedEvent",
     "PaymentIntentState",
     "PaymentProviderError",
     "RefundState",
-    "SetupCard",
     "Unsupported",
     "api_version_differs",
     "attempt_key",
@@ -71,7 +76,7 @@ __all__ = [
     "charge_payment_intent",
     "charge_retrieve",
     "client",
-    "customer_create",
+    "confirmation_token_fingerprint",
     "decline_in",
     "disputes_since",
     "event_contents",
@@ -79,13 +84,11 @@ __all__ = [
     "object_id",
     "payment_intent_cancel",
     "payment_intent_create",
-    "payment_intent_pay",
+    "payment_intent_confirm",
     "payment_intent_retrieve",
     "ping",
     "refund_create",
     "refunds_since",
-    "setup_intent_card",
-    "setup_intent_create",
     "stripe_sources",
     "webhook_event",
 ]

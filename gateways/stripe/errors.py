@@ -7,6 +7,10 @@ class PaymentProviderError(Exception):
     """Stripe could not be reached or answered unexpectedly: try again later."""
 
 
+class IntentNotConfirmable(PaymentProviderError):
+    """The PaymentIntent cannot be confirmed in its state (or the token was spent): read it."""
+
+
 class CardDeclined(Exception):
     """The card was refused; `message` is Stripe's donor-facing text."""
 

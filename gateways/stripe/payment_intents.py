@@ -1,4 +1,4 @@
-"""PaymentIntents: create, read, pay on the server, cancel; their state as Lifeline reads it."""
+"""PaymentIntents: create, read, confirm on the server with a ConfirmationToken, cancel; their state as Lifeline reads it."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from django.conf import settings
 
 from gateways.stripe import standin
 from gateways.stripe.client import call, client
-from gateways.stripe.errors import CardDeclined
+from gateways.stripe.errors import CardDeclined, IntentNotConfirmable, PaymentProviderError
 from gateways.stripe.objects import object_id, when
 from gateways.stripe.refunds import RefundState, refund_state
 
@@ -54,12 +54,18 @@ def payment_intent_create(
     return _state(pi)
 
 
+# What a confirm's answer carries, so that a success is applied from it with no re-read: the
+# charge with its balance transaction (fee, net) and its refunds, and the card
+# (standin.CARD_EXPAND). The same as payment_intent_retrieve reads.
+PAID_EXPAND = ["latest_charge.balance_transaction", "latest_charge.refunds",
+               standin.CARD_EXPAND]
+
+
 def payment_intent_retrieve(payment_intent_id: str) -> PaymentIntentState:
     pi = call(
         client().v1.payment_intents.retrieve,
         payment_intent_id,
-        params={"expand": ["latest_charge.balance_transaction", "latest_charge.refunds",
-                           standin.CARD_EXPAND]},
+        params={"expand": PAID_EXPAND},
     )
     return _state(pi)
 
@@ -69,33 +75,48 @@ def payment_intent_cancel(payment_intent_id: str) -> PaymentIntentState:
     return _state(pi)
 
 
-def payment_intent_pay(
-    *, payment_intent_id: str, payment_method: str, customer: str
-) -> PaymentIntentState:
-    """Attach the donor's card and confirm on the server.
+def payment_intent_confirm(*, payment_intent_id: str,
+                           confirmation_token: str) -> PaymentIntentState:
+    """Confirm on the server with the card Stripe.js put into a ConfirmationToken: one call,
+    whose answer says everything (Stripe's "finalize payments on the server").
 
-    :raises CardDeclined: the card was refused (the PaymentIntent cannot be confirmed again
-        on the stand-in: the next try needs a new one).
+    :raises CardDeclined: the card was refused; the PaymentIntent takes another token.
+    :raises IntentNotConfirmable: the PaymentIntent is in no state to be confirmed (already
+        succeeded, processing, canceled, or waiting for 3-D Secure), or the token is spent.
+    :raises PaymentProviderError: Stripe unreachable.
     """
-    # Keyed by PaymentIntent and card: a repeat of the same charge (a retried request, a
-    # second click after a lapsed claim) is answered as the first, never charged again.
-    key = f"lifeline-{payment_intent_id}-{payment_method}"
-    # The card is set with an update, then confirmed without it: the stand-in answers 500 to
-    # `confirm(payment_method=…)`; real Stripe takes either.
-    call(
-        client().v1.payment_intents.update,
-        payment_intent_id,
-        params={"payment_method": payment_method, "customer": customer},
-        options={"idempotency_key": f"{key}-update"},
-    )
     try:
-        call(client().v1.payment_intents.confirm, payment_intent_id,
-             options={"idempotency_key": f"{key}-confirm"})
+        pi = client().v1.payment_intents.confirm(
+            payment_intent_id,
+            params={"confirmation_token": confirmation_token, "expand": PAID_EXPAND},
+            # A retried request with the same token is answered as the first, never charged
+            # again.
+            options={"idempotency_key": f"lifeline-{payment_intent_id}-{confirmation_token}"},
+        )
     except stripe.CardError as exc:
         charge = getattr(exc.error, "charge", None) if exc.error else None
         raise CardDeclined(exc.user_message or "Your card was declined.", exc.code or "",
                            charge=charge if isinstance(charge, str) else "") from exc
-    return payment_intent_retrieve(payment_intent_id)
+    except stripe.InvalidRequestError as exc:
+        if exc.code in NOT_CONFIRMABLE:
+            raise IntentNotConfirmable(exc.code) from exc
+        raise PaymentProviderError(str(exc.user_message or "InvalidRequestError")) from exc
+    except stripe.StripeError as exc:
+        raise PaymentProviderError(str(exc.user_message or exc.__class__.__name__)) from exc
+    return _state(pi)
+
+
+# Stripe's error codes for a confirm the PaymentIntent or the token cannot take.
+NOT_CONFIRMABLE = {"payment_intent_unexpected_state", "confirmation_token_already_used",
+                   "resource_missing"}
+
+
+def confirmation_token_fingerprint(confirmation_token: str) -> str:
+    """The card's fingerprint from a ConfirmationToken (`payment_method_preview.card`): the
+    same for the same number whoever types it; "" when Stripe gives none."""
+    token = call(client().v1.confirmation_tokens.retrieve, confirmation_token).to_dict()
+    preview = token.get("payment_method_preview") or {}
+    return str((preview.get("card") or {}).get("fingerprint") or "")
 
 
 def _state(obj) -> PaymentIntentState:

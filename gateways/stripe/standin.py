@@ -10,9 +10,9 @@ package:
   (`EVENT_API_VERSION`): that stamp says nothing about our endpoint;
 - expandable fields arrive expanded (`latest_charge` is a whole Charge): objects.object_id()
   takes both shapes, as real Stripe sends both too;
-- `confirm(payment_method=…)` answers 500 and a declined PaymentIntent refuses a second
-  confirm: payment_intents.payment_intent_pay() sets the card with an update first, and a
-  retry gets a new PaymentIntent;
+- it has no ConfirmationTokens and refuses a second confirm after a decline: the stand-in
+  script is taught both (scripts/stripe_standin.py, "ConfirmationTokens"; docs/card-flow.md),
+  so payment_intents.payment_intent_confirm() is the same call for both;
 - it rejects a refund's `reason` and has no disputes (404: errors.Unsupported).
 """
 

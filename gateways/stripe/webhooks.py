@@ -25,7 +25,8 @@ PAYMENT_INTENT_EVENTS = frozenset({
     "payment_intent.processing",
     "payment_intent.requires_action",
 })
-# A card declined while Stripe.js put it into a SetupIntent (no charge: only a decline to count).
+# A card declined in a SetupIntent (none of ours since issue 14; one made past us still
+# names a gift): no charge, only a decline to count.
 SETUP_INTENT_EVENTS = frozenset({"setup_intent.setup_failed"})
 # The events that report a declined card (the card-testing defence counts them).
 DECLINE_EVENTS = frozenset({"payment_intent.payment_failed", "setup_intent.setup_failed"})

@@ -1,11 +1,13 @@
-/* The donation form: create the donation, collect the card with Stripe.js, charge on the server.
- *
- * Flow (the same against real Stripe and the local stand-in):
- *   1. POST /api/v1/donations/ with the page's Idempotency-Key -> donation + PaymentIntent.
- *   2. POST .../card-setup/ -> a SetupIntent; stripe.confirmCardSetup() puts the card in it
- *      (card data goes from the browser to Stripe only).
- *   3. POST .../pay/ -> our server confirms the PaymentIntent with that card. If the bank
- *      wants 3-D Secure, stripe.confirmCardPayment() shows it, then we go to the thanks page.
+/* The donation form: Stripe's Payment Element, the payment finalized on our server
+ * (docs/card-flow.md). The same against real Stripe and the local stand-in:
+ *   1. elements.submit() checks the payment fields.
+ *   2. POST /api/v1/donations/ with the page's Idempotency-Key -> donation + PaymentIntent.
+ *   3. stripe.createConfirmationToken({elements}) -> the card goes from the browser to Stripe
+ *      only; we get a ConfirmationToken id.
+ *   4. POST .../pay/ {confirmation_token} -> our server confirms the PaymentIntent with it.
+ *      If the bank wants 3-D Secure, stripe.handleNextAction() shows it (once), then the
+ *      thanks page waits for the gift's status. A declined card: the donor types another and
+ *      the same PaymentIntent takes it.
  */
 (function () {
   "use strict";
@@ -24,8 +26,11 @@
     return;
   }
   var stripe = window.Stripe(config.publishableKey);
-  var card = stripe.elements().create("card");
-  card.mount("#card-element");
+  var elements = stripe.elements({mode: "payment", amount: 100,
+                                  currency: config.currency.toLowerCase(),
+                                  paymentMethodTypes: config.paymentMethodTypes});
+  var paymentElement = elements.create("payment");
+  paymentElement.mount("#card-element");
   labelCardInputs();
   button.disabled = false; // the payment fields are ready
   statusEl.textContent = "";
@@ -142,6 +147,8 @@
       var fee = feeEstimate(gift);
       feeEl.textContent = display(fee);
       total.textContent = display(gift + (form.cover_fees.checked ? fee : 0));
+      // Elements offers the payment methods that suit the amount (Stripe asks to keep it true).
+      elements.update({amount: gift + (form.cover_fees.checked ? fee : 0)});
     } else {
       feeEl.textContent = "a little";
       total.textContent = "";
@@ -241,38 +248,45 @@
       idempotencyKey = newKey();
     }
     busy(true, "Checking your details…");
-    var step = created ? Promise.resolve(created) :
-      post("/api/v1/donations/", data, {"Idempotency-Key": idempotencyKey}).then(function (res) {
-        if (res.status === 201) {
-          created = {id: res.json.id, body: serialised};
-          return created;
-        }
-        if (res.status === 400) { showErrors(res.json); busy(false, "Please check the form."); }
-        else { fail((res.json.non_field_errors || ["Something went wrong. Nothing was charged; please try again."]).join(" ")); }
-        return null;
-      });
-    step.then(function (donation) {
+    // The payment fields are checked first (Stripe asks for elements.submit() before other
+    // work); the donor's details are checked by the server either way, so every problem
+    // shows at once.
+    var cardProblem = null;
+    elements.submit().then(function (checked) {
+      cardProblem = checked.error ? (checked.error.message || "Please check the card details.") : null;
+      return created ? created :
+        post("/api/v1/donations/", data, {"Idempotency-Key": idempotencyKey}).then(function (res) {
+          if (res.status === 201) {
+            created = {id: res.json.id, body: serialised};
+            return created;
+          }
+          if (res.status === 400) {
+            showErrors(res.json);
+            if (cardProblem) document.getElementById("err-card").textContent = cardProblem;
+            busy(false, "Please check the form.");
+          }
+          else { fail((res.json.non_field_errors || ["Something went wrong. Nothing was charged; please try again."]).join(" ")); }
+          return null;
+        });
+    }).then(function (donation) {
+      if (donation && cardProblem) { fail(cardProblem, true); return null; }
+      return donation;
+    }).then(function (donation) {
       if (!donation) return;
       busy(true, "Securing your card…");
-      return post("/api/v1/donations/" + donation.id + "/card-setup/").then(function (res) {
-        if (res.status !== 200) {
-          fail((res.json.non_field_errors || ["We could not take the card. Nothing was charged."]).join(" "));
+      return stripe.createConfirmationToken({
+        elements: elements,
+        params: {payment_method_data: {billing_details: {
+          name: (data.first_name + " " + data.last_name).trim() || undefined, email: data.email}}},
+      }).then(function (result) {
+        if (result.error) {
+          fail((result.error.message || "Your card was not accepted.") + " Nothing was charged; please check the card or try another.", true);
           return;
         }
-        return stripe.confirmCardSetup(res.json.setup_client_secret, {
-          payment_method: {
-            card: card,
-            billing_details: {name: (data.first_name + " " + data.last_name).trim() || undefined, email: data.email},
-          },
-        }).then(function (result) {
-          if (result.error) {
-            fail((result.error.message || "Your card was not accepted.") + " Nothing was charged; please check the card or try another.", true);
-            return;
-          }
-          busy(true, "Taking your gift…");
-          return post("/api/v1/donations/" + donation.id + "/pay/").then(function (res) {
-            return handlePay(donation, res);
-          });
+        busy(true, "Taking your gift…");
+        return post("/api/v1/donations/" + donation.id + "/pay/",
+                    {confirmation_token: result.confirmationToken.id}).then(function (res) {
+          return handlePay(donation, res);
         });
       });
     }).catch(function () {
@@ -286,7 +300,7 @@
     if (res.status === 200 && out.status === "pending") { window.location.assign(out.thanks_url); return; }
     if (res.status === 200 && out.status === "requires_action") {
       busy(true, "Your bank wants to confirm it's you…");
-      return stripe.confirmCardPayment(out.client_secret).then(function (result) {
+      return stripe.handleNextAction({clientSecret: out.client_secret}).then(function (result) {
         var pi = result.paymentIntent;
         if (result.error || !pi || pi.status === "requires_payment_method") {
           fail("Your bank could not confirm the payment. Nothing was charged; please try again or use another card.", true);

@@ -18,7 +18,7 @@ from core.money import estimate_fee_to_cover, to_major_str
 from donations.models import Donation, GiftAidDeclaration, IdempotencyKey
 from donations.giftaid import gift_aid_wording
 from tests.factories import AppealFactory, DesignationFactory
-from tests.helpers import DONATION, create_donation, give_card
+from tests.helpers import DONATION, confirmation_token, create_donation, give_card
 
 URL = "/api/v1/donations/"
 STANDIN_AUTH = {"Authorization": "Bearer sk_test_x"}
@@ -483,25 +483,6 @@ def test_eight_simultaneous_retries_make_one_donation_and_one_payment_intent(
 # --- a double submit after the card step ------------------------------------------------
 
 
-def _card_set_up(base_url, donation_id):
-    """Card-setup and the card into the SetupIntent, as helpers.give_card does, without pay."""
-    setup = requests.post(f"{base_url}/api/v1/donations/{donation_id}/card-setup/", timeout=30)
-    setup.raise_for_status()
-    secret = setup.json()["setup_client_secret"]
-    confirm = requests.post(
-        f"{settings.STRIPE_API_BASE}/v1/setup_intents/{secret.split('_secret_')[0]}/confirm",
-        json={
-            "key": settings.STRIPE_PUBLISHABLE_KEY,
-            "client_secret": secret,
-            "payment_method_data": {"type": "card", "card": {
-                "number": "4242424242424242", "exp_month": "12", "exp_year": "2034",
-                "cvc": "123"}},
-        },
-        timeout=30,
-    )
-    confirm.raise_for_status()
-
-
 def _succeeded_charges(standin):
     return [c for c in standin_list(standin, "charges") if c["status"] == "succeeded"]
 
@@ -514,13 +495,9 @@ def test_paying_again_after_success_answers_succeeded_without_a_second_charge(
     first = give_card(live_server.url, donation_id, "4242424242424242")
     assert first.status_code == 200 and first.json()["status"] == "succeeded"
 
-    # The whole submit again (helpers.give_card a second time): no new card is taken…
-    again_setup = requests.post(f"{live_server.url}/api/v1/donations/{donation_id}/card-setup/",
-                                timeout=30)
-    assert again_setup.status_code == 409
-    # …and a repeated pay (a double tap on the last step) answers succeeded.
-    again_pay = requests.post(f"{live_server.url}/api/v1/donations/{donation_id}/pay/",
-                              timeout=30)
+    # The whole submit again (helpers.give_card a second time, a new token): no new charge,
+    # the answer is succeeded.
+    again_pay = give_card(live_server.url, donation_id, "4242424242424242")
     assert again_pay.status_code == 200 and again_pay.json()["status"] == "succeeded"
 
     assert len(_succeeded_charges(standin)) == 1
@@ -533,14 +510,14 @@ def test_two_simultaneous_pays_charge_the_card_once(demo, live_server, standin):
     if connection.vendor != "postgresql":
         pytest.skip("concurrent requests need a server database (SQLite here)")
     donation_id = create_donation(live_server.url, key="double-tap-pay").json()["id"]
-    _card_set_up(live_server.url, donation_id)
+    token = confirmation_token("4242424242424242")
     barrier = threading.Barrier(2)
     answers = [None, None]
 
     def pay(i):
         barrier.wait()
         answers[i] = requests.post(f"{live_server.url}/api/v1/donations/{donation_id}/pay/",
-                                   timeout=60)
+                                   json={"confirmation_token": token}, timeout=60)
 
     threads = [threading.Thread(target=pay, args=(i,)) for i in range(2)]
     for t in threads:

@@ -17,8 +17,8 @@ from django.db import connection
 
 from donations.models import Donation, Receipt
 from tests.conftest import Worker
-from tests.donations.test_api_create import _card_set_up, _succeeded_charges, standin_list
-from tests.helpers import create_donation, eventually, give_card
+from tests.donations.test_api_create import _succeeded_charges, standin_list
+from tests.helpers import confirmation_token, create_donation, eventually, give_card
 from tests.stripe_proxy import StripeProxy
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -77,13 +77,15 @@ def test_donor_gives_while_another_donors_charge_is_stalled_at_stripe(
 ):
     with StripeProxy(standin) as proxy, proxy.serving():
         stalled = create_donation(live_server.url, email="stalled@example.com").json()["id"]
-        _card_set_up(live_server.url, stalled)
-        proxy.hold("POST", r"^/v1/payment_intents/[^/]+/confirm$")
+        token = confirmation_token(CARD_OK)
+        pi = Donation.objects.get(pk=stalled).stripe_payment_intent
+        proxy.hold("POST", rf"^/v1/payment_intents/{pi}/confirm$")
         answers = {}
 
         def pay(name):
             answers[name] = requests.post(
-                f"{live_server.url}/api/v1/donations/{stalled}/pay/", timeout=120)
+                f"{live_server.url}/api/v1/donations/{stalled}/pay/",
+                json={"confirmation_token": token}, timeout=120)
 
         click = threading.Thread(target=pay, args=("click",))
         click.start()
@@ -94,9 +96,8 @@ def test_donor_gives_while_another_donors_charge_is_stalled_at_stripe(
         # While that charge hangs at Stripe, another donor gives, start to finish.
         other = create_donation(live_server.url, email="other@example.com")
         assert other.status_code == 201, other.text
-        other_card = requests.post(
-            f"{live_server.url}/api/v1/donations/{other.json()['id']}/card-setup/", timeout=30)
-        assert other_card.status_code == 200, other_card.text
+        other_card = give_card(live_server.url, other.json()["id"], CARD_OK)
+        assert other_card.json()["status"] == "succeeded", other_card.text
 
         assert click.is_alive() and proxy.held == 1  # still stalled; the double click waits
         proxy.release()
@@ -106,7 +107,9 @@ def test_donor_gives_while_another_donors_charge_is_stalled_at_stripe(
     assert answers["click"].json()["status"] == "succeeded", answers["click"].text
     assert answers["double click"].status_code == 200, answers["double click"].text
     assert answers["double click"].json()["status"] == "succeeded"
-    assert len(_succeeded_charges(standin)) == 1
+    # One charge each: the stalled gift's (once, despite the double click) and the other's.
+    assert sorted(c["payment_intent"] for c in _succeeded_charges(standin)) == sorted(
+        Donation.objects.values_list("stripe_payment_intent", flat=True))
     assert Donation.objects.get(pk=stalled).status == "succeeded"
 
 
@@ -123,13 +126,14 @@ def test_donor_pressing_pay_again_after_the_database_dropped_a_charged_pay_is_to
         pytest.skip("drops the server's database connections: needs PostgreSQL")
     with StripeProxy(standin) as proxy, proxy.serving():
         donation_id = create_donation(live_server.url, email="again@example.com").json()["id"]
-        _card_set_up(live_server.url, donation_id)
+        token = confirmation_token(CARD_OK)
         proxy.hold("POST", r"^/v1/payment_intents/[^/]+/confirm$")
         answers = {}
 
         def pay():
             answers["first"] = requests.post(
-                f"{live_server.url}/api/v1/donations/{donation_id}/pay/", timeout=120)
+                f"{live_server.url}/api/v1/donations/{donation_id}/pay/",
+                json={"confirmation_token": token}, timeout=120)
 
         click = threading.Thread(target=pay)
         click.start()
@@ -143,6 +147,7 @@ def test_donor_pressing_pay_again_after_the_database_dropped_a_charged_pay_is_to
         assert Donation.objects.get(pk=donation_id).payment_claim_until is not None
 
         again = requests.post(f"{live_server.url}/api/v1/donations/{donation_id}/pay/",
+                              json={"confirmation_token": confirmation_token(CARD_OK)},
                               timeout=120)
 
     assert again.status_code == 200 and again.json()["status"] == "succeeded", again.text
@@ -152,7 +157,7 @@ def test_donor_pressing_pay_again_after_the_database_dropped_a_charged_pay_is_to
     assert len(_succeeded_charges(standin)) == 1
 
 
-def test_stripe_error_while_replacing_a_declined_cards_payment_intent_leaves_the_gift_payable(
+def test_stripe_error_while_retrying_a_declined_cards_payment_intent_leaves_the_gift_payable(
     demo, webhooks, standin
 ):
     base = webhooks.url
@@ -162,24 +167,24 @@ def test_stripe_error_while_replacing_a_declined_cards_payment_intent_leaves_the
         assert declined.status_code == 402, declined.text
         first_pi = Donation.objects.get(pk=donation_id).stripe_payment_intent
 
-        proxy.fail("POST", r"^/v1/payment_intents$")  # Stripe cannot make the new one
+        # The second card goes to the same PaymentIntent; Stripe answers its confirm with 500.
+        proxy.fail("POST", r"^/v1/payment_intents/pi_\w+/confirm$")
         retry = give_card(base, donation_id, CARD_OK)
         assert retry.status_code == 503, retry.text
         proxy.heal()
 
-        # The old PaymentIntent was not canceled on the way: nothing (no webhook, no sync)
-        # can turn the gift into a canceled one.
-        old = stripe.StripeClient("sk_test_x", base_addresses={"api": standin}) \
+        # Nothing (no webhook, no sync) can turn the gift into a canceled one: its
+        # PaymentIntent still takes a card, and the donor still sees the failed gift.
+        pi = stripe.StripeClient("sk_test_x", base_addresses={"api": standin}) \
             .v1.payment_intents.retrieve(first_pi)
-        assert old.status != "canceled"
+        assert pi.status == "requires_payment_method"
         assert Donation.objects.get(pk=donation_id).status == "failed"
 
         again = give_card(base, donation_id, CARD_OK)
     assert again.status_code == 200 and again.json()["status"] == "succeeded", again.text
     donation = Donation.objects.get(pk=donation_id)
     assert donation.status == "succeeded"
-    assert donation.stripe_payment_intent != first_pi
+    assert donation.stripe_payment_intent == first_pi  # the one PaymentIntent, paid at last
     assert len(_succeeded_charges(standin)) == 1
-    canceled = [pi["id"] for pi in standin_list(standin, "payment_intents")
+    assert not [pi["id"] for pi in standin_list(standin, "payment_intents")
                 if pi["status"] == "canceled"]
-    assert canceled == [first_pi]  # the declined one, canceled once it was replaced

@@ -2,6 +2,7 @@
 the whole account): Stripe calls are counted by a proxy between the SDK and the stand-in."""
 
 import pytest
+import requests
 from django.urls import reverse
 
 from donations.models import BlockedAttempt, Donation
@@ -84,3 +85,29 @@ def test_an_ipv6_client_is_counted_by_its_64(client, demo, settings):
     codes = [new_gift(client, f"2001:db8:1:2::{i + 1:x}").status_code for i in range(4)]
     assert codes == [201, 201, 201, 429]
     assert new_gift(client, "2001:db8:1:3::1").status_code == 201  # another /64
+
+
+def test_a_first_try_gift_costs_two_stripe_calls_webhook_included(
+    demo, standin, stripe_calls, webhooks
+):
+    """A whole gift through the live server, the stand-in and its webhook: the PaymentIntent
+    made, then confirmed with the browser's ConfirmationToken; the success is applied from
+    the confirm's answer and its payment_intent.succeeded event is not re-read. Before
+    (Customer, SetupIntent, update, confirm, re-reads): 9 calls."""
+    from donations.models import StripeEvent
+    from tests.helpers import confirmation_token, create_donation, eventually
+
+    base = webhooks.url
+    gift = create_donation(base).json()
+    token = confirmation_token("4242424242424242", standin)  # the browser, straight to Stripe
+    paid = requests.post(f"{base}/api/v1/donations/{gift['id']}/pay/",
+                         json={"confirmation_token": token}, timeout=30)
+    assert paid.status_code == 200 and paid.json()["status"] == "succeeded", paid.text
+    eventually(lambda: StripeEvent.objects.filter(type="payment_intent.succeeded").exists(),
+               timeout=30, what="the payment_intent.succeeded webhook")
+    donation = Donation.objects.get(pk=gift["id"])
+    assert donation.status == "succeeded" and donation.fee is not None
+    assert donation.receipt is not None
+    assert stripe_calls.seen == [("POST", PAYMENT_INTENTS),
+                                 ("POST", f"{PAYMENT_INTENTS}/{donation.stripe_payment_intent}"
+                                          "/confirm")]

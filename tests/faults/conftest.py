@@ -621,22 +621,19 @@ class Donors:
             if created is None or created.status_code != 201:
                 continue
             gift = created.json()
-            setup = self._until_answered("card-setup", lambda: session.post(
-                f"{base}/api/v1/donations/{gift['id']}/card-setup/", timeout=30))
-            if setup is None or setup.status_code != 200:
-                continue
-            secret = setup.json()["setup_client_secret"]
-            confirmed = self._until_answered("card", lambda: session.post(
-                f"{standin}/v1/setup_intents/{secret.split('_secret_')[0]}/confirm",
-                timeout=30, json={
-                    "key": gift["publishable_key"], "client_secret": secret,
-                    "payment_method_data": {"type": "card", "card": {
-                        "number": CARD_OK, "exp_month": "12", "exp_year": "2034",
-                        "cvc": "123"}}}))
-            if confirmed is None or confirmed.status_code != 200:
+            # As the Payment Element does: the card into a ConfirmationToken at Stripe (the
+            # publishable key, from the browser), then pay with it. A confirm that Stripe
+            # carried out spends the token: a retry of the pay finds the PaymentIntent paid.
+            token = self._until_answered("card", lambda: session.post(
+                f"{standin}/v1/confirmation_tokens", timeout=30, json={
+                    "key": gift["publishable_key"], "payment_method_data": {
+                        "type": "card", "card": {"number": CARD_OK, "exp_month": "12",
+                                                 "exp_year": "2034", "cvc": "123"}}}))
+            if token is None or token.status_code != 200:
                 continue
             paid = self._until_answered("pay", lambda: session.post(
-                f"{base}/api/v1/donations/{gift['id']}/pay/", timeout=30))
+                f"{base}/api/v1/donations/{gift['id']}/pay/", timeout=30,
+                json={"confirmation_token": token.json()["id"]}))
             if paid is not None and paid.status_code == 200 and \
                     paid.json()["status"] == "succeeded":
                 with self.lock:

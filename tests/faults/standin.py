@@ -68,6 +68,9 @@ def main() -> None:
 
     resources.schedule_webhook = schedule_webhook
     stripe_standin._keep_payment_method_types()
+    stripe_standin._add_confirmation_tokens()
+    stripe_standin._report_setup_declines()
+    stripe_standin._payment_errors_as_stripe()
 
     @web.middleware
     async def durable(request, handler):
@@ -88,7 +91,9 @@ def main() -> None:
                     f.write(request.path.split("/")[3] + "\n")
 
     app = server.app
-    app.middlewares.append(durable)
+    # Around everything after the error middleware, the ConfirmationTokens' own answers too
+    # (their middleware answers a confirm with a token without localstripe's handler).
+    app.middlewares.insert(1, durable)
 
     async def on_startup(_app):
         asyncio.get_running_loop().create_task(

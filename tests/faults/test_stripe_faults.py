@@ -13,8 +13,9 @@ def test_stand_in_crashes_after_charging_before_answering_no_gift_is_charged_twi
     make_lifeline,
 ):
     """Donors' cards are charged at Stripe and the crash takes the answers and the
-    payment_intent.succeeded events with it. The donors are told to try again (503); their
-    retry finds the charge made (no second charge) and the books agree with no webhook and
+    payment_intent.succeeded events with it. Our server's confirm is retried (the SDK's
+    network retry, or the donor's after a 503) and finds the token spent and the charge made
+    (no second charge): the donor is told it worked, and the books agree with no webhook and
     no manual reconcile. Gifts created before the crash are paid after it."""
     lifeline = make_lifeline(durable_stripe=True)
     standin = lifeline.standin
@@ -36,6 +37,5 @@ def test_stand_in_crashes_after_charging_before_answering_no_gift_is_charged_twi
     print(f"{len(held)} charged, unanswered; donors' pay answers: "
           f"{ {c: n for (step, c), n in donors.statuses.items() if step == 'pay'} }")
     assert gifts <= set(donors.paid), "a donor charged at the crash was never told it worked"
-    assert donors.statuses[("pay", 503)] >= len(held), dict(donors.statuses)
     assert counts["charged"] >= 12
     donors_were_only_told_to_retry(donors, "Stripe's crash is a 503 to the donor")

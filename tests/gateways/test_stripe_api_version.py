@@ -22,7 +22,9 @@ from tests.donations.test_webhooks import (  # noqa: F401  (paid_at_stripe_only,
     standin_events,
     stripe_api,
 )
-from tests.helpers import DONATION
+from tests.helpers import DONATION, confirmation_token
+
+CARD_DECLINED = "4000000000000341"
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -31,17 +33,19 @@ WARNING = (f"Stripe sends events of API version {OTHER_VERSION}; Lifeline expect
            f"{STRIPE_API_VERSION}: update the endpoint&#x27;s version")
 
 
-def test_every_stripe_call_sends_the_pinned_api_version(client, demo, stripe_calls):
+def test_every_stripe_call_sends_the_pinned_api_version(client, demo, standin, stripe_calls):
     gift = client.post("/api/v1/donations/", DONATION, content_type="application/json")
     assert gift.status_code == 201, gift.content
     gift_id = gift.json()["id"]
-    setup = client.post(f"/api/v1/donations/{gift_id}/card-setup/")
-    assert setup.status_code == 200, setup.content
+    paid = client.post(f"/api/v1/donations/{gift_id}/pay/", content_type="application/json",
+                       data={"confirmation_token": confirmation_token(CARD_DECLINED, standin)})
+    assert paid.status_code == 402, paid.content
     assert client.get(f"/donations/{gift_id}/thanks/").status_code == 200
     call_command("reconcile_stripe", "--older-than", "0", stdout=io.StringIO())
 
-    # a PaymentIntent made, a customer, a SetupIntent, the thanks page's and reconciliation's
-    # reads of the PaymentIntent, the refunds and disputes listed: each with our version
+    # a PaymentIntent made and confirmed, the declined card's token read, the thanks page's
+    # and reconciliation's reads of the PaymentIntent, the refunds and disputes listed: each
+    # with our version
     assert stripe_calls.total() >= 6
     assert stripe_calls.versions == [STRIPE_API_VERSION] * stripe_calls.total()
 
