@@ -25,6 +25,7 @@ from gateways.stripe.errors import (
     CardDeclined,
     IntentNotConfirmable,
     PaymentProviderError,
+    UnknownConfirmationToken,
     Unsupported,
 )
 from gateways.stripe.objects import object_id
@@ -67,6 +68,7 @@ __all__ = [
     "MalformedEvent",
     "PaymentIntentState",
     "PaymentProviderError",
+    "UnknownConfirmationToken",
     "RefundState",
     "Unsupported",
     "api_version_differs",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from core.errors import Invalid
+
 
 class PaymentProviderError(Exception):
     """Stripe could not be reached or answered unexpectedly: try again later."""
@@ -9,6 +11,16 @@ class PaymentProviderError(Exception):
 
 class IntentNotConfirmable(PaymentProviderError):
     """The PaymentIntent cannot be confirmed in its state (or the token was spent): read it."""
+
+
+class UnknownConfirmationToken(Invalid):
+    """Stripe knows no such ConfirmationToken (made up, or another account's): bad input from
+    the browser, a 400 on the field, not an outage."""
+
+    default_message = "The card details could not be read; please enter them again."
+
+    def __init__(self, message: str | None = None):
+        super().__init__(message, field="confirmation_token")
 
 
 class CardDeclined(Exception):

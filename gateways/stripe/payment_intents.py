@@ -10,7 +10,12 @@ from django.conf import settings
 
 from gateways.stripe import standin
 from gateways.stripe.client import call, client
-from gateways.stripe.errors import CardDeclined, IntentNotConfirmable, PaymentProviderError
+from gateways.stripe.errors import (
+    CardDeclined,
+    IntentNotConfirmable,
+    PaymentProviderError,
+    UnknownConfirmationToken,
+)
 from gateways.stripe.objects import object_id, when
 from gateways.stripe.refunds import RefundState, refund_state
 
@@ -98,12 +103,23 @@ def payment_intent_confirm(*, payment_intent_id: str,
         raise CardDeclined(exc.user_message or "Your card was declined.", exc.code or "",
                            charge=charge if isinstance(charge, str) else "") from exc
     except stripe.InvalidRequestError as exc:
+        if _no_such_token(exc):
+            raise UnknownConfirmationToken() from exc
         if exc.code in NOT_CONFIRMABLE:
             raise IntentNotConfirmable(exc.code) from exc
         raise PaymentProviderError(str(exc.user_message or "InvalidRequestError")) from exc
     except stripe.StripeError as exc:
         raise PaymentProviderError(str(exc.user_message or exc.__class__.__name__)) from exc
     return _state(pi)
+
+
+def _no_such_token(exc: stripe.InvalidRequestError) -> bool:
+    """Stripe's answer to a ConfirmationToken it does not know: `resource_missing` naming the
+    `confirmation_token` parameter (the stand-in: a bare 404)."""
+    param = getattr(exc.error, "param", None) if exc.error else None
+    if exc.code == "resource_missing" and param == "confirmation_token":
+        return True
+    return exc.code is None and exc.http_status == 404
 
 
 # Stripe's error codes for a confirm the PaymentIntent or the token cannot take.

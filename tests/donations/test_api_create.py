@@ -529,3 +529,25 @@ def test_two_simultaneous_pays_charge_the_card_once(demo, live_server, standin):
     assert [a.json()["status"] for a in answers] == ["succeeded", "succeeded"]
     assert len(_succeeded_charges(standin)) == 1
     assert Donation.objects.get(pk=donation_id).status == "succeeded"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_pay_with_a_confirmation_token_stripe_does_not_know_is_a_400_on_that_field(
+    demo, live_server
+):
+    """A made-up token is the browser's bad input, not an outage: 400 on the field, the gift
+    untouched and still payable (the API fuzzer's token had answered 503 "Payments are
+    unavailable")."""
+    from tests.helpers import confirmation_token, create_donation
+
+    gift = create_donation(live_server.url).json()
+    answer = requests.post(f"{live_server.url}/api/v1/donations/{gift['id']}/pay/",
+                           json={"confirmation_token": "ctoken_made_up"}, timeout=30)
+
+    assert answer.status_code == 400
+    assert list(answer.json()) == ["confirmation_token"]
+    assert Donation.objects.get(pk=gift["id"]).status == "pending"
+    paid = requests.post(f"{live_server.url}/api/v1/donations/{gift['id']}/pay/",
+                         json={"confirmation_token": confirmation_token("4242424242424242")},
+                         timeout=30)
+    assert paid.json()["status"] == "succeeded"
