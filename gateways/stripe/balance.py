@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from gateways.stripe import standin
+import gateways.stripe.standin as standin
 from gateways.stripe.client import call, client
 from gateways.stripe.objects import object_id
 

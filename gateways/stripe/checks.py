@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.core.checks import Warning, register
 
-from gateways.stripe import standin
+import gateways.stripe.standin as standin
 
 
 @register()

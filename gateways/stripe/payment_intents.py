@@ -8,7 +8,7 @@ from datetime import datetime
 import stripe
 from django.conf import settings
 
-from gateways.stripe import standin
+import gateways.stripe.standin as standin
 from gateways.stripe.client import call, client
 from gateways.stripe.errors import (
     CardDeclined,

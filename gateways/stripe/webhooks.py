@@ -13,7 +13,7 @@ import stripe
 from django.conf import settings
 
 from core import parsers
-from gateways.stripe import standin
+import gateways.stripe.standin as standin
 from gateways.stripe.client import STRIPE_API_VERSION
 
 logger = logging.getLogger(__name__)

@@ -109,3 +109,26 @@ def test_partial_then_full_refund_through_the_admin(admin_page, live_server, pai
     refunds = [stripe_api.v1.refunds.retrieve(r.stripe_id) for r in Refund.objects.all()]
     assert sorted(r.amount for r in refunds) == [1000, 1500]
     assert {r.payment_intent for r in refunds} == {donation.stripe_payment_intent}
+
+
+def test_reconcile_now_clicked_on_payments_health_brings_in_a_gift_stripe_settled(
+    admin_page, live_server, demo, standin, django_user_model
+):
+    """The button an admin with the reconcile permission clicks: a gift paid at Stripe whose
+    news never reached us is succeeded afterwards, with its receipt."""
+    from django.contrib.auth.models import Permission
+
+    from tests.donations.test_reconcile import paid_at_stripe_unheard
+
+    django_user_model.objects.get(username="amira").user_permissions.add(
+        Permission.objects.get(codename="reconcile_stripe"))
+    api = stripe.StripeClient("sk_test_standin", base_addresses={"api": standin})
+    state = paid_at_stripe_unheard(live_server, api)  # webhooks muted: nobody tells us
+
+    admin_page.goto(f"{live_server.url}/admin/donations/donation/health/")
+    admin_page.get_by_role("button", name="Reconcile now").click()
+
+    expect(admin_page.locator(".messagelist")).to_contain_text("Reconciled with Stripe")
+    gift = Donation.objects.get(stripe_payment_intent=state.id)
+    assert gift.status == "succeeded"
+    assert gift.receipt.number.startswith("LL-")
