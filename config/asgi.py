@@ -6,6 +6,8 @@ from asgiref.sync import sync_to_async
 from django.core.asgi import get_asgi_application
 from django.core.handlers.asgi import ASGIHandler
 
+from config.deadlines import ShedLateRequests
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 # Each request runs its view in a thread of its own, so a persistent connection would stay
 # with a thread that never serves again: Django's docs ask for CONN_MAX_AGE 0 under ASGI.
@@ -42,4 +44,5 @@ class LifelineASGIHandler(ASGIHandler):
 
 
 get_asgi_application()  # django.setup()
-application = LifelineASGIHandler()
+# Requests past their deadline are answered 503 before Django reads them (config/deadlines.py).
+application = ShedLateRequests(LifelineASGIHandler())

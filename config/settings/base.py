@@ -16,3 +16,4 @@ from .stripe import *  # noqa: F401,F403
 from .celery import *  # noqa: F401,F403
 from .api import *  # noqa: F401,F403
 from .security import *  # noqa: F401,F403
+from .deadlines import *  # noqa: F401,F403

@@ -1,0 +1,118 @@
+"""Requests that waited past their deadline are shed before any work starts (issue 14,
+docs/request-deadlines.md): through the ASGI application gunicorn serves (config/asgi.py),
+with Django, the database and the stand-in behind it as in production."""
+
+import asyncio
+import json
+import time
+
+import pytest
+
+from donations.models import Donation
+from tests.helpers import DONATION
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+PROXY = "10.0.0.2"  # the trusted proxy's own address, as the web server sees it
+DONOR = "198.51.100.7"
+
+
+def call(method, path, *, headers=(), body=b"", client=PROXY):
+    """One request through config.asgi.application: (status, headers, body)."""
+    from config.asgi import application
+
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method,
+        "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"",
+        "root_path": "", "client": (client, 50000), "server": ("testserver", 80),
+        "headers": [(b"host", b"testserver"), (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode())]
+        + [(k.lower().encode(), v.encode()) for k, v in headers],
+    }
+    messages, delivered = [], False
+
+    async def receive():
+        nonlocal delivered
+        if not delivered:
+            delivered = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        await asyncio.sleep(3600)  # the client stays connected until the answer is sent
+
+    async def send(message):
+        messages.append(message)
+
+    asyncio.run(application(scope, receive, send))
+    start = messages[0]
+    return (start["status"], {k.decode(): v.decode() for k, v in start["headers"]},
+            b"".join(m.get("body", b"") for m in messages[1:]))
+
+
+def started(seconds_ago):
+    return ("X-Request-Start", f"t={time.time() - seconds_ago:.3f}")
+
+
+def forwarded(*extra):
+    return (("X-Forwarded-For", DONOR), *extra)
+
+
+@pytest.fixture
+def behind_proxy(settings):
+    """The deployment declares its proxy (core.clients reads the address it sets)."""
+    settings.RATELIMIT_IP_META_KEY = "HTTP_X_FORWARDED_FOR"
+
+
+def test_a_gift_that_waited_past_its_deadline_is_shed_and_nothing_is_made(
+    demo, behind_proxy, stripe_calls
+):
+    body = json.dumps(DONATION).encode()
+    status, headers, answer = call("POST", "/api/v1/donations/", body=body,
+                                   headers=forwarded(started(25)))
+
+    assert status == 503
+    assert int(headers["retry-after"]) >= 1
+    assert headers["content-type"] == "application/json"
+    assert json.loads(answer)["shed"] is True
+    assert Donation.objects.count() == 0
+    assert stripe_calls.total() == 0  # no PaymentIntent, nothing at Stripe
+
+    # The same request, fresh: served.
+    status, _, answer = call("POST", "/api/v1/donations/", body=body,
+                             headers=forwarded(started(0.5)))
+    assert status == 201, answer
+    assert Donation.objects.count() == 1
+
+
+def test_a_page_that_waited_past_its_deadline_is_shed_as_html(demo, behind_proxy):
+    status, headers, answer = call("GET", "/appeals/emergency-appeal/",
+                                   headers=forwarded(started(11)))
+    assert status == 503 and "retry-after" in headers
+    assert headers["content-type"].startswith("text/html")
+    assert b"try again" in answer
+
+    status, _, answer = call("GET", "/appeals/emergency-appeal/", headers=forwarded(started(1)))
+    assert status == 200 and b"Emergency Appeal" in answer
+
+
+def test_webhooks_and_health_checks_are_never_shed(demo, behind_proxy):
+    long_ago = started(3600)
+    status, _, _ = call("GET", "/healthz", headers=forwarded(long_ago))
+    assert status == 200
+    # An unsigned event: Django's webhook view itself answers (400), not the deadline.
+    status, _, answer = call("POST", "/stripe/webhook/", body=b"{}", headers=forwarded(long_ago))
+    assert status == 400 and b"shed" not in answer
+
+
+def test_a_clients_own_request_start_is_ignored_without_a_trusted_proxy(demo, stripe_calls):
+    """No proxy declared (RATELIMIT_IP_META_KEY is REMOTE_ADDR): the header is the client's."""
+    body = json.dumps(DONATION).encode()
+    status, _, answer = call("POST", "/api/v1/donations/", body=body, client=DONOR,
+                             headers=[started(3600)])
+    assert status == 201, answer
+    assert Donation.objects.count() == 1
+
+
+@pytest.mark.parametrize("value", ["t=soon", "t=nan", f"t={time.time() + 3600:.3f}", ""])
+def test_an_unreadable_or_future_request_start_counts_as_now(demo, behind_proxy, value):
+    status, _, _ = call("GET", "/appeals/emergency-appeal/",
+                        headers=forwarded(("X-Request-Start", value)))
+    assert status == 200
