@@ -8,6 +8,8 @@
  *      If the bank wants 3-D Secure, stripe.handleNextAction() shows it (once), then the
  *      thanks page waits for the gift's status. A declined card: the donor types another and
  *      the same PaymentIntent takes it.
+ *   A slow or lost pay answer is not a failure: the page says it is still taking the gift and
+ *   reads the gift's own status (pay() below, docs/card-flow.md "A slow or lost answer").
  */
 (function () {
   "use strict";
@@ -38,6 +40,7 @@
   // One key per page view: a double tap or a retried request reuses it (one donation).
   var idempotencyKey = newKey();
   var created = null; // {id, body} once the donation exists
+  var paying = false; // a pay request, or the wait for its outcome, is under way
 
   function minorToMajor(minor) {
     var exp = config.exponent, s = String(minor);
@@ -226,7 +229,33 @@
       body: data ? JSON.stringify(data) : "{}",
       credentials: "same-origin",
     }).then(function (r) {
-      return r.json().catch(function () { return {}; }).then(function (j) { return {status: r.status, json: j}; });
+      var retryAfter = parseInt(r.headers.get("Retry-After"), 10);
+      return r.json().then(function (j) { return {json: j, isJson: true}; },
+                           function () { return {json: {}, isJson: false}; }).then(function (read) {
+        return {status: r.status, json: read.json || {}, isJson: read.isJson,
+                retryAfter: retryAfter >= 0 ? retryAfter : null};
+      });
+    });
+  }
+  function wait(ms) {
+    return new Promise(function (resolve) { setTimeout(resolve, ms); });
+  }
+  // An answer that says nothing about what happened: the request or its answer was lost (a
+  // network error, a proxy's timeout), the server failed (5xx), or a body that is not ours.
+  function unclear(res) {
+    return !res || res.status >= 500 || !res.isJson;
+  }
+  // A 503 shed before any work started (config/deadlines.py): safe to send again, once.
+  function shed(res) {
+    return res && res.status === 503 && res.isJson && res.json.shed === true;
+  }
+  function postOnceMore(url, data, headers) {
+    // Sent again once after a lost answer or a server error: the same Idempotency-Key makes
+    // the retry answer with the same donation (one donation, one PaymentIntent).
+    var send = function () { return post(url, data, headers).catch(function () { return null; }); };
+    return send().then(function (res) {
+      if (!unclear(res)) return res;
+      return wait(((res && res.retryAfter) || 1) * 1000).then(send);
     });
   }
   function fail(message, cardProblem) {
@@ -238,7 +267,7 @@
 
   form.addEventListener("submit", function (event) {
     event.preventDefault();
-    if (button.disabled) return; // a double tap while we work
+    if (button.disabled || paying) return; // a double tap while we work, or a pay in flight
     clearErrors();
     var data = body();
     var serialised = JSON.stringify(data);
@@ -255,7 +284,8 @@
     elements.submit().then(function (checked) {
       cardProblem = checked.error ? (checked.error.message || "Please check the card details.") : null;
       return created ? created :
-        post("/api/v1/donations/", data, {"Idempotency-Key": idempotencyKey}).then(function (res) {
+        postOnceMore("/api/v1/donations/", data, {"Idempotency-Key": idempotencyKey}).then(function (res) {
+          if (!res) throw new Error("no answer");
           if (res.status === 201) {
             created = {id: res.json.id, body: serialised};
             return created;
@@ -283,16 +313,69 @@
           fail((result.error.message || "Your card was not accepted.") + " Nothing was charged; please check the card or try another.", true);
           return;
         }
-        busy(true, "Taking your gift…");
-        return post("/api/v1/donations/" + donation.id + "/pay/",
-                    {confirmation_token: result.confirmationToken.id}).then(function (res) {
-          return handlePay(donation, res);
-        });
+        return pay(donation, result.confirmationToken.id);
       });
     }).catch(function () {
-      fail("We lost the connection. Nothing was charged twice; please try again.");
+      // Before the pay request: nothing was charged (pay() handles its own lost answers).
+      fail("We lost the connection before your gift was taken. Nothing was charged; please try again.");
     });
   });
+
+  // The pay step (issue 14). A slow answer is not a failure: after SLOW_MS the donor is told
+  // it is still being taken. An answer that says nothing (lost, 5xx, not JSON) is not a
+  // decline: the confirm may have reached Stripe, so the gift's own status is read instead.
+  var SLOW_MS = 8000, STATUS_EVERY_MS = 2000, STATUS_FOR_MS = 45000;
+  var STILL_TAKING = "Still taking your gift. Please don't pay again…";
+  function pay(donation, token) {
+    paying = true;
+    busy(true, "Taking your gift…");
+    var slow = setTimeout(function () { busy(true, STILL_TAKING); }, SLOW_MS);
+    var url = "/api/v1/donations/" + donation.id + "/pay/";
+    var send = function () {
+      return post(url, {confirmation_token: token}).catch(function () { return null; });
+    };
+    return send().then(function (res) {
+      // Shed before any work (nothing ran, the token is unused): sent again once, the same token.
+      if (shed(res)) return wait((res.retryAfter || 1) * 1000).then(send);
+      return res;
+    }).then(function (res) {
+      clearTimeout(slow);
+      if (unclear(res)) return awaitStatus(donation);
+      return handlePay(donation, res);
+    }).then(function () { paying = false; }, function () {
+      paying = false;
+      return awaitStatus(donation);
+    });
+  }
+  // Read the gift's status (GET /api/v1/donations/<id>/) every STATUS_EVERY_MS: paid → its
+  // thanks page; declined → the donor may type another card (same donation, same
+  // PaymentIntent); still pending after STATUS_FOR_MS → the thanks page, which keeps waiting.
+  // "pending" is not an answer here: it is also the gift's state until the confirm lands.
+  function awaitStatus(donation) {
+    paying = true;
+    busy(true, STILL_TAKING);
+    var thanks = "/donations/" + donation.id + "/thanks/";
+    var until = Date.now() + STATUS_FOR_MS;
+    function look() {
+      return fetch("/api/v1/donations/" + donation.id + "/", {
+        headers: {"Accept": "application/json"}, credentials: "same-origin",
+      }).then(function (r) { return r.ok ? r.json() : null; }).catch(function () { return null; })
+        .then(function (gift) {
+          var status = gift && gift.status;
+          if (status === "failed") {
+            paying = false;
+            fail("Your card was declined. Nothing was charged; please try another card.", true);
+            return;
+          }
+          if ((status && status !== "pending") || Date.now() >= until) {
+            window.location.assign(thanks);
+            return;
+          }
+          return wait(STATUS_EVERY_MS).then(look);
+        });
+    }
+    return wait(STATUS_EVERY_MS).then(look);
+  }
 
   function handlePay(donation, res) {
     var out = res.json;
@@ -307,7 +390,7 @@
           return;
         }
         window.location.assign(out.thanks_url);
-      });
+      }, function () { return awaitStatus(donation); });
     }
     if (res.status === 402) {
       fail((out.message || "Your card was declined.") + " Nothing was charged; please try another card.", true);
