@@ -18,16 +18,17 @@ from tests.browser.test_donate import fill_card, fill_donor, open_appeal
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PAY = re.compile(r".*/api/v1/donations/[0-9a-f-]+/pay/$")
+CREATE = re.compile(r".*/api/v1/donations/$")
 STANDIN_AUTH = {"Authorization": "Bearer sk_test_x"}
 
 
-class CutPayAnswer:
-    """The first pay request goes on to the server; the browser's connection is reset."""
+class CutAnswer:
+    """The first request to `url` goes on to the server; the browser's connection is reset."""
 
-    def __init__(self, page):
+    def __init__(self, page, url=PAY):
         self.threads: list[threading.Thread] = []
         self.answers: list[requests.Response] = []
-        page.route(PAY, self._cut, times=1)
+        page.route(url, self._cut, times=1)
 
     def _cut(self, route):
         request = route.request
@@ -64,7 +65,7 @@ def test_a_lost_pay_answer_waits_for_the_gift_and_lands_on_its_thanks_page(
     demo, live_server, phone, stripe_calls, standin
 ):
     stripe_calls.hold("POST", r"/v1/payment_intents/[^/]+/confirm")
-    cut = CutPayAnswer(phone)
+    cut = CutAnswer(phone)
     open_appeal(phone, live_server)
     fill_donor(phone)
     fill_card(phone, "4242424242424242")
@@ -97,7 +98,7 @@ def test_a_lost_pay_answer_waits_for_the_gift_and_lands_on_its_thanks_page(
 def test_a_declined_card_whose_answer_is_lost_says_declined_then_another_card_pays(
     demo, live_server, phone, stripe_calls, standin
 ):
-    cut = CutPayAnswer(phone)
+    cut = CutAnswer(phone)
     open_appeal(phone, live_server)
     fill_donor(phone)
     fill_card(phone, "4000000000000341")
@@ -116,3 +117,38 @@ def test_a_declined_card_whose_answer_is_lost_says_declined_then_another_card_pa
     assert donation.status == "succeeded" and donation.attempts.count() == 1
     [pi] = succeeded_payment_intents(standin)
     assert pi["id"] == donation.stripe_payment_intent
+
+
+def test_a_slow_pay_answer_says_still_taking_then_lands_on_the_thanks_page(
+    demo, live_server, phone, stripe_calls, standin
+):
+    stripe_calls.hold("POST", r"/v1/payment_intents/[^/]+/confirm")
+    open_appeal(phone, live_server)
+    fill_donor(phone)
+    fill_card(phone, "4242424242424242")
+    phone.get_by_role("button", name=re.compile("Donate")).click()
+
+    expect(phone.locator("#form-status")).to_have_text("Taking your gift…")
+    # No answer after ~8 s: the donor is told it is still being taken, not that it failed.
+    expect(phone.locator("#form-status")).to_have_text(
+        re.compile("Still taking your gift. Please don't pay again"), timeout=12_000)
+    expect(phone.locator("#err-card")).to_have_text("")
+    stripe_calls.release()
+    expect(phone.get_by_test_id("status")).to_have_text("Succeeded")
+    assert confirms(stripe_calls) == 1 and len(succeeded_payment_intents(standin)) == 1
+
+
+def test_a_lost_create_answer_is_sent_again_and_makes_one_donation(
+    demo, live_server, phone, stripe_calls, standin
+):
+    cut = CutAnswer(phone, CREATE)
+    open_appeal(phone, live_server)
+    fill_donor(phone)
+    fill_card(phone, "4242424242424242")
+    phone.get_by_role("button", name=re.compile("Donate")).click()
+
+    expect(phone.get_by_test_id("status")).to_have_text("Succeeded")
+    assert [a.status_code for a in cut.join()] == [201]  # the lost answer had made it…
+    donation = Donation.objects.get()  # …and the retry, with the same key, found it
+    assert donation.status == "succeeded"
+    assert stripe_calls.count("POST", "/v1/payment_intents") - confirms(stripe_calls) == 1
