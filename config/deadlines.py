@@ -14,6 +14,7 @@ let it skip the check.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import math
@@ -66,21 +67,46 @@ def request_start(scope, received: float) -> float:
 
 
 class ShedLateRequests:
-    """The ASGI app `app`, with requests past their deadline answered 503 unread."""
+    """The ASGI app `app`, with requests past their deadline answered 503 unread, and at most
+    REQUEST_CONCURRENCY_PER_PROCESS of them in Django at once (the others wait on the event
+    loop, holding no thread and no database connection, and are shed at their deadline)."""
 
     def __init__(self, app):
         self.app = app
+        self._slots: asyncio.Semaphore | None = None
+        self._slots_key = None
+
+    def slots(self) -> asyncio.Semaphore | None:
+        """This process's slots (one event loop per gunicorn worker; a test may run several)."""
+        bound = settings.REQUEST_CONCURRENCY_PER_PROCESS
+        if not bound:
+            return None
+        key = (asyncio.get_running_loop(), bound)
+        if self._slots_key != key:
+            self._slots, self._slots_key = asyncio.Semaphore(bound), key
+        return self._slots
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] == "http":
-            deadline = deadline_for(scope)
-            if deadline is not None:
-                now = time.time()
-                waited = now - request_start(scope, now)
-                if waited > deadline:
-                    await self._shed(scope, send, waited)
-                    return
-        await self.app(scope, receive, send)
+        deadline = deadline_for(scope) if scope["type"] == "http" else None
+        if deadline is None:
+            await self.app(scope, receive, send)
+            return
+        now = time.time()
+        start = request_start(scope, now)
+        if now - start > deadline:
+            await self._shed(scope, send, now - start)
+            return
+        slots = self.slots()
+        if slots is None:
+            await self.app(scope, receive, send)
+            return
+        gate = _SlotGate(slots, receive, until=start + deadline)
+        try:
+            await self.app(scope, gate.receive, send)
+        finally:
+            gate.release()
+        if gate.shed:
+            await self._shed(scope, send, time.time() - start)
 
     async def _shed(self, scope, send, waited: float) -> None:
         logger.warning("request shed past its deadline",
@@ -99,3 +125,35 @@ class ShedLateRequests:
             (b"cache-control", b"no-store"),
         ]})
         await send({"type": "http.response.body", "body": body})
+
+
+class _SlotGate:
+    """Takes a slot once the request's body has arrived, before Django goes on to a thread:
+    a client sending its body slowly holds a coroutine, not a slot (docs/web-server.md). No
+    slot by `until`: Django is told the client left (it stops before any work, RequestAborted)
+    and the request is shed."""
+
+    def __init__(self, slots: asyncio.Semaphore, receive, *, until: float):
+        self.slots, self._receive, self.until = slots, receive, until
+        self.reading, self.held, self.shed = True, False, False
+
+    async def receive(self):
+        message = await self._receive()
+        if not self.reading or message["type"] != "http.request" or message.get("more_body"):
+            return message
+        self.reading = False
+        try:
+            if self.slots.locked():
+                await asyncio.wait_for(self.slots.acquire(), max(self.until - time.time(), 0.001))
+            else:
+                await self.slots.acquire()
+        except TimeoutError:
+            self.shed = True
+            return {"type": "http.disconnect"}
+        self.held = True
+        return message
+
+    def release(self) -> None:
+        if self.held:
+            self.held = False
+            self.slots.release()

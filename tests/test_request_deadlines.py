@@ -17,8 +17,9 @@ PROXY = "10.0.0.2"  # the trusted proxy's own address, as the web server sees it
 DONOR = "198.51.100.7"
 
 
-def call(method, path, *, headers=(), body=b"", client=PROXY):
-    """One request through config.asgi.application: (status, headers, body)."""
+async def acall(method, path, *, headers=(), body=b"", client=PROXY, chunks=None):
+    """One request through config.asgi.application: (status, headers, body). `chunks`: the
+    body's parts as the client sends them, each after its delay in seconds (None: forever)."""
     from config.asgi import application
 
     scope = {
@@ -29,22 +30,27 @@ def call(method, path, *, headers=(), body=b"", client=PROXY):
                     (b"content-length", str(len(body)).encode())]
         + [(k.lower().encode(), v.encode()) for k, v in headers],
     }
-    messages, delivered = [], False
+    parts = list(chunks) if chunks is not None else [(0, body)]
+    messages = []
 
     async def receive():
-        nonlocal delivered
-        if not delivered:
-            delivered = True
-            return {"type": "http.request", "body": body, "more_body": False}
+        if parts:
+            delay, part = parts.pop(0)
+            await asyncio.sleep(delay if delay is not None else 3600)
+            return {"type": "http.request", "body": part, "more_body": bool(parts)}
         await asyncio.sleep(3600)  # the client stays connected until the answer is sent
 
     async def send(message):
         messages.append(message)
 
-    asyncio.run(application(scope, receive, send))
+    await application(scope, receive, send)
     start = messages[0]
     return (start["status"], {k.decode(): v.decode() for k, v in start["headers"]},
             b"".join(m.get("body", b"") for m in messages[1:]))
+
+
+def call(method, path, **kwargs):
+    return asyncio.run(acall(method, path, **kwargs))
 
 
 def started(seconds_ago):
@@ -116,3 +122,53 @@ def test_an_unreadable_or_future_request_start_counts_as_now(demo, behind_proxy,
     status, _, _ = call("GET", "/appeals/emergency-appeal/",
                         headers=forwarded(("X-Request-Start", value)))
     assert status == 200
+
+
+APPEAL_API = "/api/v1/appeals/emergency-appeal/"
+
+
+async def until(check, seconds=15.0):
+    deadline = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < deadline
+        await asyncio.sleep(0.05)
+
+
+def test_a_request_waiting_for_a_busy_process_past_its_deadline_is_shed(
+    demo, settings, stripe_calls
+):
+    """At most REQUEST_CONCURRENCY_PER_PROCESS requests in Django at once; one that waits for
+    a slot past its deadline is shed without running, and the one in Django finishes."""
+    settings.REQUEST_CONCURRENCY_PER_PROCESS = 1
+    settings.REQUEST_DEADLINE_SECONDS = {"api_write": 20.0, "read": 1.0}
+    stripe_calls.hold("POST", r"/v1/payment_intents$")  # the gift's PaymentIntent is slow
+
+    async def scene():
+        gift = asyncio.create_task(acall("POST", "/api/v1/donations/", client=DONOR,
+                                         body=json.dumps(DONATION).encode()))
+        await until(lambda: stripe_calls.held == 1)
+        began = time.monotonic()
+        waiting = await acall("GET", APPEAL_API, client=DONOR)
+        waited = time.monotonic() - began
+        stripe_calls.release()
+        return waiting, waited, await gift
+
+    (status, headers, answer), waited, (gift_status, _, _) = asyncio.run(scene())
+    assert status == 503 and json.loads(answer)["shed"] is True and "retry-after" in headers
+    assert 0.9 < waited < 5
+    assert gift_status == 201
+    assert call("GET", APPEAL_API, client=DONOR)[0] == 200  # the slot is free again
+
+
+def test_a_client_sending_its_body_slowly_holds_no_slot(demo, settings):
+    settings.REQUEST_CONCURRENCY_PER_PROCESS = 1
+
+    async def scene():
+        slow = asyncio.create_task(acall("POST", "/api/v1/donations/", client=DONOR,
+                                         chunks=[(0, b'{"appeal": '), (None, b"")]))
+        await asyncio.sleep(0.2)
+        served = await acall("GET", APPEAL_API, client=DONOR)
+        slow.cancel()
+        return served
+
+    assert asyncio.run(scene())[0] == 200

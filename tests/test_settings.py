@@ -213,3 +213,17 @@ def test_defaults_are_the_charitys_and_stripe_points_at_the_stand_in():
     assert settings.STRIPE_USES_STAND_IN is True
     assert settings.STRIPE_SECRET_KEY.startswith("sk_test_")
     assert settings.X_FRAME_OPTIONS == "DENY"
+
+
+def test_request_deadlines_are_read_from_the_environment_and_checked():
+    assert settings.REQUEST_DEADLINE_SECONDS == {"api_write": 20.0, "read": 10.0}
+    assert settings.REQUEST_CONCURRENCY_PER_PROCESS == 32
+    shown = run("manage.py", "shell", "-c",
+                "from django.conf import settings; "
+                "print(settings.REQUEST_DEADLINE_SECONDS['api_write'])",
+                REQUEST_DEADLINE_API_WRITE_SECONDS="12.5")
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.strip().splitlines()[-1] == "12.5"
+    refused = check(REQUEST_DEADLINE_READ_SECONDS="-1")
+    assert refused.returncode != 0
+    assert "REQUEST_DEADLINE_READ_SECONDS" in refused.stderr

@@ -16,6 +16,12 @@ REQUEST_DEADLINE_SECONDS = {
 # Never shed: Stripe's webhooks (Stripe would retry, but a late event is still worth applying)
 # and the health checks (a shed /healthz would have the process restarted for being busy).
 REQUEST_DEADLINE_EXEMPT_PATHS = ("/stripe/webhook/", "/healthz", "/readyz")
+# Requests in Django at once per web process, at most (0: no bound); the others wait on the
+# event loop, with no thread and no database connection, and are shed at their deadline. Each
+# holds a database connection (CONN_MAX_AGE 0 under ASGI), so web processes × this + the
+# workers' stay under PostgreSQL's max_connections (100 by default). Figures:
+# docs/request-deadlines.md.
+REQUEST_CONCURRENCY_PER_PROCESS = env.int("REQUEST_CONCURRENCY_PER_PROCESS", default=32)
 # The Retry-After of a shed request, in seconds.
 REQUEST_SHED_RETRY_AFTER = env.int("REQUEST_SHED_RETRY_AFTER", default=2)
 
@@ -25,6 +31,11 @@ for _name, _seconds in REQUEST_DEADLINE_SECONDS.items():
             f"REQUEST_DEADLINE_{_name.upper()}_SECONDS={_seconds!r}: seconds from 0 (never "
             "shed) to 600."
         )
+if not 0 <= REQUEST_CONCURRENCY_PER_PROCESS <= 1000:
+    raise ImproperlyConfigured(
+        f"REQUEST_CONCURRENCY_PER_PROCESS={REQUEST_CONCURRENCY_PER_PROCESS!r}: requests from 0 "
+        "(no bound) to 1000."
+    )
 if not 1 <= REQUEST_SHED_RETRY_AFTER <= 120:
     raise ImproperlyConfigured(
         f"REQUEST_SHED_RETRY_AFTER={REQUEST_SHED_RETRY_AFTER!r}: seconds from 1 to 120."
