@@ -152,3 +152,25 @@ def test_a_lost_create_answer_is_sent_again_and_makes_one_donation(
     donation = Donation.objects.get()  # …and the retry, with the same key, found it
     assert donation.status == "succeeded"
     assert stripe_calls.count("POST", "/v1/payment_intents") - confirms(stripe_calls) == 1
+
+
+def test_a_pay_shed_before_any_work_is_sent_again_once_with_the_same_token(
+    demo, live_server, phone, stripe_calls, standin
+):
+    """A pay the web server shed at its deadline (config/deadlines.py; the live server here is
+    not that server, so the shed answer is given in its exact shape): nothing ran, so the page
+    sends it again after Retry-After with the same ConfirmationToken, and the gift is paid."""
+    sent = []
+    phone.on("request", lambda r: sent.append(r.post_data_json) if PAY.match(r.url) else None)
+    phone.route(PAY, lambda route: route.fulfill(
+        status=503, headers={"Retry-After": "1", "Content-Type": "application/json"},
+        body='{"detail": "The server was too busy to start this request in time; nothing was '
+             'done. Please try again.", "shed": true}'), times=1)
+    open_appeal(phone, live_server)
+    fill_donor(phone)
+    fill_card(phone, "4242424242424242")
+    phone.get_by_role("button", name=re.compile("Donate")).click()
+
+    expect(phone.get_by_test_id("status")).to_have_text("Succeeded")
+    assert len(sent) == 2 and sent[0] == sent[1]  # the same confirmation_token, twice
+    assert confirms(stripe_calls) == 1 and len(succeeded_payment_intents(standin)) == 1
