@@ -76,6 +76,26 @@ def _latency(milliseconds: int):
     return latency
 
 
+# Server calls (a secret key) per "METHOD /v1/path" with ids as ":id", read at
+# GET /_config/calls: the benches count Stripe calls per gift where Stripe would.
+_calls: dict[str, int] = {}
+_ID = re.compile(r"/(?:pi|ch|re|dp|ctoken|pm|cus|seti|evt|txn|in|sub)_[A-Za-z0-9]+")
+
+
+@web.middleware
+async def _count_calls(request, handler):
+    if request.path.startswith("/v1/") and request.headers.get(
+        "Authorization", ""
+    ).startswith("Bearer sk_"):
+        name = f"{request.method} {_ID.sub('/:id', request.path)}"
+        _calls[name] = _calls.get(name, 0) + 1
+    return await handler(request)
+
+
+async def _calls_seen(request):
+    return web.json_response(_calls)
+
+
 def _keep_payment_method_types() -> None:
     original = resources.PaymentIntent.__init__
 
@@ -251,6 +271,8 @@ def main() -> None:
     _payment_errors_as_stripe()
 
     app = server.app
+    app.middlewares.insert(0, _count_calls)
+    app.router.add_get("/_config/calls", _calls_seen)
     if args.latency_ms > 0:
         app.middlewares.insert(0, _latency(args.latency_ms))
     if args.webhook_url:
