@@ -561,7 +561,6 @@ def lifeline(make_lifeline):
 # --- donors -------------------------------------------------------------------------------
 
 
-@dataclass
 def card_token(session: requests.Session, standin: str, publishable_key: str,
                card: str = CARD_OK, timeout: float = 30) -> requests.Response:
     """What the Payment Element does in the browser: the card into a ConfirmationToken at
@@ -572,6 +571,7 @@ def card_token(session: requests.Session, standin: str, publishable_key: str,
                                      "cvc": "123"}}})
 
 
+@dataclass
 class Donors:
     """Donor threads giving through the API and the stand-in, as the browser would, until
     told to stop. A donor whose request fails (5xx, a dropped connection) tries the same
