@@ -42,6 +42,10 @@ RECEIPT_SEND_LEASE = env.int("RECEIPT_SEND_LEASE", default=15)
 # The same for a donor's card setup or payment while Stripe is called (donation_pay): a
 # second click meanwhile is told the payment is in progress.
 PAYMENT_CLAIM_SECONDS = env.int("PAYMENT_CLAIM_SECONDS", default=30)
+# A payment_intent.succeeded event that arrives while our own confirm of it is still being
+# answered waits this long for that answer rather than reading the PaymentIntent
+# (donations/services/stripe_events.py). Well inside Stripe's webhook timeout.
+WEBHOOK_WAIT_FOR_PAY_SECONDS = env.float("WEBHOOK_WAIT_FOR_PAY_SECONDS", default=5.0)
 
 # Gift Aid declaration (HMRC model wording, simplified 2015). Versioned: the version and the
 # text shown are stored with each declaration.
