@@ -7,7 +7,7 @@ SCALE_PROCFILE := $(if $(STRIPE_SECRET_KEY),Procfile.scale,Procfile.scale.standi
 # Without STRIPE_SECRET_KEY the Procfiles start the Stripe stand-in: install it first.
 STANDIN := $(if $(STRIPE_SECRET_KEY),,$(VENV)/.installed-standin)
 
-.PHONY: FORCE run run-scale scale-preflight test test-fast lint-imports test-faults bench-load install install-dev chromium migrate seed static clean bench-tools
+.PHONY: FORCE run run-scale scale-preflight test test-fast lint-imports test-faults bench-load install install-dev chromium migrate seed static clean bench-tools stripe-proof
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -90,6 +90,12 @@ test: install-dev chromium var lint-imports
 # The fast tier (tests/unit/): no server process, no stand-in, no browser; under 30 s.
 test-fast: install-dev lint-imports
 	$(BIN)/python -m pytest tests/unit -q
+
+# The same gifts as the suite (4242, a decline then 4242, 3-D Secure, a refund) through our
+# services against Stripe's test mode, with STRIPE_SECRET_KEY=sk_test_… (STRIPE_API_BASE for
+# the stand-in); no key: says so, sends nothing. README, "Proving it against real Stripe".
+stripe-proof: install
+	$(BIN)/python scripts/stripe_proof.py
 
 clean:
 	rm -rf $(VENV) var staticfiles db.sqlite3
