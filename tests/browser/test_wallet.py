@@ -90,3 +90,14 @@ def test_wallet_card_that_wants_3d_secure_asks_the_bank_once_then_succeeds(
     expect(desktop.get_by_test_id("status")).to_have_text("Succeeded")
     expect(desktop.get_by_role("button", name="Complete authentication")).to_have_count(0)
     assert Donation.objects.get().email == WALLET_EMAIL
+
+
+def test_wallet_without_an_amount_opens_nothing_and_says_why(demo, live_server, desktop):
+    open_appeal(desktop, live_server, "?standin_wallet=1")
+    desktop.get_by_role("radio", name="Other amount").check()
+    desktop.get_by_role("button", name="Test wallet (stand-in)").click()
+    expect(desktop.locator("#err-amount")).to_contain_text("choose or type an amount")
+    expect(desktop.locator("#amount-other")).to_have_attribute("aria-invalid", "true")
+    desktop.wait_for_timeout(1500)  # past Stripe's 1 s for resolve(): no payment followed
+    assert not Donation.objects.exists()
+    expect(desktop.locator("#err-card")).to_be_empty()
