@@ -19,7 +19,8 @@ publishable key, `POST /v1/test_helpers/confirmation_tokens` and `GET
 /v1/confirmation_tokens/:id` with the secret key), `POST /v1/payment_intents/:id/confirm`
 with `confirmation_token` (a second confirm after a decline too, as Stripe allows), and in
 the fake Stripe.js the Payment Element, `elements.submit()`, `stripe.createConfirmationToken`
-and `stripe.handleNextAction`.
+and `stripe.handleNextAction`; and the Express Checkout Element with a test wallet that the
+page's URL turns on (`?standin_wallet=1`, or `=<test card>`), whose token is made as a card's.
 
 Stripe's test PaymentMethods that localstripe lacks (`pm_card_threeDSecure2Required`,
 `pm_card_chargeDeclined`, `pm_card_authenticationRequired`) are added as the card numbers

@@ -229,6 +229,43 @@
       return r.json().catch(function () { return {}; }).then(function (j) { return {status: r.status, json: j}; });
     });
   }
+  // The card's and the wallet's one way to a paid gift (create -> token -> pay -> handlePay):
+  // the same donation and Idempotency-Key while the gift is unchanged (a retry, another card
+  // after a decline), a new donation and key once the donor changes it.
+  function keyFor(serialised) {
+    if (created && created.body !== serialised) { created = null; idempotencyKey = newKey(); }
+  }
+  function createDonation(data, serialised, cardProblem) {
+    if (created) return Promise.resolve(created);
+    return post("/api/v1/donations/", data, {"Idempotency-Key": idempotencyKey}).then(function (res) {
+      if (res.status === 201) {
+        created = {id: res.json.id, body: serialised};
+        return created;
+      }
+      if (res.status === 400) {
+        showErrors(res.json);
+        if (cardProblem) document.getElementById("err-card").textContent = cardProblem;
+        busy(false, "Please check the form.");
+      }
+      else { fail((res.json.non_field_errors || ["Something went wrong. Nothing was charged; please try again."]).join(" ")); }
+      return null;
+    });
+  }
+  function tokenAndPay(donation, data) {
+    // {error} from Stripe.js, or {res}: our server's answer to the pay, for handlePay.
+    return stripe.createConfirmationToken({
+      elements: elements,
+      params: {payment_method_data: {billing_details: {
+        name: (data.first_name + " " + data.last_name).trim() || undefined, email: data.email}}},
+    }).then(function (result) {
+      if (result.error) return {error: result.error};
+      busy(true, "Taking your gift…");
+      return post("/api/v1/donations/" + donation.id + "/pay/",
+                  {confirmation_token: result.confirmationToken.id}).then(function (res) {
+        return {res: res};
+      });
+    });
+  }
   function fail(message, cardProblem) {
     document.getElementById("err-card").textContent = message;
     busy(false, "");
@@ -242,11 +279,7 @@
     clearErrors();
     var data = body();
     var serialised = JSON.stringify(data);
-    if (created && created.body !== serialised) {
-      // The donor changed the gift after it was created: a new donation, a new key.
-      created = null;
-      idempotencyKey = newKey();
-    }
+    keyFor(serialised);
     busy(true, "Checking your details…");
     // The payment fields are checked first (Stripe asks for elements.submit() before other
     // work); the donor's details are checked by the server either way, so every problem
@@ -254,40 +287,19 @@
     var cardProblem = null;
     elements.submit().then(function (checked) {
       cardProblem = checked.error ? (checked.error.message || "Please check the card details.") : null;
-      return created ? created :
-        post("/api/v1/donations/", data, {"Idempotency-Key": idempotencyKey}).then(function (res) {
-          if (res.status === 201) {
-            created = {id: res.json.id, body: serialised};
-            return created;
-          }
-          if (res.status === 400) {
-            showErrors(res.json);
-            if (cardProblem) document.getElementById("err-card").textContent = cardProblem;
-            busy(false, "Please check the form.");
-          }
-          else { fail((res.json.non_field_errors || ["Something went wrong. Nothing was charged; please try again."]).join(" ")); }
-          return null;
-        });
+      return createDonation(data, serialised, cardProblem);
     }).then(function (donation) {
       if (donation && cardProblem) { fail(cardProblem, true); return null; }
       return donation;
     }).then(function (donation) {
       if (!donation) return;
       busy(true, "Securing your card…");
-      return stripe.createConfirmationToken({
-        elements: elements,
-        params: {payment_method_data: {billing_details: {
-          name: (data.first_name + " " + data.last_name).trim() || undefined, email: data.email}}},
-      }).then(function (result) {
+      return tokenAndPay(donation, data).then(function (result) {
         if (result.error) {
           fail((result.error.message || "Your card was not accepted.") + " Nothing was charged; please check the card or try another.", true);
           return;
         }
-        busy(true, "Taking your gift…");
-        return post("/api/v1/donations/" + donation.id + "/pay/",
-                    {confirmation_token: result.confirmationToken.id}).then(function (res) {
-          return handlePay(donation, res);
-        });
+        return handlePay(donation, result.res);
       });
     }).catch(function () {
       fail("We lost the connection. Nothing was charged twice; please try again.");
@@ -314,5 +326,82 @@
       return;
     }
     fail((out.non_field_errors || ["Something went wrong. Nothing was charged; please try again."]).join(" "));
+  }
+
+  /* Wallets (Apple Pay, Google Pay): Stripe's Express Checkout Element above the form, on the
+   * same `elements` (so the same amount, currency and payment method types), shown only where
+   * the device offers one (docs/card-flow.md, "Express Checkout Element"). The gift is the
+   * form's (amount, designation, Gift Aid, fees); the wallet gives the email and name the form
+   * lacks, which are written into the form, so a declined wallet leaves the same gift for a card.
+   * Then the card's path: create -> token -> pay -> handlePay. */
+  var walletBox = document.getElementById("express-checkout-wrap");
+  if (walletBox) {
+    var wallet = elements.create("expressCheckout", {buttonType: {applePay: "donate", googlePay: "donate"}});
+    // No wallet on this device: the box stays hidden, out of sight and of the accessibility
+    // tree. Stripe says so in `ready` (availablePaymentMethods, undefined for none) and, in
+    // newer Stripe.js, also in `availablepaymentmethodschange` (paymentMethods), which may
+    // come again later: the latter may hide the box again, `ready` only shows it.
+    wallet.on("ready", function (event) {
+      if (event.availablePaymentMethods) walletBox.classList.remove("wallet-pending");
+    });
+    wallet.on("availablepaymentmethodschange", function (event) {
+      walletBox.classList.toggle("wallet-pending", !event.paymentMethods);
+    });
+    wallet.on("click", function (event) {
+      // Stripe wants resolve() within 1 second: only what the page already knows.
+      clearErrors();
+      if (button.disabled) return; // the card is being paid: no second payment sheet
+      if (!selectedMinor()) {
+        showErrors({amount: ["Please choose or type an amount first."]});
+        return; // not resolved: no payment sheet opens for an amount that is not one
+      }
+      var giftAidTicked = giftAid ? giftAid.checked : false;
+      event.resolve({
+        emailRequired: !form.email.value.trim(),
+        billingAddressRequired: giftAidTicked && !(form.address_line1.value.trim() && form.postcode.value.trim()),
+      });
+    });
+    wallet.on("confirm", function (event) {
+      fillFromWallet(event.billingDetails || {});
+      var data = body();
+      var serialised = JSON.stringify(data);
+      keyFor(serialised);
+      busy(true, "Checking your details…");
+      function refused() { event.paymentFailed({reason: "fail"}); }
+      elements.submit().then(function (checked) {
+        if (checked.error) { refused(); fail(checked.error.message || "Your wallet could not pay. Nothing was charged."); return null; }
+        return createDonation(data, serialised, null);
+      }).then(function (donation) {
+        if (!donation) { refused(); return; }
+        return tokenAndPay(donation, data).then(function (result) {
+          if (result.error) {
+            refused();
+            fail((result.error.message || "Your wallet's card was not accepted.") + " Nothing was charged; please try another card.", true);
+            return;
+          }
+          var status = result.res.status === 200 ? result.res.json.status : null;
+          if (status !== "succeeded" && status !== "pending" && status !== "requires_action") refused();
+          return handlePay(donation, result.res); // a decline says so in the form, as a card's
+        });
+      }).catch(function () {
+        refused();
+        fail("We lost the connection. Nothing was charged twice; please try again.");
+      });
+    });
+    wallet.mount("#express-checkout");
+  }
+  function fillFromWallet(details) {
+    // Only what the donor left empty: what they typed is theirs.
+    function fill(input, value) { if (input && !input.value.trim() && value) input.value = value; }
+    fill(form.email, details.email);
+    if (!form.first_name.value.trim() && !form.last_name.value.trim() && details.name) {
+      var name = details.name.trim(), space = name.indexOf(" ");
+      fill(form.first_name, space > 0 ? name.slice(0, space) : name);
+      fill(form.last_name, space > 0 ? name.slice(space + 1).trim() : "");
+    }
+    if (giftAid && giftAid.checked && details.address) {
+      fill(form.address_line1, [details.address.line1, details.address.line2].filter(Boolean).join(", "));
+      fill(form.postcode, details.address.postal_code);
+    }
   }
 })();
