@@ -13,6 +13,10 @@ CHARITY_ADDRESS = env("CHARITY_ADDRESS", default="1 Example Street, London, AB1 
 # The appeal page and widget: each process reuses its last rendering for this long before
 # asking the shared cache again (pages/views.py).
 APPEAL_PAGE_LOCAL_SECONDS = env.int("APPEAL_PAGE_LOCAL_SECONDS", default=1)
+# A shared cache in front (nginx in `make run-scale`, a CDN) may serve the appeal page for
+# this long without asking Django (its `s-maxage`; docs/page-cache.md): the totals it shows
+# are at most this much (plus APPEAL_PAGE_LOCAL_SECONDS) late, as SPEC allows (~5 s).
+APPEAL_PAGE_SHARED_SECONDS = env.int("APPEAL_PAGE_SHARED_SECONDS", default=5)
 
 # Appeal images uploaded in the admin (appeals/images.py, docs/uploads.md): refused above this
 # size or pixel count, re-encoded to WebP without metadata, at most this wide.
