@@ -7,7 +7,7 @@ SCALE_PROCFILE := $(if $(STRIPE_SECRET_KEY),Procfile.scale,Procfile.scale.standi
 # Without STRIPE_SECRET_KEY the Procfiles start the Stripe stand-in: install it first.
 STANDIN := $(if $(STRIPE_SECRET_KEY),,$(VENV)/.installed-standin)
 
-.PHONY: FORCE run run-scale scale-preflight test test-fast lint-imports test-faults bench-load install install-dev chromium migrate seed static clean bench-tools
+.PHONY: FORCE run run-scale scale-preflight test test-fast lint-imports test-faults bench-load install install-dev chromium nginx apt-install migrate seed static clean bench-tools stripe-proof
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,10 +31,19 @@ install-dev: $(VENV)/.installed-dev
 # Debian's Chromium for the browser tests (Playwright drives /usr/bin/chromium; it cannot
 # download its own browser here).
 chromium:
-	@if [ ! -x /usr/bin/chromium ]; then \
-		echo "Installing Debian's chromium…"; \
+	@$(MAKE) --no-print-directory apt-install PROGRAM=/usr/bin/chromium PACKAGE=chromium
+
+# Debian's nginx: the cache in front of the appeal page in `make run-scale`
+# (docs/page-cache.md), and the test that drives it.
+nginx:
+	@$(MAKE) --no-print-directory apt-install PROGRAM=/usr/sbin/nginx PACKAGE=nginx
+
+# One Debian package, installed only when PROGRAM is missing (chromium, nginx).
+apt-install:
+	@if [ ! -x $(PROGRAM) ]; then \
+		echo "Installing Debian's $(PACKAGE)…"; \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(PACKAGE) >/dev/null; \
 	fi
 
 var:
@@ -61,10 +70,12 @@ FORCE:
 
 # Several web processes (WEB_PROCESSES, default 4, × 4 threads), two Celery workers and one
 # beat, against PostgreSQL, Redis (or RabbitMQ) and a Redis cache: README, "Running at scale".
-# Refuses unless DATABASE_URL, CELERY_BROKER_URL and CACHE_URL name shared servers.
+# nginx on PORT_WEB (8000) in front, keeping the appeal page (docs/page-cache.md), gunicorn
+# on PORT_APP (8001). Refuses unless DATABASE_URL, CELERY_BROKER_URL and CACHE_URL name
+# shared servers.
 run-scale: scale-preflight seed static $(STANDIN) var/make-run-scale.sentinel
 
-scale-preflight: install
+scale-preflight: install nginx
 	$(BIN)/python scripts/scale_preflight.py
 
 var/make-run-scale.sentinel: FORCE
@@ -84,12 +95,18 @@ bench-load: install-dev var
 lint-imports: install-dev
 	$(BIN)/lint-imports
 
-test: install-dev chromium var lint-imports
+test: install-dev chromium nginx var lint-imports
 	$(BIN)/python -m pytest
 
 # The fast tier (tests/unit/): no server process, no stand-in, no browser; under 30 s.
 test-fast: install-dev lint-imports
 	$(BIN)/python -m pytest tests/unit -q
+
+# The same gifts as the suite (4242, a decline then 4242, 3-D Secure, a refund) through our
+# services against Stripe's test mode, with STRIPE_SECRET_KEY=sk_test_… (STRIPE_API_BASE for
+# the stand-in); no key: says so, sends nothing. README, "Proving it against real Stripe".
+stripe-proof: install
+	$(BIN)/python scripts/stripe_proof.py
 
 clean:
 	rm -rf $(VENV) var staticfiles db.sqlite3

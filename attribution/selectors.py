@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.db.models import Count, F, Q, Sum, Value
 from django.db.models.functions import Coalesce, Greatest, TruncDate
 
@@ -72,3 +73,37 @@ def attribution_report(
         r = row(values)
         r.gifts, r.raised = values["n"], values["money"]
     return sorted(rows.values(), key=lambda r: (-r.raised, -r.gifts, -r.views, r.ref))
+
+
+# --- the view beacon: which appeal a slug names, without a query per view --------------------
+
+APPEAL_IDS_KEY = "attribution:appeal-ids:v1"
+APPEAL_IDS_TTL = 30
+# A slug not in the map is looked up again at most once a second per deployment (a new
+# appeal is counted from then on; made-up slugs cost one query a second at most).
+APPEAL_IDS_REFRESH_KEY = "attribution:appeal-ids:refresh"
+
+
+def _public_appeal_ids() -> dict[str, int]:
+    ids = dict(
+        Appeal.objects.filter(status__in=[Appeal.Status.LIVE, Appeal.Status.CLOSED])
+        .values_list("slug", "pk")
+    )
+    cache.set(APPEAL_IDS_KEY, ids, timeout=APPEAL_IDS_TTL)
+    return ids
+
+
+def appeal_id_for_views(slug: str) -> int | None:
+    """The id of the public appeal (live or closed, as its page) named `slug`, or None.
+
+    One cache read per call: the slug → id map of every public appeal is kept in the shared
+    cache for APPEAL_IDS_TTL seconds (an appeal taken back to draft is counted that long
+    more) and read from the database again when missing, or for a slug it lacks at most
+    once a second.
+    """
+    ids = cache.get(APPEAL_IDS_KEY)
+    if ids is None:
+        ids = _public_appeal_ids()
+    elif slug not in ids and cache.add(APPEAL_IDS_REFRESH_KEY, 1, timeout=1):
+        ids = _public_appeal_ids()
+    return ids.get(slug)

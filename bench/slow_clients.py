@@ -40,7 +40,7 @@ def start_web(procfile: str, port: int, env: dict | None = None) -> subprocess.P
     command = web_command(procfile)
     return subprocess.Popen(
         ["bash", "-c", f"exec {command}"], cwd=ROOT,
-        env={**os.environ, **(env or {}), "PORT_WEB": str(port)},
+        env={**os.environ, **(env or {}), "PORT_WEB": str(port), "PORT_APP": str(port)},
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
     )
 

@@ -12,6 +12,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 # Each request runs its view in a thread of its own, so a persistent connection would stay
 # with a thread that never serves again: Django's docs ask for CONN_MAX_AGE 0 under ASGI.
 os.environ.setdefault("DATABASE_CONN_MAX_AGE", "0")
+# Instead, on PostgreSQL, a bounded pool per process (docs/db-pool.md).
+os.environ.setdefault("DATABASE_POOL", "1")
 
 STREAM_BATCH_BYTES = 64 * 1024
 

@@ -7,6 +7,7 @@ from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from appeals import api as appeals_api
+from attribution import api as attribution_api
 from attribution import views as attribution_views
 from donations import api as donations_api
 from finance.urls import api_urlpatterns as finance_api
@@ -18,6 +19,9 @@ api_v1 = [
     path("donations/<uuid:pk>/", donations_api.DonationDetailApi.as_view(), name="donation-detail"),
     path("donations/<uuid:pk>/pay/", donations_api.DonationPayApi.as_view(), name="donation-pay"),
     *finance_api,
+    # The appeal page's view beacon (static/js/attribution.js): not a public API, not in the
+    # schema.
+    path("views/", attribution_api.page_view_beacon, name="page-view-beacon"),
 ]
 
 def media(request, path):

@@ -120,12 +120,24 @@ class DonationCreateApi(NoStoreMixin, APIView):
             answer = create.donation_create_once(
                 client=client, key=key, fingerprint=fingerprint, answer=_created_body,
                 **{name: data[name] for name in GIFT_FIELDS},
-                attribution={name: data[name] for name in ATTRIBUTION_FIELDS},
+                attribution=_attribution(request, data),
                 charity_name=settings.CHARITY_NAME,
                 ip_address=client_address(request),
                 user_agent=request.headers.get("User-Agent", ""),
             )
         return Response(answer.body, status=answer.status)
+
+
+def _attribution(request, data) -> dict[str, str]:
+    """The body's attribution (the page's landing), else what the reader's cookie kept from
+    their last landing (request.attribution, attribution/middleware.py): the appeal page is
+    the same for every reader, so it cannot put the cookie's values in the form itself
+    (docs/page-cache.md)."""
+    sent = {name: data[name] for name in ATTRIBUTION_FIELDS}
+    if any(sent.values()):
+        return sent
+    kept = getattr(request, "attribution", None) or {}
+    return {name: kept.get(name, "") for name in ATTRIBUTION_FIELDS}
 
 
 def _too_many(verdict: defence.Verdict) -> Response:

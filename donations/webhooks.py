@@ -9,10 +9,12 @@ the card-testing defence once the event is recorded (donations/services/defence.
 decline once however many reports of it arrive.
 
 Each event id is recorded in StripeEvent inside the same transaction as its effects, so a
-redelivery is a no-op and a failure rolls back both (Stripe then retries). Payment events
-are not trusted for their snapshot: the PaymentIntent is re-read from Stripe, so events that
-arrive out of order converge on Stripe's current state. Refunds and disputes are applied
-monotonically (cumulative refunded amount; a closed dispute is never reopened).
+redelivery is a no-op and a failure rolls back both (Stripe then retries). Whatever must be
+asked of Stripe is asked before that transaction (`_prepare`), so no network call runs while
+the event's row is held. Payment events are not trusted for their snapshot unless the
+donation already shows that success in full: otherwise the PaymentIntent is re-read, so
+events that arrive out of order converge on Stripe's current state. Refunds and disputes are
+applied monotonically (cumulative refunded amount; a closed dispute is never reopened).
 """
 
 from __future__ import annotations
@@ -45,11 +47,15 @@ def handle_event(event: dict) -> str:
     if event_type not in HANDLED:
         return "ignored"
     event_id, obj, api_version = stripe_gateway.event_contents(event)
+    if StripeEvent.objects.filter(event_id=event_id).exists():
+        logger.info("duplicate stripe event", extra={"stripe_event": event_id})
+        return "duplicate"
+    apply = _prepare(event_type, obj)
     try:
         with transaction.atomic():
             StripeEvent.objects.create(event_id=event_id, type=event_type,
                                        api_version=api_version)
-            _apply(event_type, obj, event_id)
+            apply(event_id)
     except IntegrityError:
         if StripeEvent.objects.filter(event_id=event_id).exists():
             logger.info("duplicate stripe event", extra={"stripe_event": event_id})
@@ -62,13 +68,33 @@ def handle_event(event: dict) -> str:
     return "applied"
 
 
-def _apply(event_type: str, obj: dict, event_id: str) -> None:
+def _prepare(event_type: str, obj: dict):
+    """Ask Stripe what the event needs (outside any transaction); return the function that
+    applies it, given the event's id, inside the transaction that records the event."""
     if event_type in stripe_gateway.PAYMENT_INTENT_EVENTS:
-        stripe_events.donation_payment_intent_event(
-            payment_intent_id=obj["id"], source=SOURCE, stripe_event=event_id,
-            event_object=obj,
-        )
-    elif event_type in stripe_gateway.REFUND_EVENTS:
+        pi = stripe_events.payment_intent_event_state(payment_intent_id=obj["id"],
+                                                      event_object=obj)
+
+        def apply(event_id: str) -> None:
+            if pi is not None:
+                stripe_events.donation_apply_payment_intent(
+                    payment_intent=pi, source=SOURCE, stripe_event=event_id)
+        return apply
+    if (event_type in stripe_gateway.REFUND_EVENTS | stripe_gateway.DISPUTE_EVENTS
+            and not stripe_gateway.object_id(obj.get("payment_intent"))):
+        # Only the charge is named: which PaymentIntent it belongs to is asked now.
+        charge = obj["id"] if obj.get("object") == "charge" else stripe_gateway.object_id(
+            obj.get("charge"))
+        if charge and refunds.donation_of_charge(payment_intent="", charge=charge) is None:
+            payment_intent = stripe_gateway.charge_payment_intent(charge)
+            if not payment_intent:
+                return lambda event_id: None  # a charge of no PaymentIntent: not a gift's
+            obj = {**obj, "payment_intent": payment_intent}
+    return lambda event_id: _apply(event_type, obj, event_id)
+
+
+def _apply(event_type: str, obj: dict, event_id: str) -> None:
+    if event_type in stripe_gateway.REFUND_EVENTS:
         charge = obj if obj.get("object") == "charge" else {}
         if charge:
             refunds.donation_record_refund(

@@ -1,15 +1,17 @@
 """The donor's pages: the home page, the appeal page, its widget and the thanks page.
 
 The appeal page and the widget answer from a cache: the HTML is rendered once per appeal
-(every few seconds at most, and again as soon as its totals change) and only the reader's
-attribution is put in per request, with no query. Pages read through the domain apps'
-selectors and change nothing but through their services.
+(every few seconds at most, and again as soon as its totals change), with no query. The
+appeal page is then the same bytes for every reader, so a shared cache in front may keep it
+(docs/page-cache.md): its script reads the reader's attribution from the address and counts
+the view (static/js/attribution.js). The widget still has the reader's attribution put in
+per request. Pages read through the domain apps' selectors and change nothing but through
+their services.
 """
 
 import json
 import logging
 import time
-from functools import lru_cache
 from urllib.parse import urlencode
 
 from csp.decorators import csp_replace
@@ -35,11 +37,10 @@ from gateways import stripe as stripe_gateway
 
 logger = logging.getLogger(__name__)
 
-# Where the per-request parts go in the cached HTML.
-ATTRIBUTION_INPUTS = "<!--lifeline:attribution-->"
+# Where the per-request parts go in the widget's cached HTML.
 ATTRIBUTION_QUERY = "lifeline-attribution-query"
 SUCCESSOR_QUERY = "lifeline-successor-query"
-PAGE_CACHE_VERSION = 2
+PAGE_CACHE_VERSION = 3
 # In front of the shared cache, each process keeps the page it last used for this long
 # (a dict read instead of a cache round trip); a gift shows on the page at most that late.
 _local: dict[str, tuple[float, dict]] = {}
@@ -61,7 +62,7 @@ def _appeal_context(slug, *, preview=False):
         "percent": min(100, appeal.raised_amount * 100 // appeal.goal_amount),
         "suggested": list(appeal.suggested_amounts.all()),
         "designations": list(appeal.designations.all()),
-        "attribution_inputs": ATTRIBUTION_INPUTS,
+        "attribution_fields": ATTRIBUTION_FIELDS,
         "attribution_query": ATTRIBUTION_QUERY,
         "successor": selectors.appeal_successor_public(appeal),
         "successor_query": SUCCESSOR_QUERY,
@@ -127,6 +128,16 @@ def _respond(entry: dict, html: str, *, kind: str, attribution: dict) -> HttpRes
     return response
 
 
+def _shared_response(html: str) -> HttpResponse:
+    """The appeal page as every reader gets it. A shared cache may keep it
+    APPEAL_PAGE_SHARED_SECONDS (the totals may be that stale: SPEC); a browser asks again
+    each time (max-age=0), so a reader coming back sees the shared cache's copy."""
+    response = HttpResponse(html)
+    shared_seconds = settings.APPEAL_PAGE_SHARED_SECONDS
+    response["Cache-Control"] = f"public, max-age=0, s-maxage={shared_seconds}"
+    return response
+
+
 def _with_successor_query(html: str, attribution: dict) -> str:
     """The link to a closed appeal's successor carries the reader's utm_*/ref on, so an old
     article's readers arrive there as they would have here."""
@@ -136,29 +147,24 @@ def _with_successor_query(html: str, attribution: dict) -> str:
     return html.replace(SUCCESSOR_QUERY, escape("?" + urlencode(params)) if params else "")
 
 
-@lru_cache(maxsize=1024)
-def _hidden_inputs(attribution: tuple[tuple[str, str], ...]) -> str:
-    return "".join(
-        f'<input type="hidden" name="{name}" value="{escape(value)}">'
-        for name, value in attribution if value
-    )
-
-
 @require_safe
 def appeal_detail(request, slug):
-    if request.GET.get("preview") and request.user.is_staff:
-        # An admin's preview (drafts too): rendered fresh, never cached, never counted.
-        context = _appeal_context(slug, preview=True)
-        context["preview"] = True
-        response = render(request, "pages/appeal.html", context)
-        response.content = _with_successor_query(response.content.decode(), {})
+    """The same bytes for every reader, whatever the query string and cookies: nothing here
+    reads the request (request.user, the session, a CSRF token would each add Vary: Cookie),
+    and the page's script does the per-reader part. The view is counted by its beacon."""
+    if "preview" in request.GET:
+        if request.GET["preview"] and request.user.is_staff:
+            # An admin's preview (drafts too): rendered fresh, never cached, never counted.
+            context = _appeal_context(slug, preview=True)
+            context["preview"] = True
+            response = render(request, "pages/appeal.html", context)
+            response["Cache-Control"] = "private, no-store"
+            return response
+        # Not staff: the public page, but this answer read the session (Vary: Cookie).
+        response = HttpResponse(_cached_page(request, slug, "page", "pages/appeal.html")["html"])
         response["Cache-Control"] = "private, no-store"
         return response
-    entry = _cached_page(request, slug, "page", "pages/appeal.html")
-    inputs = _hidden_inputs(tuple(request.attribution.items()))
-    html = entry["html"].replace(ATTRIBUTION_INPUTS, inputs, 1)
-    return _respond(entry, _with_successor_query(html, request.attribution),
-                    kind="page", attribution=request.attribution)
+    return _shared_response(_cached_page(request, slug, "page", "pages/appeal.html")["html"])
 
 
 @xframe_options_exempt

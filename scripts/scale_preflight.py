@@ -5,9 +5,12 @@
 Several web processes and workers need one PostgreSQL (SQLite serialises writers and lives
 on one disk), one Redis or RabbitMQ broker (the filesystem broker is one machine's folder)
 and one Redis cache (rate limits and cached totals must be counted once, not per process).
+nginx serves the appeal page from its cache in front of gunicorn (docs/page-cache.md): it
+must be installed (`make nginx`), and its port (PORT_WEB) must not be gunicorn's (PORT_APP).
 """
 
 import os
+import shutil
 import sys
 
 CHECKS = [
@@ -26,8 +29,12 @@ def main() -> int:
         if not value.startswith(schemes):
             shown = value.split("://")[0] + "://…" if value else "unset"
             problems.append(f"  {name} is {shown}; run-scale needs e.g. {name}={example}")
+    if not (shutil.which("nginx") or os.access("/usr/sbin/nginx", os.X_OK)):
+        problems.append("  nginx is not installed; `make nginx` installs Debian's")
+    if os.environ.get("PORT_WEB", "8000") == os.environ.get("PORT_APP", "8001"):
+        problems.append("  PORT_WEB (nginx) and PORT_APP (gunicorn) must differ")
     if problems:
-        print("make run-scale refuses to start: state must live in shared servers.",
+        print("make run-scale refuses to start (shared servers for the state, nginx in front):",
               *problems, "See README.md, 'Running at scale'.", sep="\n", file=sys.stderr)
         return 2
     return 0

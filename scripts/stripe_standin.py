@@ -19,7 +19,13 @@ publishable key, `POST /v1/test_helpers/confirmation_tokens` and `GET
 /v1/confirmation_tokens/:id` with the secret key), `POST /v1/payment_intents/:id/confirm`
 with `confirmation_token` (a second confirm after a decline too, as Stripe allows), and in
 the fake Stripe.js the Payment Element, `elements.submit()`, `stripe.createConfirmationToken`
-and `stripe.handleNextAction`.
+and `stripe.handleNextAction`; and the Express Checkout Element with a test wallet that the
+page's URL turns on (`?standin_wallet=1`, or `=<test card>`), whose token is made as a card's.
+
+Stripe's test PaymentMethods that localstripe lacks (`pm_card_threeDSecure2Required`,
+`pm_card_chargeDeclined`, `pm_card_authenticationRequired`) are added as the card numbers
+Stripe documents for them, and `pm_card_visa_chargeDeclined`/`pm_card_chargeDeclined` are
+declined at confirm as at Stripe, for `make stripe-proof` (scripts/stripe_proof.py).
 
 Declines as Stripe reports them (docs/card-testing.md): a card declined while a SetupIntent
 is confirmed leaves it in `requires_payment_method` with `last_setup_error` (carrying the
@@ -74,6 +80,26 @@ def _latency(milliseconds: int):
         return await handler(request)
 
     return latency
+
+
+# Server calls (a secret key) per "METHOD /v1/path" with ids as ":id", read at
+# GET /_config/calls: the benches count Stripe calls per gift where Stripe would.
+_calls: dict[str, int] = {}
+_ID = re.compile(r"/(?:pi|ch|re|dp|ctoken|pm|cus|seti|evt|txn|in|sub)_[A-Za-z0-9]+")
+
+
+@web.middleware
+async def _count_calls(request, handler):
+    if request.path.startswith("/v1/") and request.headers.get(
+        "Authorization", ""
+    ).startswith("Bearer sk_"):
+        name = f"{request.method} {_ID.sub('/:id', request.path)}"
+        _calls[name] = _calls.get(name, 0) + 1
+    return await handler(request)
+
+
+async def _calls_seen(request):
+    return web.json_response(_calls)
 
 
 def _keep_payment_method_types() -> None:
@@ -168,7 +194,10 @@ def _add_confirmation_tokens() -> None:
         if method == "POST" and path in ("/v1/confirmation_tokens",
                                          "/v1/test_helpers/confirmation_tokens"):
             data = await server.get_post_data(request, remove_auth=False) or {}
-            if not authorised(request, data):
+            # Stripe.js makes tokens with the publishable key; the test helper, as at
+            # Stripe, takes the secret key only.
+            if not (authorised(request, data) if path == "/v1/confirmation_tokens"
+                    else server.get_api_key(request) is not None):
                 raise UserError(401, "Unauthorized")
             expand = data.pop("expand", None)
             return server.json_response(
@@ -192,6 +221,47 @@ def _add_confirmation_tokens() -> None:
     # After localstripe's error middleware (UserError -> Stripe's error body), before its
     # authentication (which knows only its own publishable-key paths).
     server.app.middlewares.insert(1, confirmation_tokens)
+
+
+# --- Stripe's test PaymentMethods ---------------------------------------------------------
+# (docs.stripe.com/testing, "PaymentMethods"; docs.stripe.com/payments/3d-secure/
+# authentication-flow, "Test the 3DS flow"). localstripe knows pm_card_visa,
+# pm_card_visa_chargeDeclined and pm_card_chargeCustomerFail; the others below are added as
+# the card numbers Stripe documents for them, so `make stripe-proof` runs the same ids here
+# as at Stripe (scripts/stripe_proof.py).
+
+TEST_PAYMENT_METHODS = {
+    "pm_card_chargeDeclined": "4000000000000002",  # generic decline
+    "pm_card_threeDSecure2Required": "4000000000003220",  # 3-D Secure 2, always
+    "pm_card_authenticationRequired": "4000002500003155",  # 3-D Secure on session
+}
+# Stripe declines these at confirm (card_declined). The stand-in declines the typed number
+# 4000000000000002 only when it is attached to a Customer, and the suite leans on that
+# (docs/card-flow.md): only a PaymentMethod made from these ids is declined at charge.
+DECLINED_AT_CHARGE = {"pm_card_visa_chargeDeclined", "pm_card_chargeDeclined"}
+
+
+def _test_payment_methods() -> None:
+    original = resources.PaymentMethod._try_get_canonical_test_article.__func__
+    charging_is_declined = resources.PaymentMethod._charging_is_declined
+
+    @classmethod
+    def _try_get_canonical_test_article(cls, id):
+        found = original(cls, id)
+        if found is None and id in TEST_PAYMENT_METHODS:
+            # As localstripe does for its own: a new PaymentMethod for each use.
+            found = resources.PaymentMethod(type="card", card={
+                "number": TEST_PAYMENT_METHODS[id], "exp_month": "12", "exp_year": "2034",
+                "cvc": "123"})
+        if found is not None and id in DECLINED_AT_CHARGE:
+            found._declined_at_charge = True
+        return found
+
+    def _charging_is_declined(self):
+        return getattr(self, "_declined_at_charge", False) or charging_is_declined(self)
+
+    resources.PaymentMethod._try_get_canonical_test_article = _try_get_canonical_test_article
+    resources.PaymentMethod._charging_is_declined = _charging_is_declined
 
 
 # --- Declines as Stripe reports them ------------------------------------------------------
@@ -247,10 +317,13 @@ def main() -> None:
     resources.store.dump_to_disk = lambda: None  # in memory only: see the docstring
     _keep_payment_method_types()
     _add_confirmation_tokens()
+    _test_payment_methods()
     _report_setup_declines()
     _payment_errors_as_stripe()
 
     app = server.app
+    app.middlewares.insert(0, _count_calls)
+    app.router.add_get("/_config/calls", _calls_seen)
     if args.latency_ms > 0:
         app.middlewares.insert(0, _latency(args.latency_ms))
     if args.webhook_url:

@@ -133,3 +133,10 @@ def discard_page_views() -> None:
 
     with counter._lock:
         counter._pending.clear()
+
+
+def send_view_beacon(client, appeal: str = "emergency-appeal", **attribution):
+    """What the appeal page's script sends for each view (static/js/attribution.js): the
+    landing's utm_*/ref from the address, none when the reader came without them."""
+    return client.post("/api/v1/views/", {"appeal": appeal, "kind": "page", **attribution},
+                       content_type="application/json")

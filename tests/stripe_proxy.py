@@ -4,6 +4,7 @@
         proxy.hold("POST", r"/v1/payment_intents/[^/]+/confirm")   # those requests wait…
         proxy.release()                                              # …until released
         proxy.fail("POST", r"/v1/payment_intents$")                # those answer 500
+        proxy.answer_late("POST", r"/confirm$")   # carried out at once, answered at release()
 
 A real HTTP hop between the app's Stripe SDK and the stand-in: a slow or failing Stripe as
 the app would meet it.
@@ -37,8 +38,14 @@ class StripeProxy:
         self.rules.append(("hold", method, re.compile(path)))
 
     def release(self) -> None:
-        self.rules = [r for r in self.rules if r[0] != "hold"]
+        self.rules = [r for r in self.rules if r[0] not in ("hold", "late")]
         self.released.set()
+
+    def answer_late(self, method: str, path: str) -> None:
+        """Those requests reach Stripe at once (its webhook goes out), and their answers wait
+        until release(): a slow network on the way back."""
+        self.released.clear()
+        self.rules.append(("late", method, re.compile(path)))
 
     def fail(self, method: str, path: str) -> None:
         self.rules.append(("fail", method, re.compile(path)))
@@ -91,6 +98,9 @@ class StripeProxy:
                            if k.lower() not in ("host", "content-length", "connection")}
                 answer = requests.request(self.command, proxy.upstream + self.path,
                                           data=body, headers=headers, timeout=60)
+                if action == "late":
+                    proxy.held += 1
+                    proxy.released.wait(120)
                 self.send_response(answer.status_code)
                 for k, v in answer.headers.items():
                     if k.lower() not in ("content-length", "transfer-encoding", "connection",

@@ -4,6 +4,7 @@ with Django, the database and the stand-in behind it as in production."""
 
 import asyncio
 import json
+import threading
 import time
 
 import pytest
@@ -49,8 +50,27 @@ async def acall(method, path, *, headers=(), body=b"", client=PROXY, chunks=None
             b"".join(m.get("body", b"") for m in messages[1:]))
 
 
+def run(coroutine):
+    """Run on an event loop of its own, in a thread (Playwright's sync API, used by the
+    browser tests of the same session, keeps a loop running in the main thread)."""
+    out = {}
+
+    def go():
+        try:
+            out["value"] = asyncio.run(coroutine)
+        except BaseException as exc:  # noqa: BLE001 - raised again in the test's thread
+            out["error"] = exc
+
+    thread = threading.Thread(target=go)
+    thread.start()
+    thread.join(60)
+    if "error" in out:
+        raise out["error"]
+    return out["value"]
+
+
 def call(method, path, **kwargs):
-    return asyncio.run(acall(method, path, **kwargs))
+    return run(acall(method, path, **kwargs))
 
 
 def started(seconds_ago):
@@ -153,7 +173,7 @@ def test_a_request_waiting_for_a_busy_process_past_its_deadline_is_shed(
         stripe_calls.release()
         return waiting, waited, await gift
 
-    (status, headers, answer), waited, (gift_status, _, _) = asyncio.run(scene())
+    (status, headers, answer), waited, (gift_status, _, _) = run(scene())
     assert status == 503 and json.loads(answer)["shed"] is True and "retry-after" in headers
     assert 0.9 < waited < 5
     assert gift_status == 201
@@ -171,4 +191,4 @@ def test_a_client_sending_its_body_slowly_holds_no_slot(demo, settings):
         slow.cancel()
         return served
 
-    assert asyncio.run(scene())[0] == 200
+    assert run(scene())[0] == 200

@@ -13,6 +13,10 @@ CHARITY_ADDRESS = env("CHARITY_ADDRESS", default="1 Example Street, London, AB1 
 # The appeal page and widget: each process reuses its last rendering for this long before
 # asking the shared cache again (pages/views.py).
 APPEAL_PAGE_LOCAL_SECONDS = env.int("APPEAL_PAGE_LOCAL_SECONDS", default=1)
+# A shared cache in front (nginx in `make run-scale`, a CDN) may serve the appeal page for
+# this long without asking Django (its `s-maxage`; docs/page-cache.md): the totals it shows
+# are at most this much (plus APPEAL_PAGE_LOCAL_SECONDS) late, as SPEC allows (~5 s).
+APPEAL_PAGE_SHARED_SECONDS = env.int("APPEAL_PAGE_SHARED_SECONDS", default=5)
 
 # Appeal images uploaded in the admin (appeals/images.py, docs/uploads.md): refused above this
 # size or pixel count, re-encoded to WebP without metadata, at most this wide.
@@ -42,6 +46,10 @@ RECEIPT_SEND_LEASE = env.int("RECEIPT_SEND_LEASE", default=15)
 # The same for a donor's card setup or payment while Stripe is called (donation_pay): a
 # second click meanwhile is told the payment is in progress.
 PAYMENT_CLAIM_SECONDS = env.int("PAYMENT_CLAIM_SECONDS", default=30)
+# A payment_intent.succeeded event that arrives while our own confirm of it is still being
+# answered waits this long for that answer rather than reading the PaymentIntent
+# (donations/services/stripe_events.py). Well inside Stripe's webhook timeout.
+WEBHOOK_WAIT_FOR_PAY_SECONDS = env.float("WEBHOOK_WAIT_FOR_PAY_SECONDS", default=5.0)
 
 # Gift Aid declaration (HMRC model wording, simplified 2015). Versioned: the version and the
 # text shown are stored with each declaration.

@@ -11,7 +11,9 @@ reopened. Refunds: donations/services/refunds.py.
 from __future__ import annotations
 
 import logging
+import time
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -184,24 +186,34 @@ def donation_record_dispute(*, dispute: dict, source: str,
     return donation
 
 
-def donation_payment_intent_event(*, payment_intent_id: str, source: str, stripe_event: str = "",
-                                  event_object: dict | None = None) -> Donation | None:
-    """A payment_intent.* event, its signature and id already checked.
+def payment_intent_event_state(*, payment_intent_id: str, event_object: dict | None = None
+                                ) -> stripe_gateway.PaymentIntentState | None:
+    """What a payment_intent.* event (its signature and id already checked) asks us to apply:
+    the PaymentIntent as Stripe holds it now, or None when there is nothing to apply. Call it
+    outside any transaction: it may wait, and it may ask Stripe.
 
     A success the donation already shows in full (our confirm's answer was applied: status,
     charge, fee, on this PaymentIntent) is older than nothing it would change: Stripe is not
-    asked. Otherwise the PaymentIntent is read once and applied: the event lacks what we
-    record (real Stripe's `latest_charge` is an id, the stand-in's balance transaction is
-    one), or it may be older than the donation's state (a failure after the donor's next
-    card succeeded)."""
+    asked. Under load the event often comes before our confirm's answer: while a confirm is
+    in flight (the donation's payment claim is held), the event waits for it (reading, no
+    lock, at most WEBHOOK_WAIT_FOR_PAY_SECONDS) and then looks again. Otherwise the
+    PaymentIntent is read once: the event lacks what we record (real Stripe's `latest_charge`
+    is an id, the stand-in's balance transaction is one), or it may be older than the
+    donation's state (a failure after the donor's next card succeeded)."""
     attempt = PaymentAttempt.objects.filter(payment_intent=payment_intent_id).first()
     if attempt is None:
         return None
     if (event_object or {}).get("status") == "succeeded":
-        donation = Donation.objects.get(pk=attempt.donation_id)
-        if (donation.status in PAID and donation.stripe_charge and donation.fee is not None
-                and donation.stripe_payment_intent == payment_intent_id):
-            return donation
-    pi = stripe_gateway.payment_intent_retrieve(payment_intent_id)
-    return donation_apply_payment_intent(payment_intent=pi, source=source,
-                                         stripe_event=stripe_event)
+        deadline = time.monotonic() + settings.WEBHOOK_WAIT_FOR_PAY_SECONDS
+        while True:
+            donation = Donation.objects.get(pk=attempt.donation_id)
+            if (donation.status in PAID and donation.stripe_charge
+                    and donation.fee is not None
+                    and donation.stripe_payment_intent == payment_intent_id):
+                return None
+            confirming = (donation.payment_claim_until is not None
+                          and donation.payment_claim_until > timezone.now())
+            if not confirming or time.monotonic() >= deadline:
+                break
+            time.sleep(0.1)
+    return stripe_gateway.payment_intent_retrieve(payment_intent_id)

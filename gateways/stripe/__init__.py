@@ -13,7 +13,8 @@ objects (shared field shapes), declines (a declined card as each report names it
 payment_intents (and ConfirmationTokens), charges, refunds,
 disputes, balance (what finance reconciles), stripe_js (the origins Stripe.js needs in the
 donor's browser), webhooks (signature, event shape and version),
-standin (where the local stand-in is not Stripe), checks (system checks of the settings).
+standin (where the local stand-in is not Stripe), checks (system checks of the settings),
+testmode (Stripe's test-mode helpers, for scripts/stripe_proof.py only).
 """
 
 from gateways.stripe.balance import BalanceTxn, balance_transactions
@@ -39,6 +40,7 @@ from gateways.stripe.payment_intents import (
 )
 from gateways.stripe.refunds import RefundState, refund_create, refunds_since
 from gateways.stripe.stripe_js import stripe_sources
+from gateways.stripe.testmode import NotTestMode, confirmation_token_for_test
 from gateways.stripe.webhooks import (
     DECLINE_EVENTS,
     DISPUTE_EVENTS,
@@ -66,6 +68,7 @@ __all__ = [
     "IntentNotConfirmable",
     "ChargeState",
     "MalformedEvent",
+    "NotTestMode",
     "PaymentIntentState",
     "PaymentProviderError",
     "UnknownConfirmationToken",
@@ -79,6 +82,7 @@ __all__ = [
     "charge_retrieve",
     "client",
     "confirmation_token_fingerprint",
+    "confirmation_token_for_test",
     "decline_in",
     "disputes_since",
     "event_contents",

@@ -12,6 +12,7 @@ import logging
 import stripe
 from django.conf import settings
 
+from core.db import release_pooled_connections
 from gateways.stripe.errors import PaymentProviderError
 
 logger = logging.getLogger(__name__)
@@ -23,8 +24,16 @@ logger = logging.getLogger(__name__)
 STRIPE_API_VERSION = "2026-10-28.endive"
 
 
-@functools.cache
 def client() -> stripe.StripeClient:
+    """The SDK client, for one call now: every Stripe call takes it here, so the request's
+    pooled database connection goes back to its pool first and is not held while Stripe
+    answers (hundreds of milliseconds; core/db.py, docs/db-pool.md)."""
+    release_pooled_connections()
+    return _client()
+
+
+@functools.cache
+def _client() -> stripe.StripeClient:
     return stripe.StripeClient(
         settings.STRIPE_SECRET_KEY,
         base_addresses={"api": settings.STRIPE_API_BASE},
@@ -32,6 +41,9 @@ def client() -> stripe.StripeClient:
         max_network_retries=2,
         http_client=stripe.RequestsClient(timeout=settings.STRIPE_TIMEOUT),
     )
+
+
+client.cache_clear = _client.cache_clear  # settings changed (tests): a new SDK client
 
 
 def call(fn, *args, **kwargs):

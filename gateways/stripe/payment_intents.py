@@ -41,6 +41,9 @@ class PaymentIntentState:
     # The charge's refunds as Stripe holds them (expanded with it), for the refund history:
     # a refund made at Stripe before we heard of the payment is recorded with the success.
     refunds: tuple[RefundState, ...] = ()
+    # What Stripe asks of the donor while `requires_action` (`next_action.type`: "use_stripe_sdk"
+    # for Stripe.js's 3-D Secure, "redirect_to_url"…); "" when nothing is asked.
+    next_action_type: str = ""
 
 
 def payment_intent_create(
@@ -169,6 +172,7 @@ def _state(obj) -> PaymentIntentState:
         card_last4=str(card.get("last4") or "")[-4:],
         charged_at=when(charge.get("created")) if charge is not None else None,
         refunds=_refunds(charge),
+        next_action_type=str((pi.get("next_action") or {}).get("type") or ""),
     )
 
 

@@ -9,7 +9,7 @@
  *      thanks page waits for the gift's status. A declined card: the donor types another and
  *      the same PaymentIntent takes it.
  *   A slow or lost pay answer is not a failure: the page says it is still taking the gift and
- *   reads the gift's own status (pay() below, docs/card-flow.md "A slow or lost answer").
+ *   reads the gift's own status (pay() below, docs/card-flow.md, step 7).
  */
 (function () {
   "use strict";
@@ -258,6 +258,41 @@
       return wait(((res && res.retryAfter) || 1) * 1000).then(send);
     });
   }
+  // The card's and the wallet's one way to a paid gift (create -> token -> pay -> handlePay):
+  // the same donation and Idempotency-Key while the gift is unchanged (a retry, another card
+  // after a decline), a new donation and key once the donor changes it.
+  function keyFor(serialised) {
+    if (created && created.body !== serialised) { created = null; idempotencyKey = newKey(); }
+  }
+  function createDonation(data, serialised, cardProblem) {
+    if (created) return Promise.resolve(created);
+    return postOnceMore("/api/v1/donations/", data, {"Idempotency-Key": idempotencyKey}).then(function (res) {
+      if (!res) throw new Error("no answer");
+      if (res.status === 201) {
+        created = {id: res.json.id, body: serialised};
+        return created;
+      }
+      if (res.status === 400) {
+        showErrors(res.json);
+        if (cardProblem) document.getElementById("err-card").textContent = cardProblem;
+        busy(false, "Please check the form.");
+      }
+      else { fail((res.json.non_field_errors || ["Something went wrong. Nothing was charged; please try again."]).join(" ")); }
+      return null;
+    });
+  }
+  function tokenAndPay(donation, data) {
+    // {error} from Stripe.js, or {res}: our server's answer to the pay (null: none came), for
+    // settle().
+    return stripe.createConfirmationToken({
+      elements: elements,
+      params: {payment_method_data: {billing_details: {
+        name: (data.first_name + " " + data.last_name).trim() || undefined, email: data.email}}},
+    }).then(function (result) {
+      if (result.error) return {error: result.error};
+      return pay(donation, result.confirmationToken.id).then(function (res) { return {res: res}; });
+    });
+  }
   function fail(message, cardProblem) {
     document.getElementById("err-card").textContent = message;
     busy(false, "");
@@ -271,11 +306,7 @@
     clearErrors();
     var data = body();
     var serialised = JSON.stringify(data);
-    if (created && created.body !== serialised) {
-      // The donor changed the gift after it was created: a new donation, a new key.
-      created = null;
-      idempotencyKey = newKey();
-    }
+    keyFor(serialised);
     busy(true, "Checking your details…");
     // The payment fields are checked first (Stripe asks for elements.submit() before other
     // work); the donor's details are checked by the server either way, so every problem
@@ -283,50 +314,33 @@
     var cardProblem = null;
     elements.submit().then(function (checked) {
       cardProblem = checked.error ? (checked.error.message || "Please check the card details.") : null;
-      return created ? created :
-        postOnceMore("/api/v1/donations/", data, {"Idempotency-Key": idempotencyKey}).then(function (res) {
-          if (!res) throw new Error("no answer");
-          if (res.status === 201) {
-            created = {id: res.json.id, body: serialised};
-            return created;
-          }
-          if (res.status === 400) {
-            showErrors(res.json);
-            if (cardProblem) document.getElementById("err-card").textContent = cardProblem;
-            busy(false, "Please check the form.");
-          }
-          else { fail((res.json.non_field_errors || ["Something went wrong. Nothing was charged; please try again."]).join(" ")); }
-          return null;
-        });
+      return createDonation(data, serialised, cardProblem);
     }).then(function (donation) {
       if (donation && cardProblem) { fail(cardProblem, true); return null; }
       return donation;
     }).then(function (donation) {
       if (!donation) return;
       busy(true, "Securing your card…");
-      return stripe.createConfirmationToken({
-        elements: elements,
-        params: {payment_method_data: {billing_details: {
-          name: (data.first_name + " " + data.last_name).trim() || undefined, email: data.email}}},
-      }).then(function (result) {
+      return tokenAndPay(donation, data).then(function (result) {
         if (result.error) {
           fail((result.error.message || "Your card was not accepted.") + " Nothing was charged; please check the card or try another.", true);
           return;
         }
-        return pay(donation, result.confirmationToken.id);
+        return settle(donation, result.res);
       });
     }).catch(function () {
-      // Before the pay request: nothing was charged (pay() handles its own lost answers).
+      // Before the pay request: nothing was charged (pay() and settle() handle lost answers).
       fail("We lost the connection before your gift was taken. Nothing was charged; please try again.");
     });
   });
 
   // The pay step (issue 14). A slow answer is not a failure: after SLOW_MS the donor is told
   // it is still being taken. An answer that says nothing (lost, 5xx, not JSON) is not a
-  // decline: the confirm may have reached Stripe, so the gift's own status is read instead.
+  // decline: the confirm may have reached Stripe, so settle() reads the gift's own status.
   var SLOW_MS = 8000, STATUS_EVERY_MS = 2000, STATUS_FOR_MS = 45000;
   var STILL_TAKING = "Still taking your gift. Please don't pay again…";
   function pay(donation, token) {
+    // Our server's answer, or null when none came.
     paying = true;
     busy(true, "Taking your gift…");
     var slow = setTimeout(function () { busy(true, STILL_TAKING); }, SLOW_MS);
@@ -336,22 +350,22 @@
     };
     return send().then(function (res) {
       // Shed before any work (nothing ran, the token is unused): sent again once, the same token.
-      if (shed(res)) return wait((res.retryAfter || 1) * 1000).then(send);
-      return res;
+      return shed(res) ? wait((res.retryAfter || 1) * 1000).then(send) : res;
     }).then(function (res) {
       clearTimeout(slow);
-      if (unclear(res)) return awaitStatus(donation);
-      return handlePay(donation, res);
-    }).then(function () { paying = false; }, function () {
-      paying = false;
-      return awaitStatus(donation);
+      return res;
     });
+  }
+  function settle(donation, res, onDeclined) {
+    var done = unclear(res) ? awaitStatus(donation, onDeclined) :
+      Promise.resolve(handlePay(donation, res)).catch(function () { return awaitStatus(donation, onDeclined); });
+    return done.then(function () { paying = false; });
   }
   // Read the gift's status (GET /api/v1/donations/<id>/) every STATUS_EVERY_MS: paid → its
   // thanks page; declined → the donor may type another card (same donation, same
   // PaymentIntent); still pending after STATUS_FOR_MS → the thanks page, which keeps waiting.
   // "pending" is not an answer here: it is also the gift's state until the confirm lands.
-  function awaitStatus(donation) {
+  function awaitStatus(donation, onDeclined) {
     paying = true;
     busy(true, STILL_TAKING);
     var thanks = "/donations/" + donation.id + "/thanks/";
@@ -363,7 +377,7 @@
         .then(function (gift) {
           var status = gift && gift.status;
           if (status === "failed") {
-            paying = false;
+            if (onDeclined) onDeclined();
             fail("Your card was declined. Nothing was charged; please try another card.", true);
             return;
           }
@@ -397,5 +411,84 @@
       return;
     }
     fail((out.non_field_errors || ["Something went wrong. Nothing was charged; please try again."]).join(" "));
+  }
+
+  /* Wallets (Apple Pay, Google Pay): Stripe's Express Checkout Element above the form, on the
+   * same `elements` (so the same amount, currency and payment method types), shown only where
+   * the device offers one (docs/card-flow.md, "Express Checkout Element"). The gift is the
+   * form's (amount, designation, Gift Aid, fees); the wallet gives the email and name the form
+   * lacks, which are written into the form, so a declined wallet leaves the same gift for a card.
+   * Then the card's path: create -> token -> pay -> handlePay. */
+  var walletBox = document.getElementById("express-checkout-wrap");
+  if (walletBox) {
+    var wallet = elements.create("expressCheckout", {buttonType: {applePay: "donate", googlePay: "donate"}});
+    // No wallet on this device: the box stays hidden, out of sight and of the accessibility
+    // tree. Stripe says so in `ready` (availablePaymentMethods, undefined for none) and, in
+    // newer Stripe.js, also in `availablepaymentmethodschange` (paymentMethods), which may
+    // come again later: the latter may hide the box again, `ready` only shows it.
+    wallet.on("ready", function (event) {
+      if (event.availablePaymentMethods) walletBox.classList.remove("wallet-pending");
+    });
+    wallet.on("availablepaymentmethodschange", function (event) {
+      walletBox.classList.toggle("wallet-pending", !event.paymentMethods);
+    });
+    wallet.on("click", function (event) {
+      // Stripe wants resolve() within 1 second: only what the page already knows.
+      clearErrors();
+      if (button.disabled || paying) return; // the card is being paid: no second payment sheet
+      if (!selectedMinor()) {
+        showErrors({amount: ["Please choose or type an amount first."]});
+        return; // not resolved: no payment sheet opens for an amount that is not one
+      }
+      var giftAidTicked = giftAid ? giftAid.checked : false;
+      event.resolve({
+        emailRequired: !form.email.value.trim(),
+        billingAddressRequired: giftAidTicked && !(form.address_line1.value.trim() && form.postcode.value.trim()),
+      });
+    });
+    wallet.on("confirm", function (event) {
+      fillFromWallet(event.billingDetails || {});
+      var data = body();
+      var serialised = JSON.stringify(data);
+      keyFor(serialised);
+      busy(true, "Checking your details…");
+      function refused() { event.paymentFailed({reason: "fail"}); }
+      elements.submit().then(function (checked) {
+        if (checked.error) { refused(); fail(checked.error.message || "Your wallet could not pay. Nothing was charged."); return null; }
+        return createDonation(data, serialised, null);
+      }).then(function (donation) {
+        if (!donation) { refused(); return; }
+        return tokenAndPay(donation, data).then(function (result) {
+          if (result.error) {
+            refused();
+            fail((result.error.message || "Your wallet's card was not accepted.") + " Nothing was charged; please try another card.", true);
+            return;
+          }
+          // No answer: the gift's status decides (settle), and refuses the sheet on a decline.
+          var status = result.res && result.res.status === 200 ? result.res.json.status : null;
+          if (!unclear(result.res) && status !== "succeeded" && status !== "pending" &&
+              status !== "requires_action") refused();
+          return settle(donation, result.res, refused); // a decline says so in the form, as a card's
+        });
+      }).catch(function () {
+        refused();
+        fail("We lost the connection before your gift was taken. Nothing was charged; please try again.");
+      });
+    });
+    wallet.mount("#express-checkout");
+  }
+  function fillFromWallet(details) {
+    // Only what the donor left empty: what they typed is theirs.
+    function fill(input, value) { if (input && !input.value.trim() && value) input.value = value; }
+    fill(form.email, details.email);
+    if (!form.first_name.value.trim() && !form.last_name.value.trim() && details.name) {
+      var name = details.name.trim(), space = name.indexOf(" ");
+      fill(form.first_name, space > 0 ? name.slice(0, space) : name);
+      fill(form.last_name, space > 0 ? name.slice(space + 1).trim() : "");
+    }
+    if (giftAid && giftAid.checked && details.address) {
+      fill(form.address_line1, [details.address.line1, details.address.line2].filter(Boolean).join(", "));
+      fill(form.postcode, details.address.postal_code);
+    }
   }
 })();

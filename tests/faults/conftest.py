@@ -221,8 +221,10 @@ class StandIn:
     confirms and answer them only at `release()`. Otherwise it is scripts/stripe_standin.py,
     in memory."""
 
-    def __init__(self, webhook_url: str, log: Path, durable: bool = False):
+    def __init__(self, webhook_url: str, log: Path, durable: bool = False,
+                 latency_ms: int = 0):
         self.port = free_port()
+        self.latency_ms = latency_ms
         self.webhook_url = webhook_url
         self.log = log
         self.proc = None
@@ -233,7 +235,8 @@ class StandIn:
     def command(self) -> list[str]:
         if not self.durable:
             return [sys.executable, str(ROOT / "scripts" / "stripe_standin.py"), "--port",
-                    str(self.port), "--webhook-url", self.webhook_url]
+                    str(self.port), "--webhook-url", self.webhook_url,
+                    "--latency-ms", str(self.latency_ms)]
         return [sys.executable, str(ROOT / "tests" / "faults" / "standin.py"), "--port",
                 str(self.port), "--webhook-url", self.webhook_url, "--state", str(self.state),
                 "--hold-file", str(self.hold_file)]
@@ -287,6 +290,10 @@ class StandIn:
     def stop(self) -> None:
         _stop(self.proc)
 
+    def calls(self) -> dict[str, int]:
+        """Our server's Stripe calls so far, per "METHOD /v1/path" (scripts/stripe_standin.py)."""
+        return requests.get(self.url + "/_config/calls", timeout=10).json()
+
     def client(self):
         import stripe
 
@@ -311,7 +318,8 @@ class Lifeline:
 
     def __init__(self, pg: PrivatePostgres, redis_server: PrivateRedis, tmp: Path,
                  settings_module: str = FAULTS_SETTINGS, workers: int = 2,
-                 durable_stripe: bool = False):
+                 durable_stripe: bool = False, web_processes: int = 2,
+                 stripe_latency_ms: int = 0, extra_env: dict | None = None):
         self.pg, self.redis, self.tmp = pg, redis_server, tmp
         self.settings_module, self.n_workers = settings_module, workers
         self.db_name = f"t_{uuid.uuid4().hex[:12]}"
@@ -319,7 +327,9 @@ class Lifeline:
         self.url = f"http://127.0.0.1:{self.web_port}"
         self.inbox = FaultyInbox()
         self.standin = StandIn(self.url + "/stripe/webhook/", tmp / "standin.log",
-                               durable=durable_stripe)
+                               durable=durable_stripe, latency_ms=stripe_latency_ms)
+        self.web_processes = web_processes
+        self.extra_env = extra_env or {}
         self.web = self.beat = None
         self.workers: list[Worker] = []
 
@@ -334,6 +344,7 @@ class Lifeline:
             EMAIL_URL=f"smtp://127.0.0.1:{self.inbox.port}",
             STRIPE_API_BASE=self.standin.url,
             **GENEROUS_LIMITS,
+            **self.extra_env,
         )
 
     def start(self) -> "Lifeline":
@@ -343,7 +354,8 @@ class Lifeline:
         self.standin.start(new_port_if_taken=True)
         self.web = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "config.asgi", "-c", "config/gunicorn.py",
-             "--bind", f"127.0.0.1:{self.web_port}", "--workers", "2", "--timeout", "120",
+             "--bind", f"127.0.0.1:{self.web_port}", "--workers", str(self.web_processes),
+             "--timeout", "120",
              "--graceful-timeout", "5", "--log-level", "warning"],
             cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL,
             stderr=open(self.tmp / "web.log", "ab"), start_new_session=True,
@@ -549,6 +561,16 @@ def lifeline(make_lifeline):
 # --- donors -------------------------------------------------------------------------------
 
 
+def card_token(session: requests.Session, standin: str, publishable_key: str,
+               card: str = CARD_OK, timeout: float = 30) -> requests.Response:
+    """What the Payment Element does in the browser: the card into a ConfirmationToken at
+    Stripe with the publishable key (our server is not called)."""
+    return session.post(f"{standin}/v1/confirmation_tokens", timeout=timeout, json={
+        "key": publishable_key, "payment_method_data": {
+            "type": "card", "card": {"number": card, "exp_month": "12", "exp_year": "2034",
+                                     "cvc": "123"}}})
+
+
 @dataclass
 class Donors:
     """Donor threads giving through the API and the stand-in, as the browser would, until
@@ -624,11 +646,8 @@ class Donors:
             # As the Payment Element does: the card into a ConfirmationToken at Stripe (the
             # publishable key, from the browser), then pay with it. A confirm that Stripe
             # carried out spends the token: a retry of the pay finds the PaymentIntent paid.
-            token = self._until_answered("card", lambda: session.post(
-                f"{standin}/v1/confirmation_tokens", timeout=30, json={
-                    "key": gift["publishable_key"], "payment_method_data": {
-                        "type": "card", "card": {"number": CARD_OK, "exp_month": "12",
-                                                 "exp_year": "2034", "cvc": "123"}}}))
+            token = self._until_answered("card", lambda: card_token(
+                session, standin, gift["publishable_key"]))
             if token is None or token.status_code != 200:
                 continue
             paid = self._until_answered("pay", lambda: session.post(

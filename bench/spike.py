@@ -1,0 +1,300 @@
+"""The front-page spike: N donors giving at once for S seconds while 10 readers load the
+appeal page, with Stripe answering D ms late; per step latencies, the page's p99 against its
+idle p99, Stripe calls per gift, errors, and every gift receipted exactly once.
+
+    .venv/bin/python bench/spike.py --donors 200 --latency-ms 300 --layout run
+    .venv/bin/python bench/spike.py --donors 200 --latency-ms 300 --layout scale
+
+Each donor, over and over until the S seconds are up: GET the appeal page (as a reader from
+an article), POST /api/v1/donations/, the card into a ConfirmationToken at the stand-in (what
+Stripe.js does in the browser), POST …/pay/ with it, then the thanks page and the gift's
+status every second until its receipt number shows. Stripe latency is the stand-in's
+`--latency-ms` (every API request, the browser's and our server's). The readers: a separate
+process, 10 connections, each loading the page every 200 ms: first for --idle seconds alone
+(the idle p99), then through the spike.
+
+Layouts (processes on a private PostgreSQL cluster and redis-server, tests/faults/conftest.py):
+- `run`: what `make run` starts: 2 gunicorn ASGI processes, Celery workers and beat.
+- `scale`: what `make run-scale` starts: nginx in front (config/nginx, the appeal page from
+  its cache), 4 gunicorn ASGI processes behind it, workers and beat.
+Stripe calls are counted by the stand-in (GET /_config/calls, secret-key requests only).
+"""
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections import Counter, defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+APPEAL = "emergency-appeal"
+
+
+def percentile(values, q):
+    values = sorted(values)
+    if not values:
+        return float("nan")
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
+
+
+# --- the readers: a process of their own -----------------------------------------------
+
+
+def readers(url: str, seconds: float, out: Path, connections: int = 10,
+            every: float = 0.2) -> None:
+    """`connections` keep-alive readers, one page each per `every` s; (start, seconds, status)
+    of each load written to `out` as JSON."""
+    import requests
+
+    seen, lock = [], threading.Lock()
+    stop_at = time.time() + seconds
+
+    def reader(i: int) -> None:
+        session = requests.Session()
+        time.sleep(every * i / connections)  # spread out
+        while time.time() < stop_at:
+            started = time.time()
+            t0 = time.perf_counter()
+            try:
+                status = session.get(url, timeout=60).status_code
+            except requests.RequestException as exc:
+                status = exc.__class__.__name__
+            took = time.perf_counter() - t0
+            with lock:
+                seen.append((started, took, status))
+            time.sleep(max(0.0, every - took))
+
+    threads = [threading.Thread(target=reader, args=(i,)) for i in range(connections)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    out.write_text(json.dumps(seen))
+
+
+# --- the donors -------------------------------------------------------------------------
+
+
+class Donors:
+    def __init__(self, base: str, standin: str, count: int):
+        self.base, self.standin, self.count = base, standin, count
+        self.steps = defaultdict(list)  # step -> seconds
+        self.statuses = Counter()  # (step, status)
+        self.paid = []
+        self.receipted = 0
+        self.lock = threading.Lock()
+        self.stopping = threading.Event()
+        self.threads = [threading.Thread(target=self._donor, args=(i,), daemon=True)
+                        for i in range(count)]
+
+    def start(self):
+        for t in self.threads:
+            t.start()
+
+    def stop(self):
+        self.stopping.set()
+        for t in self.threads:
+            t.join(timeout=180)
+
+    def _timed(self, step, send):
+        import requests
+
+        t0 = time.perf_counter()
+        try:
+            answer = send()
+        except requests.RequestException as exc:
+            with self.lock:
+                self.statuses[(step, exc.__class__.__name__)] += 1
+            return None
+        with self.lock:
+            self.steps[step].append(time.perf_counter() - t0)
+            self.statuses[(step, answer.status_code)] += 1
+        return answer
+
+    def _donor(self, i: int) -> None:
+        import requests
+
+        from tests.faults.conftest import card_token
+
+        session = requests.Session()
+        n = 0
+        while not self.stopping.is_set():
+            n += 1
+            started = time.perf_counter()
+            page = self._timed("page", lambda: session.get(
+                f"{self.base}/appeals/{APPEAL}/?utm_source=bench&ref=spike", timeout=60))
+            if page is None or page.status_code != 200:
+                continue
+            created = self._timed("create", lambda: session.post(
+                self.base + "/api/v1/donations/", timeout=60,
+                headers={"Idempotency-Key": f"spike-{i}-{n}-{uuid.uuid4().hex[:8]}"},
+                json={"appeal": APPEAL, "amount": f"{10 + i % 50}.00", "currency": "GBP",
+                      "email": f"donor{i}.{n}@example.com", "first_name": "Ada",
+                      "last_name": f"Donor{i}", "utm_source": "bench", "ref": "spike"}))
+            if created is None or created.status_code != 201:
+                continue
+            gift = created.json()
+            token = self._timed("card", lambda: card_token(
+                session, self.standin, gift["publishable_key"], timeout=60))
+            if token is None or token.status_code != 200:
+                continue
+            paid = self._timed("pay", lambda: session.post(
+                f"{self.base}/api/v1/donations/{gift['id']}/pay/", timeout=60,
+                json={"confirmation_token": token.json()["id"]}))
+            if paid is None or paid.status_code != 200 or paid.json()["status"] != "succeeded":
+                continue
+            paid_at = time.perf_counter()
+            with self.lock:
+                self.paid.append(gift["id"])
+                self.steps["gift (page to paid)"].append(paid_at - started)
+            thanks_url = paid.json()["thanks_url"]
+            self._timed("thanks", lambda: session.get(self.base + thanks_url, timeout=60))
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline:
+                status = self._timed("status", lambda: session.get(
+                    f"{self.base}/api/v1/donations/{gift['id']}/", timeout=60))
+                if status is not None and status.status_code == 200 and \
+                        status.json().get("receipt_number"):
+                    with self.lock:
+                        self.receipted += 1
+                        self.steps["paid to receipt shown"].append(time.perf_counter() - paid_at)
+                    break
+                time.sleep(1.0)
+
+
+# --- the system --------------------------------------------------------------------------
+
+
+def start_front(system, tmp: Path):
+    """nginx in front of the web processes, as `make run-scale` (config/nginx)."""
+    from scripts.nginx_conf import start_nginx  # the same config `make run-scale` renders
+
+    return start_nginx(upstream_port=system.web_port, tmp=tmp)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--donors", type=int, default=10)
+    parser.add_argument("--latency-ms", type=int, default=0)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--idle", type=float, default=15)
+    parser.add_argument("--layout", choices=("run", "scale"), default="run")
+    parser.add_argument("--readers", nargs=2, metavar=("URL", "SECONDS"))
+    parser.add_argument("--readers-out")
+    parser.add_argument("--json", help="append the figures as one JSON line to this file")
+    args = parser.parse_args()
+    if args.readers:
+        readers(args.readers[0], float(args.readers[1]), Path(args.readers_out))
+        return
+
+    sys.path.insert(0, str(ROOT))
+    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
+    import django
+
+    django.setup()
+    from tests.faults.conftest import Lifeline, PrivatePostgres, PrivateRedis
+
+    tmp = Path(tempfile.mkdtemp(prefix="lifeline-spike-"))
+    pg = PrivatePostgres(tmp)
+    pg.init()
+    pg.start()
+    redis_server = PrivateRedis()
+    redis_server.start()
+    system = front = None
+    try:
+        pg.make_template("bench.settings")
+        system = Lifeline(pg, redis_server, tmp, settings_module="bench.settings",
+                          web_processes=2 if args.layout == "run" else 4,
+                          stripe_latency_ms=args.latency_ms)
+        system.start()
+        base = system.url
+        if args.layout == "scale":
+            front = start_front(system, tmp)
+            base = front.url
+        time.sleep(3)  # workers and beat connected
+        page_url = f"{base}/appeals/{APPEAL}/?utm_source=paper&ref=story"
+        readers_out = tmp / "readers.json"
+        reader_proc = subprocess.Popen(
+            [sys.executable, __file__, "--readers", page_url,
+             str(args.idle + args.seconds + 2), "--readers-out", str(readers_out)], cwd=ROOT)
+        time.sleep(args.idle)
+        calls_before = system.standin.calls()
+        spike_from = time.time()
+        donors = Donors(base, system.standin.url, args.donors)
+        donors.start()
+        time.sleep(args.seconds)
+        spike_to = time.time()
+        donors.stopping.set()
+        reader_proc.wait(timeout=120)
+        donors.stop()
+        report(args, system, donors, json.loads(readers_out.read_text()), spike_from,
+               spike_to, calls_before)
+    finally:
+        if front is not None:
+            front.stop()
+        if system is not None:
+            system.stop()
+        redis_server.stop()
+        pg.stop("fast")
+
+
+def report(args, system, donors, reads, spike_from, spike_to, calls_before) -> None:
+    # Every receipt emailed (at most two minutes), then one more look for late duplicates.
+    deadline = time.monotonic() + 120
+    receipts = lambda: system.sql("SELECT count(*) FROM donations_receipt")[0][0]  # noqa: E731
+    while len(system.inbox.messages) < receipts() and time.monotonic() < deadline:
+        time.sleep(0.5)
+    time.sleep(3)
+    calls_after = system.standin.calls()  # before the bench's own reads below
+    charged = system.standin.succeeded_payment_intents()
+    calls = {k: calls_after.get(k, 0) - calls_before.get(k, 0) for k in calls_after}
+    calls = {k: v for k, v in calls.items() if v}
+    succeeded = system.sql(
+        "SELECT count(*) FROM donations_donation WHERE status = 'succeeded'")[0][0]
+    numbers = [n for (n,) in system.sql("SELECT number FROM donations_receipt")]
+    subjects = [m["Subject"] for m in system.inbox.messages]
+    emailed = Counter(n for n in numbers for s in subjects if n in s)
+    once = (len(numbers) == succeeded == sum(charged.values()) and
+            all(emailed[n] == 1 for n in numbers) and all(v == 1 for v in charged.values()))
+    errors = {f"{step} {code}": n for (step, code), n in donors.statuses.items()
+              if code not in (200, 201)}
+    idle = [t for (at, t, s) in reads if at < spike_from and s == 200]
+    spike = [t for (at, t, s) in reads if spike_from <= at < spike_to and s == 200]
+    page_errors = sum(1 for (_, _, s) in reads if s != 200)
+    window = spike_to - spike_from
+    ms = lambda seconds: round(seconds * 1000)  # noqa: E731
+    figures = {
+        "date": time.strftime("%Y-%m-%d"), "layout": args.layout, "donors": args.donors,
+        "latency_ms": args.latency_ms, "seconds": round(window),
+        "gifts": len(donors.paid), "gifts_per_s": round(len(donors.paid) / window, 2),
+        "steps_p50_p99_ms": {step: [ms(percentile(v, 50)), ms(percentile(v, 99))]
+                             for step, v in donors.steps.items()},
+        "page_idle_p99_ms": round(percentile(idle, 99) * 1000, 1),
+        "page_spike_p50_ms": round(percentile(spike, 50) * 1000, 1),
+        "page_spike_p99_ms": round(percentile(spike, 99) * 1000, 1),
+        "page_loads": [len(idle), len(spike)], "page_errors": page_errors,
+        "stripe_calls": calls,
+        "stripe_calls_per_gift": round(sum(calls.values()) / max(1, sum(charged.values())), 2),
+        "errors": errors, "charged": sum(charged.values()), "succeeded": succeeded,
+        "receipts": len(numbers), "emails": len(subjects), "receipted_once": once,
+        "receipt_shown": donors.receipted,
+    }
+    figures["page_p99_vs_idle"] = round(
+        figures["page_spike_p99_ms"] / max(figures["page_idle_p99_ms"], 0.001), 1)
+    print(json.dumps(figures, indent=1))
+    if args.json:
+        with open(args.json, "a") as out:
+            out.write(json.dumps(figures) + "\n")
+
+
+if __name__ == "__main__":
+    main()
