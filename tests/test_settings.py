@@ -217,7 +217,7 @@ def test_defaults_are_the_charitys_and_stripe_points_at_the_stand_in():
 
 def test_request_deadlines_are_read_from_the_environment_and_checked():
     assert settings.REQUEST_DEADLINE_SECONDS == {"api_write": 20.0, "read": 10.0}
-    assert settings.REQUEST_CONCURRENCY_PER_PROCESS == 32
+    assert settings.REQUEST_CONCURRENCY_PER_PROCESS == 0  # off unless set
     shown = run("manage.py", "shell", "-c",
                 "from django.conf import settings; "
                 "print(settings.REQUEST_DEADLINE_SECONDS['api_write'])",

@@ -16,12 +16,11 @@ REQUEST_DEADLINE_SECONDS = {
 # Never shed: Stripe's webhooks (Stripe would retry, but a late event is still worth applying)
 # and the health checks (a shed /healthz would have the process restarted for being busy).
 REQUEST_DEADLINE_EXEMPT_PATHS = ("/stripe/webhook/", "/healthz", "/readyz")
-# Requests in Django at once per web process, at most (0: no bound); the others wait on the
-# event loop, with no thread and no database connection, and are shed at their deadline. Each
-# holds a database connection (CONN_MAX_AGE 0 under ASGI), so web processes × this + the
-# workers' stay under PostgreSQL's max_connections (100 by default). Figures:
-# docs/request-deadlines.md.
-REQUEST_CONCURRENCY_PER_PROCESS = env.int("REQUEST_CONCURRENCY_PER_PROCESS", default=32)
+# Requests in Django at once per web process, at most (0: no bound, the default); the others
+# wait on the event loop, with no thread, and are shed at their deadline. Off by default: a
+# request holds its slot while Stripe answers (its pooled database connection it gives back,
+# docs/db-pool.md), so a Stripe stall would fill the slots. Figures: docs/request-deadlines.md.
+REQUEST_CONCURRENCY_PER_PROCESS = env.int("REQUEST_CONCURRENCY_PER_PROCESS", default=0)
 # The Retry-After of a shed request, in seconds.
 REQUEST_SHED_RETRY_AFTER = env.int("REQUEST_SHED_RETRY_AFTER", default=2)
 
