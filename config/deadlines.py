@@ -57,9 +57,11 @@ def request_start(scope, received: float) -> float:
                 start = float(text)
             except ValueError:
                 return received
-            # nginx's $msec is seconds; some proxies send microseconds ($msec * 1e6).
+            # nginx's $msec is seconds; other proxies send milliseconds or microseconds.
             if start > 1e14:
                 start /= 1e6
+            elif start > 1e11:
+                start /= 1e3
             if not math.isfinite(start) or start > received:
                 return received
             return start

@@ -119,6 +119,14 @@ def test_a_page_that_waited_past_its_deadline_is_shed_as_html(demo, behind_proxy
     assert status == 200 and b"Emergency Appeal" in answer
 
 
+@pytest.mark.parametrize("scale", [1, 1000, 1_000_000])  # seconds (nginx), ms, µs
+def test_a_stale_start_is_read_in_seconds_milliseconds_or_microseconds(demo, behind_proxy, scale):
+    stale = f"t={(time.time() - 30) * scale:.0f}" if scale > 1 else started(30)[1]
+    status, _, _ = call("GET", "/appeals/emergency-appeal/",
+                        headers=forwarded(("X-Request-Start", stale)))
+    assert status == 503
+
+
 def test_webhooks_and_health_checks_are_never_shed(demo, behind_proxy):
     long_ago = started(3600)
     status, _, _ = call("GET", "/healthz", headers=forwarded(long_ago))
