@@ -365,8 +365,12 @@
   // thanks page; declined → the donor may type another card (same donation, same
   // PaymentIntent); still pending after STATUS_FOR_MS → the thanks page, which keeps waiting.
   // "pending" is not an answer here: it is also the gift's state until the confirm lands.
+  // Nor is "failed" on a gift already declined once, until "pending" was seen: the server
+  // screens the new card before it moves the gift back to pending, so that "failed" may be
+  // the last card's while this one is being charged.
   function awaitStatus(donation, onDeclined) {
     paying = true;
+    var retried = !!donation.declined, seenPending = false;
     busy(true, STILL_TAKING);
     var thanks = "/donations/" + donation.id + "/thanks/";
     var until = Date.now() + STATUS_FOR_MS;
@@ -376,12 +380,14 @@
       }).then(function (r) { return r.ok ? r.json() : null; }).catch(function () { return null; })
         .then(function (gift) {
           var status = gift && gift.status;
-          if (status === "failed") {
+          if (status === "pending") seenPending = true;
+          if (status === "failed" && (!retried || seenPending)) {
+            donation.declined = true;
             if (onDeclined) onDeclined();
             fail("Your card was declined. Nothing was charged; please try another card.", true);
             return;
           }
-          if ((status && status !== "pending") || Date.now() >= until) {
+          if ((status && status !== "pending" && status !== "failed") || Date.now() >= until) {
             window.location.assign(thanks);
             return;
           }
@@ -400,6 +406,7 @@
       return stripe.handleNextAction({clientSecret: out.client_secret}).then(function (result) {
         var pi = result.paymentIntent;
         if (result.error || !pi || pi.status === "requires_payment_method") {
+          donation.declined = true;
           fail("Your bank could not confirm the payment. Nothing was charged; please try again or use another card.", true);
           return;
         }
@@ -407,6 +414,7 @@
       }, function () { return awaitStatus(donation); });
     }
     if (res.status === 402) {
+      donation.declined = true;
       fail((out.message || "Your card was declined.") + " Nothing was charged; please try another card.", true);
       return;
     }
