@@ -174,11 +174,36 @@ class Donors:
 # --- the system --------------------------------------------------------------------------
 
 
-def start_front(system, tmp: Path):
-    """nginx in front of the web processes, as `make run-scale` (config/nginx)."""
-    from scripts.nginx_conf import start_nginx  # the same config `make run-scale` renders
+class Front:
+    """nginx in front of the web processes, with the configuration `make run-scale` renders
+    (scripts/nginx_conf.py, config/nginx)."""
 
-    return start_nginx(upstream_port=system.web_port, tmp=tmp)
+    def __init__(self, upstream_port: int, tmp: Path):
+        sys.path.insert(0, str(ROOT / "scripts"))
+        import nginx_conf
+
+        from tests.conftest import free_port
+
+        self.port = free_port()
+        conf = nginx_conf.render(tmp / "nginx", port_web=self.port, port_app=upstream_port)
+        self.proc = subprocess.Popen(nginx_conf.command(conf), stdout=subprocess.DEVNULL,
+                                     stderr=open(tmp / "nginx.log", "ab"),
+                                     start_new_session=True)
+        self.url = f"http://127.0.0.1:{self.port}"
+        import requests
+
+        for _ in range(100):
+            try:
+                requests.get(self.url + "/healthz", timeout=2)
+                return
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        raise RuntimeError("nginx did not start: " + (tmp / "nginx.log").read_text())
+
+    def stop(self):
+        from tests.faults.conftest import _stop
+
+        _stop(self.proc)
 
 
 def main() -> None:
@@ -212,13 +237,16 @@ def main() -> None:
     system = front = None
     try:
         pg.make_template("bench.settings")
+        scale = args.layout == "scale"
         system = Lifeline(pg, redis_server, tmp, settings_module="bench.settings",
-                          web_processes=2 if args.layout == "run" else 4,
-                          stripe_latency_ms=args.latency_ms)
+                          web_processes=4 if scale else 2, stripe_latency_ms=args.latency_ms,
+                          # behind nginx, the client's address is the hop it appends
+                          extra_env={"RATELIMIT_IP_META_KEY": "HTTP_X_FORWARDED_FOR"}
+                          if scale else None)
         system.start()
         base = system.url
-        if args.layout == "scale":
-            front = start_front(system, tmp)
+        if scale:
+            front = Front(system.web_port, tmp)
             base = front.url
         time.sleep(3)  # workers and beat connected
         page_url = f"{base}/appeals/{APPEAL}/?utm_source=paper&ref=story"

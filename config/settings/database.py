@@ -21,7 +21,7 @@ elif env.bool("DATABASE_POOL", default=False):
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": 1,
         "max_size": env.int("DATABASE_POOL_SIZE", default=16),
-        "timeout": env.float("DATABASE_POOL_TIMEOUT", default=20.0),
+        "timeout": env.float("DATABASE_POOL_TIMEOUT", default=5.0),
     }
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)

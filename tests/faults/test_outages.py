@@ -38,7 +38,8 @@ def test_postgresql_restarted_while_donors_give_loses_and_doubles_nothing(make_l
     only through the donor pressing again: that press must answer "succeeded" from Stripe,
     not wait for the dead request's claim and answer "pending" (docs/payment-claims.md).
     Before, 1-4 such gifts a run (when a pay happened to be in flight at the stop) stayed
-    pending here, charged at Stripe."""
+    pending here, charged at Stripe. With the web processes' pool, a request that lost the
+    database waits for it (at most DATABASE_POOL_TIMEOUT, 5 s) before it answers 503."""
     lifeline = make_lifeline(durable_stripe=True)
     standin = lifeline.standin
     with Donors(lifeline) as donors:
@@ -68,7 +69,11 @@ def test_postgresql_restarted_while_donors_give_loses_and_doubles_nothing(make_l
     assert {pi.status for pi in charged} == {"succeeded"}
     assert {pi.metadata["donation_id"] for pi in charged} <= set(donors.paid), \
         "a donor charged as the database went was never told it worked"
-    assert donors.statuses[("pay", 503)] >= len(held), dict(donors.statuses)
+    # Each pay whose answer was held across the restart was answered: a 503 ("try again";
+    # the press again then says "succeeded"), or, once the web processes kept a connection
+    # pool (docs/db-pool.md), a 200 after waiting up to DATABASE_POOL_TIMEOUT for the
+    # database to come back. Never a timeout or a 500 (donors_were_only_told_to_retry).
+    assert donors.statuses[("pay", 503)] + donors.statuses[("pay", 200)] >= len(held)
     assert counts["charged"] >= 20
     donors_were_only_told_to_retry(
         donors, "database errors (django.db.OperationalError/InterfaceError) reach Django's "
