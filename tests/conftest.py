@@ -59,9 +59,8 @@ def stop_process(proc: subprocess.Popen, timeout: float = 10.0) -> None:
 def stripe_standin_url():
     """The stand-in on a free loopback port, from the first test that needs it to the end of
     the session; the app's Stripe settings point at it meanwhile."""
-    from django.conf import settings
-
     from gateways import stripe as stripe_gateway
+    from tests.helpers import set_for_the_session
 
     port = free_port()
     proc = subprocess.Popen(
@@ -72,8 +71,7 @@ def stripe_standin_url():
     url = f"http://127.0.0.1:{port}"
     try:
         wait_for(url + "/js.stripe.com/v3/")
-        settings.STRIPE_API_BASE = url
-        settings.STRIPE_JS_URL = url + "/js.stripe.com/v3/"
+        set_for_the_session(STRIPE_API_BASE=url, STRIPE_JS_URL=url + "/js.stripe.com/v3/")
         stripe_gateway.client.cache_clear()
         yield url
     finally:

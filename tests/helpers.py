@@ -140,3 +140,19 @@ def send_view_beacon(client, appeal: str = "emergency-appeal", **attribution):
     landing's utm_*/ref from the address, none when the reader came without them."""
     return client.post("/api/v1/views/", {"appeal": appeal, "kind": "page", **attribution},
                        content_type="application/json")
+
+
+def set_for_the_session(**values) -> None:
+    """Set settings for the rest of the session, whatever a test's `settings` fixture has
+    layered on top meanwhile: on the top layer (read now) and on the root (kept after the
+    layers are dropped). A plain `settings.X = …` made while a test's override layers are on
+    lands in the top layer and is lost when they are dropped; made before them, a later
+    restore lands in the layer and the root keeps the old value (a dead proxy's address)."""
+    from django.conf import UserSettingsHolder
+
+    root = settings._wrapped
+    while isinstance(root, UserSettingsHolder):
+        root = root.default_settings
+    for name, value in values.items():
+        setattr(settings, name, value)
+        setattr(root, name, value)

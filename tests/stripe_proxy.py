@@ -130,12 +130,13 @@ class StripeProxy:
         from django.conf import settings
 
         from gateways import stripe as stripe_gateway
+        from tests.helpers import set_for_the_session
 
         before = settings.STRIPE_API_BASE
-        settings.STRIPE_API_BASE = self.url
+        set_for_the_session(STRIPE_API_BASE=self.url)
         stripe_gateway.client.cache_clear()
         try:
             yield self
         finally:
-            settings.STRIPE_API_BASE = before
+            set_for_the_session(STRIPE_API_BASE=before)
             stripe_gateway.client.cache_clear()
