@@ -216,7 +216,11 @@ def main() -> None:
     parser.add_argument("--readers", nargs=2, metavar=("URL", "SECONDS"))
     parser.add_argument("--readers-out")
     parser.add_argument("--json", help="append the figures as one JSON line to this file")
+    parser.add_argument("--table", help="print the runs of this JSON-lines file as a table")
     args = parser.parse_args()
+    if args.table:
+        table(Path(args.table))
+        return
     if args.readers:
         readers(args.readers[0], float(args.readers[1]), Path(args.readers_out))
         return
@@ -322,6 +326,26 @@ def report(args, system, donors, reads, spike_from, spike_to, calls_before) -> N
     if args.json:
         with open(args.json, "a") as out:
             out.write(json.dumps(figures) + "\n")
+
+
+def table(path: Path) -> None:
+    """docs/BENCHMARKS.md's table: one row per run."""
+    print("| layout | Stripe +ms | donors | gifts/s | create p50/p99 | pay p50/p99 | "
+          "page to paid p50/p99 | paid to receipt p50/p99 | appeal page p50/p99 (idle p99) "
+          "| p99 / idle | Stripe calls per gift | errors | receipted once |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for line in path.read_text().splitlines():
+        r = json.loads(line)
+        steps = r["steps_p50_p99_ms"]
+        cell = lambda step: "/".join(f"{v:,}" for v in steps.get(step, ["–", "–"]))  # noqa
+        errors = sum(r["errors"].values()) + r["page_errors"]
+        print(f"| {r['layout']} | {r['latency_ms']} | {r['donors']} | {r['gifts_per_s']} | "
+              f"{cell('create')} ms | {cell('pay')} ms | {cell('gift (page to paid)')} ms | "
+              f"{cell('paid to receipt shown')} ms | {r['page_spike_p50_ms']} / "
+              f"{r['page_spike_p99_ms']} ms ({r['page_idle_p99_ms']} ms) | "
+              f"{r['page_p99_vs_idle']}× | {r['stripe_calls_per_gift']} | "
+              f"{errors or 0}{' ' + str(r['errors']) if r['errors'] else ''} | "
+              f"{'yes' if r['receipted_once'] else 'NO'} |")
 
 
 if __name__ == "__main__":
