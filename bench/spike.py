@@ -11,7 +11,8 @@ Stripe.js does in the browser), POST …/pay/ with it, then the thanks page and 
 status every second until its receipt number shows. Stripe latency is the stand-in's
 `--latency-ms` (every API request, the browser's and our server's). The readers: a separate
 process, 10 connections, each loading the page every 200 ms: first for --idle seconds alone
-(the idle p99), then through the spike.
+(the idle p99), then through the spike. Every page load (donors' and readers') is followed,
+untimed, by the view beacon the page's script sends.
 
 Layouts (processes on a private PostgreSQL cluster and redis-server, tests/faults/conftest.py):
 - `run`: what `make run` starts: 2 gunicorn ASGI processes, Celery workers and beat.
@@ -46,6 +47,19 @@ def percentile(values, q):
     return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
 
 
+def beacon(session, page_url: str) -> None:
+    """What the page's script sends after each view (static/js/attribution.js): not timed,
+    but a load on the web processes in both layouts."""
+    import requests
+
+    base = page_url.split("/appeals/")[0]
+    try:
+        session.post(base + "/api/v1/views/", timeout=60, json={
+            "appeal": APPEAL, "kind": "page", "utm_source": "paper", "ref": "story"})
+    except requests.RequestException:
+        pass
+
+
 # --- the readers: a process of their own -----------------------------------------------
 
 
@@ -71,7 +85,8 @@ def readers(url: str, seconds: float, out: Path, connections: int = 10,
             took = time.perf_counter() - t0
             with lock:
                 seen.append((started, took, status))
-            time.sleep(max(0.0, every - took))
+            beacon(session, url)
+            time.sleep(max(0.0, every - (time.time() - started)))
 
     threads = [threading.Thread(target=reader, args=(i,)) for i in range(connections)]
     for t in threads:
@@ -134,6 +149,7 @@ class Donors:
                 f"{self.base}/appeals/{APPEAL}/?utm_source=bench&ref=spike", timeout=60))
             if page is None or page.status_code != 200:
                 continue
+            beacon(session, page.url)
             created = self._timed("create", lambda: session.post(
                 self.base + "/api/v1/donations/", timeout=60,
                 headers={"Idempotency-Key": f"spike-{i}-{n}-{uuid.uuid4().hex[:8]}"},
