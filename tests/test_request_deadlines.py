@@ -4,6 +4,7 @@ with Django, the database and the stand-in behind it as in production."""
 
 import asyncio
 import json
+import os
 import threading
 import time
 
@@ -16,6 +17,18 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 PROXY = "10.0.0.2"  # the trusted proxy's own address, as the web server sees it
 DONOR = "198.51.100.7"
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _asgi_without_its_environment():
+    """config/asgi.py sets DATABASE_POOL and DATABASE_CONN_MAX_AGE in os.environ for the web
+    process's settings; imported here, it must not hand them to every process the later
+    tests start (Celery workers with a pool each, the fault tests' connection count)."""
+    saved = dict(os.environ)
+    import config.asgi  # noqa: F401
+
+    os.environ.clear()
+    os.environ.update(saved)
 
 
 async def acall(method, path, *, headers=(), body=b"", client=PROXY, chunks=None):
