@@ -36,6 +36,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 APPEAL = "emergency-appeal"
+SETTINGS = "bench.settings"  # production-like: DEBUG off, hashed static files
 
 
 def percentile(values, q):
@@ -187,6 +188,18 @@ class Donors:
                 time.sleep(1.0)
 
 
+def warm_up(app: str, base: str) -> None:
+    """Every web process past its first render (imports, templates, the page's cache): the
+    idle figures are the page's steady state, not a cold start."""
+    import requests
+
+    with requests.Session() as session:
+        for _ in range(50):
+            for url in {app, base}:
+                session.get(f"{url}/appeals/{APPEAL}/", timeout=60)
+                session.get(f"{url}/api/v1/appeals/{APPEAL}/", timeout=60)
+
+
 # --- the system --------------------------------------------------------------------------
 
 
@@ -242,12 +255,16 @@ def main() -> None:
         return
 
     sys.path.insert(0, str(ROOT))
-    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
+    os.environ["DJANGO_SETTINGS_MODULE"] = SETTINGS
     import django
 
     django.setup()
     from tests.faults.conftest import Lifeline, PrivatePostgres, PrivateRedis
 
+    # Production-like settings serve hashed static files from collectstatic's manifest, as
+    # `make run` builds it first.
+    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
+                   cwd=ROOT, check=True, env=dict(os.environ, DJANGO_SETTINGS_MODULE=SETTINGS))
     tmp = Path(tempfile.mkdtemp(prefix="lifeline-spike-"))
     pg = PrivatePostgres(tmp)
     pg.init()
@@ -269,6 +286,7 @@ def main() -> None:
             front = Front(system.web_port, tmp)
             base = front.url
         time.sleep(3)  # workers and beat connected
+        warm_up(system.url, base)
         page_url = f"{base}/appeals/{APPEAL}/?utm_source=paper&ref=story"
         readers_out = tmp / "readers.json"
         reader_proc = subprocess.Popen(
@@ -353,7 +371,7 @@ def table(path: Path) -> None:
     for line in path.read_text().splitlines():
         r = json.loads(line)
         steps = r["steps_p50_p99_ms"]
-        cell = lambda step: "/".join(f"{v:,}" for v in steps.get(step, ["–", "–"]))  # noqa
+        cell = lambda step: "/".join(f"{v:,}" for v in steps.get(step, [0, 0]))  # noqa
         errors = sum(r["errors"].values()) + r["page_errors"]
         print(f"| {r['layout']} | {r['latency_ms']} | {r['donors']} | {r['gifts_per_s']} | "
               f"{cell('create')} ms | {cell('pay')} ms | {cell('gift (page to paid)')} ms | "
