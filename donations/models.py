@@ -7,7 +7,78 @@ from appeals.models import Appeal, Designation
 from core.money import CURRENCY_CHOICES, format_money
 
 
-class Donation(models.Model):
+class DonorDetails(models.Model):
+    """Who gives, as a gift records it: a one-off gift and a monthly gift alike."""
+
+    email = models.EmailField()
+    first_name = models.CharField(max_length=100, blank=True)
+    last_name = models.CharField(max_length=100, blank=True)
+    anonymous = models.BooleanField(default=False)
+    gift_aid = models.BooleanField(default=False)
+    address_line1 = models.CharField(max_length=200, blank=True)
+    postcode = models.CharField(max_length=10, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class RegularGift(DonorDetails):
+    """A monthly gift: a Stripe Subscription on a Customer. Each month Stripe collects is a
+    Donation of its own (`payments`), linked by its invoice (docs/monthly-gifts.md)."""
+
+    class Status(models.TextChoices):
+        INCOMPLETE = "incomplete", "Incomplete (first month not paid yet)"
+        ACTIVE = "active", "Active"
+        PAST_DUE = "past_due", "Past due (a month failed)"
+        CANCELED = "canceled", "Canceled"
+
+    class Frequency(models.TextChoices):
+        ONCE = "once", "Once"
+        MONTHLY = "monthly", "Monthly"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    appeal = models.ForeignKey(Appeal, on_delete=models.PROTECT, related_name="regular_gifts")
+    designation = models.ForeignKey(
+        Designation, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="regular_gifts", help_text="Empty: where most needed.",
+    )
+    # Each month, in minor units: `amount` is what the card is charged, `gift_amount` what is
+    # given (they differ when the donor covers the fee).
+    amount = models.BigIntegerField()
+    gift_amount = models.BigIntegerField()
+    currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES)
+    cover_fees = models.BooleanField(default=False)
+
+    # The declaration made with the first month (scope: this and future gifts); each later
+    # month's donation records a copy of it, as every Gift Aid gift has its own.
+    declaration = models.ForeignKey(
+        "GiftAidDeclaration", on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+",
+    )
+
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.INCOMPLETE)
+    stripe_customer = models.CharField(max_length=255)
+    stripe_subscription = models.CharField(max_length=255, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    canceled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0),
+                                   name="regular_gift_amount_positive"),
+            models.CheckConstraint(
+                condition=models.Q(gift_amount__gt=0) & models.Q(gift_amount__lte=models.F("amount")),
+                name="regular_gift_gift_within_amount",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{format_money(self.amount, self.currency)} a month to {self.appeal_id} ({self.status})"
+
+
+class Donation(DonorDetails):
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
         SUCCEEDED = "succeeded", "Succeeded"
@@ -33,13 +104,6 @@ class Donation(models.Model):
     net = models.BigIntegerField(null=True, blank=True)
     refunded_amount = models.BigIntegerField(default=0)
 
-    email = models.EmailField()
-    first_name = models.CharField(max_length=100, blank=True)
-    last_name = models.CharField(max_length=100, blank=True)
-    anonymous = models.BooleanField(default=False)
-    gift_aid = models.BooleanField(default=False)
-    address_line1 = models.CharField(max_length=200, blank=True)
-    postcode = models.CharField(max_length=10, blank=True)
 
     utm_source = models.CharField(max_length=200, blank=True)
     utm_medium = models.CharField(max_length=200, blank=True)
@@ -57,6 +121,13 @@ class Donation(models.Model):
     # Stripe gives none. Never more than the brand and the last four digits.
     card_brand = models.CharField(max_length=40, blank=True)
     card_last4 = models.CharField(max_length=4, blank=True)
+
+    # A month of a monthly gift (null: a one-off gift), and the Stripe invoice that collected
+    # it: unique, so one invoice can never make two donations, however often it is reported.
+    regular_gift = models.ForeignKey(
+        RegularGift, on_delete=models.PROTECT, null=True, blank=True, related_name="payments",
+    )
+    stripe_invoice = models.CharField(max_length=255, null=True, blank=True, unique=True)
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -99,6 +170,11 @@ class Donation(models.Model):
     @property
     def donor_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def frequency(self) -> str:
+        """`monthly` for a month of a regular gift, else `once`."""
+        return RegularGift.Frequency.MONTHLY if self.regular_gift_id else RegularGift.Frequency.ONCE
 
 
 class PaymentAttempt(models.Model):
