@@ -124,6 +124,9 @@ def _prepare_monthly(event_type: str, obj: dict):
         subscription = stripe_gateway.invoice_subscription(obj)
     if not subscription or not regular_gifts.is_ours(subscription=subscription):
         return lambda event_id: None
+    if (event_type in stripe_gateway.INVOICE_PAID_EVENTS
+            and regular_gifts.month_already_applied(invoice=obj["id"])):
+        return lambda event_id: None  # nothing it would change: no read
     if event_type == "customer.subscription.deleted":
         status = "canceled"  # final at Stripe: nothing to read
     else:

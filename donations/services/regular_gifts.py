@@ -26,7 +26,7 @@ from donations.models import (
 )
 from donations.services.stripe_events import donation_apply_payment_intent
 from donations.services.transitions import log_event
-from donations.states import EventKind, S
+from donations.states import PAID, EventKind, S
 from gateways import stripe as stripe_gateway
 
 logger = logging.getLogger(__name__)
@@ -48,6 +48,16 @@ FROM_STRIPE = {
 def is_ours(*, subscription: str) -> bool:
     """Whether a Stripe subscription is one of our monthly gifts (a read, no lock)."""
     return RegularGift.objects.filter(stripe_subscription=subscription).exists()
+
+
+def month_already_applied(*, invoice: str) -> bool:
+    """Whether the invoice's month is recorded in full (paid, its charge and fee) on a gift
+    that is active: a report that it was paid would change nothing, so Stripe need not be
+    asked (the first month, whose success our own confirm applied, is the common case)."""
+    return Donation.objects.filter(
+        stripe_invoice=invoice, status__in=PAID, fee__isnull=False,
+        regular_gift__status=G.ACTIVE,
+    ).exclude(stripe_charge="").exists()
 
 
 def lock_regular_gift(*, subscription: str) -> RegularGift | None:

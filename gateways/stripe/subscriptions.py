@@ -81,6 +81,10 @@ def monthly_product(currency: str) -> str:
     return product_id
 
 
+# Settings changed, or the stand-in emptied (tests): ask Stripe about the Products again.
+monthly_product.cache_clear = _products_known.clear
+
+
 def _missing(exc: PaymentProviderError) -> bool:
     cause = exc.__cause__
     return isinstance(cause, stripe.InvalidRequestError) and cause.http_status == 404

@@ -131,6 +131,27 @@ def test_monthly_gift_paid_with_4242_is_active_with_its_first_receipt(demo, webh
     assert Receipt.objects.count() == 1
 
 
+def test_a_declined_first_card_then_another_starts_the_gift_with_one_first_month(
+        demo, webhooks, client, stripe_api):
+    gift = start_monthly(webhooks.url)
+
+    declined = give_card(webhooks.url, gift["id"], CARD_DECLINED)
+    assert declined.status_code == 402
+    assert regular_gift(client, gift["regular_gift"])["status"] == "incomplete"
+    paid = give_card(webhooks.url, gift["id"], CARD_OK)
+    assert paid.status_code == 200 and paid.json()["status"] == "succeeded", paid.text
+
+    shown = regular_gift(client, gift["regular_gift"])
+    assert shown["status"] == "active"
+    assert [p["id"] for p in shown["payments"]] == [gift["id"]]
+    # The card that paid the first month pays the months after.
+    customer = RegularGift.objects.get(pk=gift["regular_gift"]).stripe_customer
+    default = stripe_api.v1.customers.retrieve(customer).invoice_settings.default_payment_method
+    assert stripe_api.v1.payment_methods.retrieve(default).card.last4 == "4242"
+    time.sleep(2)  # the stand-in's invoice.payment_failed for the declined card came meanwhile
+    assert regular_gift(client, gift["regular_gift"])["status"] == "active"
+
+
 def test_a_one_off_gift_says_nothing_of_a_regular_gift(demo, live_server):
     created = create_donation(live_server.url)
     assert created.status_code == 201
@@ -277,3 +298,59 @@ def test_exports_name_the_frequency_and_the_regular_gift(demo, live_server, clie
     assert lines[gift["id"]].endswith(f",monthly,{gift['regular_gift']}")
     assert lines[one_off["id"]].endswith(",once,")
     assert json.dumps(rows)  # the JSON list is plain JSON
+
+
+# --- what it costs at Stripe ----------------------------------------------------------------
+
+
+def test_a_monthly_gifts_first_month_costs_three_stripe_calls_webhooks_included(
+        demo, standin, stripe_calls, webhooks):
+    """Customer, Subscription (its first invoice's PaymentIntent expanded), the confirm; the
+    first time a process meets the currency, the Product is looked up and made (two more).
+    The stand-in's invoice.payment_succeeded and payment_intent.succeeded for that month
+    find it applied in full: no read."""
+    from donations.models import StripeEvent
+    from gateways import stripe as stripe_gateway
+    from tests.helpers import confirmation_token
+
+    stripe_gateway.monthly_product.cache_clear()
+    base = webhooks.url
+    gift = start_monthly(base)
+    token = confirmation_token(CARD_OK, standin)  # the browser, straight to Stripe
+    paid = requests.post(f"{base}/api/v1/donations/{gift['id']}/pay/",
+                         json={"confirmation_token": token}, timeout=30)
+    assert paid.status_code == 200 and paid.json()["status"] == "succeeded", paid.text
+    eventually(lambda: StripeEvent.objects.filter(type="invoice.payment_succeeded").exists(),
+               timeout=30, what="the first invoice's webhook")
+    eventually(lambda: StripeEvent.objects.filter(type="payment_intent.succeeded").exists(),
+               timeout=30, what="the payment's webhook")
+    payment_intent = gift["client_secret"].split("_secret_")[0]
+    assert stripe_calls.seen == [
+        ("GET", "/v1/products/lifeline_monthly_gift_gbp"),
+        ("POST", "/v1/products"),
+        ("POST", "/v1/customers"),
+        ("POST", "/v1/subscriptions"),
+        ("POST", f"/v1/payment_intents/{payment_intent}/confirm"),
+    ]
+    assert RegularGift.objects.get().status == "active"
+
+
+def test_monthly_gifts_in_bulk_from_one_address_are_refused_before_stripe(client, demo,
+                                                                          stripe_calls):
+    from gateways import stripe as stripe_gateway
+
+    stripe_gateway.monthly_product.cache_clear()  # the stand-in was emptied for this test
+
+    def monthly(i):
+        return client.post("/api/v1/donations/", {
+            "appeal": "emergency-appeal", "amount": "5.00", "currency": "GBP",
+            "email": f"m{i}@example.com", "frequency": "monthly"},
+            content_type="application/json", REMOTE_ADDR="198.51.100.23")
+
+    for i in range(30):  # DEFENCE_CREATES_PER_CLIENT's default
+        assert monthly(i).status_code == 201
+    refused = monthly(30)
+
+    assert refused.status_code == 429
+    assert stripe_calls.count("POST", "/v1/subscriptions") == 30  # none for the refusal
+    assert RegularGift.objects.count() == 30
