@@ -354,3 +354,23 @@ def test_monthly_gifts_in_bulk_from_one_address_are_refused_before_stripe(client
     assert refused.status_code == 429
     assert stripe_calls.count("POST", "/v1/subscriptions") == 30  # none for the refusal
     assert RegularGift.objects.count() == 30
+
+
+def test_erasing_a_monthly_donor_erases_the_details_kept_for_the_months_to_come(
+        demo, webhooks, client, stripe_api):
+    from donations.services.personal_data import donor_data_erase, donor_data_export
+
+    gift = paid_monthly(webhooks.url)
+    exported = donor_data_export(email="DONOR@example.com")
+    assert [g["id"] for g in exported["regular_gifts"]] == [gift["regular_gift"]]
+
+    erased = donor_data_erase(email="donor@example.com", message="Donor asked.")
+
+    assert erased.regular_gifts == 1
+    kept = RegularGift.objects.get(pk=gift["regular_gift"])
+    assert kept.email.endswith("@erased.invalid") and not kept.first_name and not kept.last_name
+    # A month collected afterwards does not bring the donor's address back.
+    next_month_at_stripe(stripe_api, gift["regular_gift"])
+    eventually(lambda: Donation.objects.filter(regular_gift_id=kept.pk).count() == 2,
+               timeout=15, what="the next month")
+    assert not Donation.objects.filter(email__iexact="donor@example.com").exists()
