@@ -144,7 +144,7 @@ def subscription_start(*, email: str, name: str, amount: int, currency: str, met
     invoice = subscription.get("latest_invoice")
     if not isinstance(invoice, dict):
         raise PaymentProviderError("Stripe gave no first invoice for the subscription.")
-    payment_intent, client_secret = _invoice_payment(invoice)
+    payment_intent, client_secret = invoice_payment(invoice)
     if payment_intent and not client_secret:
         client_secret = payment_intent_retrieve(payment_intent).client_secret
     if not payment_intent or not client_secret:
@@ -154,7 +154,7 @@ def subscription_start(*, email: str, name: str, amount: int, currency: str, met
                         client_secret=client_secret)
 
 
-def _invoice_payment(invoice: dict) -> tuple[str, str]:
+def invoice_payment(invoice: dict) -> tuple[str, str]:
     """The invoice's PaymentIntent id and client secret ("" where not given), in either
     shape: `payment_intent` (an id or the object; before 2025-03-31.basil), or
     `payments.data[].payment.payment_intent` and `confirmation_secret` (since)."""
@@ -189,7 +189,7 @@ def invoice_state(invoice_id: str) -> InvoiceState:
     :raises PaymentProviderError: Stripe unreachable.
     """
     invoice = call(client().v1.invoices.retrieve, invoice_id).to_dict()
-    payment_intent, _ = _invoice_payment(invoice)
+    payment_intent, _ = invoice_payment(invoice)
     if not payment_intent:
         payment_intent = _listed_payment(invoice_id)
     return InvoiceState(

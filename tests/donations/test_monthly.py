@@ -374,3 +374,18 @@ def test_erasing_a_monthly_donor_erases_the_details_kept_for_the_months_to_come(
     eventually(lambda: Donation.objects.filter(regular_gift_id=kept.pk).count() == 2,
                timeout=15, what="the next month")
     assert not Donation.objects.filter(email__iexact="donor@example.com").exists()
+
+
+@pytest.mark.parametrize("field, value", [
+    ("customer", 5), ("amount_paid", "lots"), ("subscription", "sub with spaces"),
+    ("parent", ["not", "an", "object"]), ("payment_intent", {"id": None}),
+])
+def test_a_signed_invoice_event_not_shaped_as_stripes_is_refused_and_stores_nothing(
+        client, demo, field, value):
+    from donations.models import StripeEvent
+
+    bad = {**example("invoice"), "id": "in_1bad", "subscription": "sub_1x", field: value}
+    answer = deliver(client, stripe_event("invoice.paid", bad))
+
+    assert answer.status_code == 400
+    assert StripeEvent.objects.count() == 0
