@@ -15,6 +15,9 @@ the event's row is held. Payment events are not trusted for their snapshot unles
 donation already shows that success in full: otherwise the PaymentIntent is re-read, so
 events that arrive out of order converge on Stripe's current state. Refunds and disputes are
 applied monotonically (cumulative refunded amount; a closed dispute is never reopened).
+A monthly gift's invoice and subscription events read the subscription's status (and the
+invoice with its PaymentIntent) from Stripe first; a paid invoice's month is a donation of
+its own, made once (docs/monthly-gifts.md, donations/services/regular_gifts.py).
 """
 
 from __future__ import annotations
