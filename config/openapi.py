@@ -19,7 +19,7 @@ ERRORS = {
     "400": ("Bad input: field errors; nothing was created.", FIELD_ERRORS),
     "401": ("Not signed in (Finance endpoints).", DETAIL),
     "403": ("Signed in, but not in the Finance group.", DETAIL),
-    "404": ("No such appeal, donation or page.", DETAIL),
+    "404": ("No such appeal, donation, regular gift or page.", DETAIL),
     "409": ("The Idempotency-Key was used with another body, or the donation cannot take "
             "this step now (a detail, or field errors).", FIELD_ERRORS),
     "429": ("Refused by the card-testing defence: too many attempts from this client, email "
@@ -31,6 +31,7 @@ RULES = [
     (r"^/api/v1/donations/$", {"post"}, ["400", "409", "429"]),
     (r"^/api/v1/donations/\{id\}/$", {"get"}, ["404"]),
     (r"^/api/v1/donations/\{id\}/pay/$", {"post"}, ["400", "404", "409", "429"]),
+    (r"^/api/v1/regular-gifts/\{id\}/$", {"get"}, ["404"]),
     # A page number past the end is DRF's 404.
     (r"^/api/v1/finance/receipts/$", {"get"}, ["400", "401", "403", "404"]),
     (r"^/api/v1/finance/gift-aid/claims/$", {"post"}, ["400", "401", "403"]),

@@ -18,6 +18,8 @@ api_v1 = [
     path("donations/", donations_api.DonationCreateApi.as_view(), name="donation-create"),
     path("donations/<uuid:pk>/", donations_api.DonationDetailApi.as_view(), name="donation-detail"),
     path("donations/<uuid:pk>/pay/", donations_api.DonationPayApi.as_view(), name="donation-pay"),
+    path("regular-gifts/<uuid:pk>/", donations_api.RegularGiftDetailApi.as_view(),
+         name="regular-gift-detail"),
     *finance_api,
     # The appeal page's view beacon (static/js/attribution.js): not a public API, not in the
     # schema.

@@ -6,6 +6,7 @@ import logging
 from contextlib import contextmanager
 
 from django.conf import settings
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.cache import patch_cache_control
 from django.utils.crypto import salted_hmac
@@ -20,7 +21,12 @@ from core.errors import Unavailable
 from core.money import request_language, to_major_str
 from donations.models import BlockedAttempt, Donation
 from donations.services import create, defence, pay
-from donations.serializers import DonationCreateSerializer, DonationSerializer
+from donations.selectors import regular_gift_get, regular_gift_payments
+from donations.serializers import (
+    DonationCreateSerializer,
+    DonationSerializer,
+    RegularGiftSerializer,
+)
 from gateways import stripe as stripe_gateway
 
 logger = logging.getLogger(__name__)
@@ -28,7 +34,8 @@ logger = logging.getLogger(__name__)
 MAX_KEY_LENGTH = 255
 # The validated fields that create.donation_create takes as they are.
 GIFT_FIELDS = ("appeal", "designation", "gift_amount", "currency", "cover_fees", "email",
-               "first_name", "last_name", "anonymous", "gift_aid", "address_line1", "postcode")
+               "first_name", "last_name", "anonymous", "gift_aid", "address_line1", "postcode",
+               "frequency")
 # A donation's id is its only secret (docs/idempotency.md): no cache on the way keeps an answer.
 NO_STORE = {"private": True, "no_store": True}
 
@@ -73,6 +80,9 @@ def _created_body(donation: Donation, pi: stripe_gateway.PaymentIntentState) -> 
         "designation": donation.designation.code if donation.designation else None,
         "client_secret": pi.client_secret,
         "publishable_key": settings.STRIPE_PUBLISHABLE_KEY,
+        # A monthly gift's first month: the same fields, and the gift it starts.
+        **({"frequency": donation.frequency, "regular_gift": str(donation.regular_gift_id)}
+           if donation.regular_gift_id else {}),
     }
 
 
@@ -90,6 +100,8 @@ class DonationCreateApi(NoStoreMixin, APIView):
             "currency": serializers.CharField(), "appeal": serializers.CharField(),
             "designation": serializers.CharField(allow_null=True),
             "client_secret": serializers.CharField(), "publishable_key": serializers.CharField(),
+            "frequency": serializers.CharField(required=False),
+            "regular_gift": serializers.UUIDField(required=False),
         })},
     )
     def post(self, request):
@@ -172,6 +184,21 @@ class DonationDetailApi(NoStoreMixin, APIView):
             Donation.objects.select_related("appeal", "designation"), pk=pk
         )
         return Response(DonationSerializer(donation).data)
+
+
+class RegularGiftDetailApi(NoStoreMixin, APIView):
+    """A monthly gift: its status and the months collected (its id is its only secret, as a
+    donation's is)."""
+
+    authentication_classes = []
+
+    @extend_schema(responses=RegularGiftSerializer)
+    def get(self, request, pk):
+        gift = regular_gift_get(regular_gift_id=pk)
+        if gift is None:
+            raise Http404
+        payments = regular_gift_payments(regular_gift=gift)
+        return Response(RegularGiftSerializer(gift, context={"payments": payments}).data)
 
 
 class PayRequestSerializer(serializers.Serializer):

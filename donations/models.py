@@ -5,9 +5,10 @@ from django.db import models
 
 from appeals.models import Appeal, Designation
 from core.money import CURRENCY_CHOICES, format_money
+from donations.gifts import DonorDetails, RegularGift  # noqa: F401  (named here too)
 
 
-class Donation(models.Model):
+class Donation(DonorDetails):
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
         SUCCEEDED = "succeeded", "Succeeded"
@@ -33,13 +34,6 @@ class Donation(models.Model):
     net = models.BigIntegerField(null=True, blank=True)
     refunded_amount = models.BigIntegerField(default=0)
 
-    email = models.EmailField()
-    first_name = models.CharField(max_length=100, blank=True)
-    last_name = models.CharField(max_length=100, blank=True)
-    anonymous = models.BooleanField(default=False)
-    gift_aid = models.BooleanField(default=False)
-    address_line1 = models.CharField(max_length=200, blank=True)
-    postcode = models.CharField(max_length=10, blank=True)
 
     utm_source = models.CharField(max_length=200, blank=True)
     utm_medium = models.CharField(max_length=200, blank=True)
@@ -57,6 +51,13 @@ class Donation(models.Model):
     # Stripe gives none. Never more than the brand and the last four digits.
     card_brand = models.CharField(max_length=40, blank=True)
     card_last4 = models.CharField(max_length=4, blank=True)
+
+    # A month of a monthly gift (null: a one-off gift), and the Stripe invoice that collected
+    # it: unique, so one invoice can never make two donations, however often it is reported.
+    regular_gift = models.ForeignKey(
+        RegularGift, on_delete=models.PROTECT, null=True, blank=True, related_name="payments",
+    )
+    stripe_invoice = models.CharField(max_length=255, null=True, blank=True, unique=True)
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -99,6 +100,11 @@ class Donation(models.Model):
     @property
     def donor_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def frequency(self) -> str:
+        """`monthly` for a month of a regular gift, else `once`."""
+        return RegularGift.Frequency.MONTHLY if self.regular_gift_id else RegularGift.Frequency.ONCE
 
 
 class PaymentAttempt(models.Model):

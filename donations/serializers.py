@@ -16,7 +16,7 @@ from core.money import (
     to_major_str,
 )
 from core.postcodes import normalise_uk_postcode
-from donations.models import Donation
+from donations.models import Donation, RegularGift
 
 
 @extend_schema_field({"type": "string", "format": "decimal", "example": "25.00"})
@@ -58,6 +58,8 @@ class DonationCreateSerializer(serializers.Serializer):
     utm_content = serializers.CharField(max_length=200, required=False, allow_blank=True,
                                         default="")
     ref = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    frequency = serializers.ChoiceField(choices=RegularGift.Frequency.values, required=False,
+                                        default=RegularGift.Frequency.ONCE)
 
     def validate_appeal(self, slug):
         try:  # one indexed lookup: no ordering, designations only if a fund is named
@@ -195,3 +197,30 @@ class DonationSerializer(serializers.ModelSerializer):
     def get_receipt_number(self, donation) -> str | None:
         receipt = getattr(donation, "receipt", None)
         return receipt.number if receipt else None
+
+
+class RegularGiftPaymentSerializer(DonationSerializer):
+    """A month collected: a donation's own fields, fewer of them."""
+
+    gift_amount = appeal = designation = None  # not shown for a month
+
+    class Meta(DonationSerializer.Meta):
+        fields = ["id", "status", "amount", "receipt_number"]
+
+
+class RegularGiftSerializer(serializers.ModelSerializer):
+    amount = serializers.SerializerMethodField()
+    appeal = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    designation = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    payments = serializers.SerializerMethodField()
+
+    class Meta:
+        model = RegularGift
+        fields = ["id", "status", "amount", "currency", "appeal", "designation", "payments"]
+
+    def get_amount(self, gift) -> str:
+        return to_major_str(gift.amount, gift.currency)
+
+    @extend_schema_field(RegularGiftPaymentSerializer(many=True))
+    def get_payments(self, gift) -> list:
+        return RegularGiftPaymentSerializer(self.context["payments"], many=True).data

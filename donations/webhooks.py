@@ -15,6 +15,9 @@ the event's row is held. Payment events are not trusted for their snapshot unles
 donation already shows that success in full: otherwise the PaymentIntent is re-read, so
 events that arrive out of order converge on Stripe's current state. Refunds and disputes are
 applied monotonically (cumulative refunded amount; a closed dispute is never reopened).
+A monthly gift's invoice and subscription events read the subscription's status (and the
+invoice with its PaymentIntent) from Stripe first; a paid invoice's month is a donation of
+its own, made once (docs/monthly-gifts.md, donations/services/regular_gifts.py).
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ import logging
 from django.db import IntegrityError, transaction
 
 from donations.models import DonationEvent, StripeEvent
-from donations.services import defence, refunds, stripe_events
+from donations.services import defence, refunds, regular_gifts, stripe_events
 from gateways import stripe as stripe_gateway
 
 logger = logging.getLogger(__name__)
@@ -32,7 +35,8 @@ logger = logging.getLogger(__name__)
 SOURCE = DonationEvent.Source.WEBHOOK
 # The events applied (each of a type whose shape gateways.stripe checks); others get 200.
 HANDLED = (stripe_gateway.PAYMENT_INTENT_EVENTS | stripe_gateway.REFUND_EVENTS
-           | stripe_gateway.DISPUTE_EVENTS | stripe_gateway.SETUP_INTENT_EVENTS)
+           | stripe_gateway.DISPUTE_EVENTS | stripe_gateway.SETUP_INTENT_EVENTS
+           | stripe_gateway.INVOICE_EVENTS | stripe_gateway.SUBSCRIPTION_EVENTS)
 
 
 def handle_event(event: dict) -> str:
@@ -80,6 +84,8 @@ def _prepare(event_type: str, obj: dict):
                 stripe_events.donation_apply_payment_intent(
                     payment_intent=pi, source=SOURCE, stripe_event=event_id)
         return apply
+    if event_type in stripe_gateway.INVOICE_EVENTS | stripe_gateway.SUBSCRIPTION_EVENTS:
+        return _prepare_monthly(event_type, obj)
     if (event_type in stripe_gateway.REFUND_EVENTS | stripe_gateway.DISPUTE_EVENTS
             and not stripe_gateway.object_id(obj.get("payment_intent"))):
         # Only the charge is named: which PaymentIntent it belongs to is asked now.
@@ -108,3 +114,29 @@ def _apply(event_type: str, obj: dict, event_id: str) -> None:
             )
     elif event_type in stripe_gateway.DISPUTE_EVENTS:
         stripe_events.donation_record_dispute(dispute=obj, source=SOURCE, stripe_event=event_id)
+
+
+def _prepare_monthly(event_type: str, obj: dict):
+    """A monthly gift's invoice or subscription event: the invoice (with its PaymentIntent)
+    and the subscription's status are read from Stripe now, not taken from the event, so
+    that events in any order converge on Stripe's state (docs/monthly-gifts.md). Events of
+    subscriptions that are not ours cost no read."""
+    if event_type in stripe_gateway.SUBSCRIPTION_EVENTS:
+        subscription = obj["id"]
+    else:
+        subscription = stripe_gateway.invoice_subscription(obj)
+    if not subscription or not regular_gifts.is_ours(subscription=subscription):
+        return lambda event_id: None
+    if (event_type in stripe_gateway.INVOICE_PAID_EVENTS
+            and regular_gifts.month_already_applied(invoice=obj["id"])):
+        return lambda event_id: None  # nothing it would change: no read
+    if event_type == "customer.subscription.deleted":
+        status = "canceled"  # final at Stripe: nothing to read
+    else:
+        status = stripe_gateway.subscription_status(subscription)
+    if event_type in stripe_gateway.SUBSCRIPTION_EVENTS:
+        return lambda event_id: regular_gifts.regular_gift_apply_status(
+            subscription=subscription, stripe_status=status, stripe_event=event_id)
+    invoice = stripe_gateway.invoice_state(obj["id"])
+    return lambda event_id: regular_gifts.regular_gift_apply_invoice(
+        invoice=invoice, stripe_status=status, source=SOURCE, stripe_event=event_id)

@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from core.money import to_major_str
-from donations.models import Donation, Receipt
+from donations.models import Donation, Receipt, RegularGift
 from finance.filters import Period
 
 CHUNK = 2000
@@ -28,16 +28,17 @@ RECEIPT_MONEY_COLUMNS = {"amount", "fee", "net", "refunded_amount"}
 # Columns that hold a moment (ISO 8601 with TIME_ZONE's offset).
 RECEIPT_DATETIME_COLUMNS = {"issued_at"}
 
-# Every gift is one-off today: Donation has no frequency and no regular gift yet. When monthly
-# gifts come, these two columns read the donation's own fields (SPEC "Receipt export columns").
-ONE_OFF = "once"
+# A month of a monthly gift names its regular gift; a one-off gift none (SPEC "Receipt export
+# columns": `frequency` is `once` or `monthly`).
+ONE_OFF = RegularGift.Frequency.ONCE.value
+MONTHLY = RegularGift.Frequency.MONTHLY.value
 
 _RECEIPT_FIELDS = [
     "number", "issued_at", "donation_id", "donation__appeal__slug", "donation__designation__code",
     "donation__first_name", "donation__last_name", "donation__email", "donation__amount",
     "donation__currency", "donation__fee", "donation__net", "donation__refunded_amount",
     "donation__status", "donation__gift_aid", "donation__stripe_payment_intent",
-    "donation__utm_source", "donation__ref",
+    "donation__utm_source", "donation__ref", "donation__regular_gift_id",
 ]
 
 
@@ -70,7 +71,8 @@ def issued_at_local(value) -> str:
 
 def receipt_row(values: tuple) -> dict:
     (number, issued_at, donation_id, appeal, designation, first, last, email, amount, currency,
-     fee, net, refunded, status, gift_aid, payment_intent, utm_source, ref) = values
+     fee, net, refunded, status, gift_aid, payment_intent, utm_source, ref,
+     regular_gift) = values
     return {
         "receipt_number": number,
         "issued_at": issued_at_local(issued_at),
@@ -91,8 +93,9 @@ def receipt_row(values: tuple) -> dict:
         "stripe_payment_intent": payment_intent,
         "utm_source": utm_source,
         "ref": ref,
-        "frequency": ONE_OFF,
-        "regular_gift_id": None,  # null in JSON, an empty cell in CSV and XLSX
+        "frequency": MONTHLY if regular_gift else ONE_OFF,
+        # null in JSON, an empty cell in CSV and XLSX for a one-off gift
+        "regular_gift_id": str(regular_gift) if regular_gift else None,
     }
 
 

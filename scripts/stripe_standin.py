@@ -299,6 +299,109 @@ def _payment_errors_as_stripe() -> None:
     resources.PaymentIntent.last_payment_error = last_payment_error
 
 
+# --- Subscriptions as Stripe's current API makes them (docs/monthly-gifts.md) --------------
+# localstripe's Subscription takes only `items[].plan` and pays its first invoice at once
+# with the customer's default card. Stripe's flow for a card typed on our page is another
+# (docs.stripe.com/billing/subscriptions/build-subscriptions): `items[].price_data` (an
+# inline Price for a Product), `payment_behavior=default_incomplete` (the first invoice is
+# finalized with a PaymentIntent waiting for a card, the subscription `incomplete`), and
+# `payment_settings.save_default_payment_method=on_subscription` (the card that pays the
+# first invoice pays the months after). Taught here, nothing else changed:
+# - `price_data` becomes a Plan of that amount, currency and interval (one per price);
+# - `default_incomplete`: the first invoice's PaymentIntent is made unconfirmed, with no
+#   card; confirming it (with a ConfirmationToken) pays the invoice and activates the
+#   subscription as localstripe does for any invoice's PaymentIntent;
+# - `on_subscription`: once that PaymentIntent succeeds, its card is attached to the
+#   customer and made `invoice_settings.default_payment_method`, the only card the stand-in
+#   pays later invoices with (Stripe keeps it as the subscription's default instead);
+# - the invoice answers `confirmation_secret` (Stripe's field since 2025-03-31.basil) beside
+#   localstripe's older `payment_intent`.
+
+_starting = {"incomplete": False}
+
+
+def _subscriptions_as_stripe() -> None:
+    original_init = resources.Subscription.__init__
+    original_create_invoice = resources.Subscription._create_invoice
+    original_paid = resources.Invoice._on_payment_success
+
+    def __init__(self, *args, items=None, payment_behavior="allow_incomplete",
+                 payment_settings=None, **kwargs):
+        if isinstance(items, list):
+            items = [_plan_for(item) for item in items]
+        incomplete = payment_behavior == "default_incomplete"
+        if payment_settings is not None and not isinstance(payment_settings, dict):
+            raise UserError(400, "Bad request")
+        self._save_default = (payment_settings or {}).get(
+            "save_default_payment_method") == "on_subscription"
+        self.payment_settings = payment_settings or {}
+        _starting["incomplete"] = incomplete
+        try:
+            original_init(self, *args, items=items,
+                          payment_behavior="allow_incomplete" if incomplete
+                          else payment_behavior, **kwargs)
+        finally:
+            _starting["incomplete"] = False
+
+    def _create_invoice(self):
+        if not _starting["incomplete"]:
+            return original_create_invoice(self)
+        invoice = resources.Invoice(
+            customer=self.customer, subscription=self.id, items=list(self.items._list),
+            date=self.current_period_start)
+        invoice._finalize()
+        invoice.billing_reason = "subscription_create"
+        pi = resources.PaymentIntent(amount=invoice.total, currency=invoice.currency,
+                                     customer=self.customer)
+        pi.invoice = invoice.id
+        invoice.payment_intent = pi.id
+
+    def _on_payment_success(self):
+        if self.subscription and self.payment_intent:
+            sub = resources.Subscription._api_retrieve(self.subscription)
+            pi = resources.PaymentIntent._api_retrieve(self.payment_intent)
+            if getattr(sub, "_save_default", False) and pi.payment_method:
+                method = resources.PaymentMethod._api_retrieve(pi.payment_method)
+                method.customer = self.customer
+                customer = resources.Customer._api_retrieve(self.customer)
+                customer.invoice_settings["default_payment_method"] = method.id
+        return original_paid(self)
+
+    def confirmation_secret(self):
+        if not self.payment_intent:
+            return None
+        pi = resources.PaymentIntent._api_retrieve(self.payment_intent)
+        return {"type": "payment_intent", "client_secret": pi.client_secret}
+
+    resources.Subscription.__init__ = __init__
+    resources.Subscription._create_invoice = _create_invoice
+    resources.Invoice._on_payment_success = _on_payment_success
+    resources.Invoice.confirmation_secret = property(confirmation_secret)
+
+
+def _plan_for(item):
+    """A subscription item's `price_data` as the Plan localstripe bills (the same Plan for the
+    same price: its id names the amount, currency, interval and product)."""
+    if not isinstance(item, dict) or "price_data" not in item:
+        return item
+    data = item.pop("price_data")
+    try:
+        amount = int(data["unit_amount"])
+        currency = str(data["currency"]).lower()
+        interval = str(data["recurring"]["interval"])
+        product = str(data["product"])
+        assert amount > 0 and interval in ("day", "week", "month", "year")
+    except (KeyError, TypeError, ValueError, AssertionError):
+        raise UserError(400, "Bad request")
+    plan_id = f"price_{product}_{currency}_{amount}_{interval}"
+    try:
+        resources.Plan._api_retrieve(plan_id)
+    except UserError:
+        resources.Plan(id=plan_id, amount=amount, currency=currency, interval=interval,
+                       product=product)
+    return {**item, "plan": plan_id}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=int(os.environ.get("STANDIN_PORT", 8420)))
@@ -320,6 +423,7 @@ def main() -> None:
     _test_payment_methods()
     _report_setup_declines()
     _payment_errors_as_stripe()
+    _subscriptions_as_stripe()
 
     app = server.app
     app.middlewares.insert(0, _count_calls)

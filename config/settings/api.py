@@ -30,6 +30,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     # The error answers (400, 404, 409, 429, Finance's 401/403), documented in one place.
+    # Several models have a `status` with its own choices: each enum named for its model.
+    "ENUM_NAME_OVERRIDES": {
+        "DonationStatusEnum": "donations.models.Donation.Status",
+        "RegularGiftStatusEnum": "donations.gifts.RegularGift.Status",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "config.openapi.add_error_responses",

@@ -5,6 +5,7 @@
 - pay: setting up the card and charging it
 - stripe_events: PaymentIntents and disputes as Stripe reports them
 - refunds: an admin's refund, and Stripe's refunds applied
+- regular_gifts: monthly gifts as Stripe reports them (each month a donation; the status)
 - reconciliation: the books brought in line with Stripe, for the webhooks that never came
 - defence: the card-testing defence and its attack-mode switch
 - personal_data: a donor's data exported or erased, the retention purge

@@ -32,6 +32,7 @@ from donations.models import (
     GiftAidDeclaration,
     IdempotencyKey,
     PaymentAttempt,
+    RegularGift,
 )
 from donations.services.transitions import log_event
 from donations.states import EventKind, S
@@ -60,8 +61,13 @@ def donation_create(
     ip_address: str | None = None,
     user_agent: str = "",
     on_saved=None,
+    frequency: str = RegularGift.Frequency.ONCE,
 ) -> tuple[Donation, stripe_gateway.PaymentIntentState]:
     """Create a pending donation and its PaymentIntent, all or nothing.
+
+    A `monthly` gift is a RegularGift too: the donor's Customer and Subscription are made at
+    Stripe first, and the donation is its first month, paid through the first invoice's
+    PaymentIntent exactly as a one-off gift's (docs/monthly-gifts.md).
 
     Input must already be validated. Call with no transaction open: the PaymentIntent is made
     first, with none open (a Stripe call must not hold a database lock), so a Stripe failure
@@ -92,13 +98,19 @@ def donation_create(
         **attribution,
     )
     # The PaymentIntent first, so that the donation is written once, with its id.
-    pi = new_payment_intent(donation, attempt=1)
+    regular_gift = None
+    if frequency == RegularGift.Frequency.MONTHLY:
+        regular_gift, pi = _start_monthly(donation)
+    else:
+        pi = new_payment_intent(donation, attempt=1)
     donation.stripe_payment_intent = pi.id
     with transaction.atomic():
+        if regular_gift is not None:
+            regular_gift.save(force_insert=True)
         donation.save(force_insert=True)
         PaymentAttempt.objects.create(payment_intent=pi.id, donation=donation)
         if gift_aid:
-            GiftAidDeclaration.objects.create(
+            declaration = GiftAidDeclaration.objects.create(
                 donation=donation,
                 wording_version=declaration_version(),
                 wording=gift_aid_wording(charity_name),
@@ -111,8 +123,13 @@ def donation_create(
                 ip_address=ip_address,
                 user_agent=user_agent[:300],
             )
+            if regular_gift is not None:
+                regular_gift.declaration = declaration
+                regular_gift.save(update_fields=["declaration", "updated_at"])
         log_event(donation, kind=EventKind.CREATED, source=DonationEvent.Source.API,
-                  to_status=S.PENDING, data={"payment_intent": pi.id})
+                  to_status=S.PENDING, data={"payment_intent": pi.id, **(
+                      {"regular_gift": str(regular_gift.pk), "invoice": donation.stripe_invoice}
+                      if regular_gift is not None else {})})
         if on_saved is not None:
             on_saved(donation, pi)
     return donation, pi
@@ -132,6 +149,43 @@ def new_payment_intent(donation: Donation, *,
         },
         idempotency_key=f"lifeline-donation-{donation.pk}-pi-{attempt}",
     )
+
+
+def _start_monthly(donation: Donation) -> tuple[RegularGift, stripe_gateway.PaymentIntentState]:
+    """The monthly gift of which `donation` (not saved yet) is the first month: its Customer
+    and Subscription made at Stripe (no transaction open), the RegularGift and the donation
+    filled in, to be saved by the caller. Stripe's idempotency keys derive from the donation
+    id: a retry of a rolled-back attempt gets the same Customer and Subscription."""
+    regular_gift = RegularGift(
+        appeal=donation.appeal, designation=donation.designation, amount=donation.amount,
+        gift_amount=donation.gift_amount, currency=donation.currency,
+        cover_fees=donation.cover_fees, email=donation.email, first_name=donation.first_name,
+        last_name=donation.last_name, anonymous=donation.anonymous, gift_aid=donation.gift_aid,
+        address_line1=donation.address_line1, postcode=donation.postcode,
+    )
+    first = stripe_gateway.subscription_start(
+        email=donation.email, name=donation.donor_name, amount=donation.amount,
+        currency=donation.currency,
+        metadata={
+            "donation_id": str(donation.pk),
+            "appeal": donation.appeal.slug,
+            "designation": donation.designation.code if donation.designation else "",
+            "frequency": RegularGift.Frequency.MONTHLY,
+        },
+        idempotency_key=f"lifeline-donation-{donation.pk}",
+    )
+    regular_gift.stripe_customer = first.customer
+    regular_gift.stripe_subscription = first.subscription
+    donation.regular_gift = regular_gift
+    donation.stripe_invoice = first.invoice
+    donation.stripe_customer = first.customer
+    # What the API's answer needs of it: the first month's PaymentIntent, not yet confirmed.
+    pi = stripe_gateway.PaymentIntentState(
+        id=first.payment_intent, status="requires_payment_method", amount=donation.amount,
+        currency=donation.currency, client_secret=first.client_secret, charge_id="",
+        amount_refunded=0, fee=None, net=None, error_message="",
+    )
+    return regular_gift, pi
 
 
 # --- the idempotency protocol -----------------------------------------------------------

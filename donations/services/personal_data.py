@@ -20,7 +20,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from core.attribution import ATTRIBUTION_FIELDS
-from donations.models import BlockedAttempt, Donation, DonationEvent, Receipt
+from donations.models import BlockedAttempt, Donation, DonationEvent, Receipt, RegularGift
 from donations.services.transitions import log_event
 from donations.states import EventKind
 
@@ -109,6 +109,16 @@ def donor_data_export(*, email: str, actor=None) -> dict:
         "email": email.strip(),
         "exported_at": timezone.now().isoformat(),
         "donations": [_donation_record(d) for d in donations],
+        "regular_gifts": [
+            {"id": str(g.pk), "status": g.status, "amount_minor": g.amount,
+             "currency": g.currency, "appeal": g.appeal.slug, "created_at": _iso(g.created_at),
+             "canceled_at": _iso(g.canceled_at), "first_name": g.first_name,
+             "last_name": g.last_name, "address_line1": g.address_line1,
+             "postcode": g.postcode, "stripe_customer": g.stripe_customer,
+             "stripe_subscription": g.stripe_subscription}
+            for g in RegularGift.objects.filter(email__iexact=email.strip())
+            .select_related("appeal").order_by("created_at")
+        ],
         "blocked_attempts": [
             {"at": _iso(b.created_at), "reason": b.reason, "ip_address": b.ip_address,
              "appeal": b.appeal, "amount_minor": b.amount, "currency": b.currency}
@@ -128,6 +138,7 @@ class Erasure:
     donations: int = 0
     kept_for_hmrc: list[str] = field(default_factory=list)
     blocked_attempts: int = 0
+    regular_gifts: int = 0
 
 
 def _kept_for_hmrc(donation: Donation, now: dt.datetime) -> bool:
@@ -178,6 +189,17 @@ def donor_data_erase(*, email: str, actor=None, message: str = "") -> Erasure:
             log_event(donation, kind=EventKind.PERSONAL_DATA_ERASED,
                       **_actor_fields(actor, message), data={"kept_for_hmrc": keep})
         result.donations = len(donations)
+        # A monthly gift holds the donor's details for the months to come: erased too (its
+        # months already made keep what their own rule above kept; the next ones carry the
+        # erased details). Stripe's Customer is Stripe's copy (RETAINED).
+        for gift in RegularGift.objects.select_for_update().filter(email__iexact=email.strip()):
+            token = hashlib.sha256(f"{gift.pk}".encode()).hexdigest()[:12]
+            gift.email = f"erased-{token}@{ERASED_DOMAIN}"
+            gift.anonymous = True
+            gift.first_name = gift.last_name = gift.address_line1 = gift.postcode = ""
+            gift.save(update_fields=["email", "anonymous", "first_name", "last_name",
+                                     "address_line1", "postcode", "updated_at"])
+            result.regular_gifts += 1
         result.blocked_attempts = BlockedAttempt.objects.filter(
             email__iexact=email.strip()).update(email="", ip_address="")
     logger.info("Donor data erased", extra={"donations": result.donations,

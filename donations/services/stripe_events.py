@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from donations.models import Dispute, Donation, PaymentAttempt
+from donations.models import Dispute, Donation, PaymentAttempt, RegularGift
 from donations.receipts.numbering import receipt_issue
 from donations.services.refunds import apply_refunded, donation_for_charge
 from donations.services.transitions import (
@@ -148,8 +148,15 @@ def _record_fee(donation: Donation, pi: stripe_gateway.PaymentIntentState, save=
 
 
 def on_payment_succeeded(donation: Donation) -> None:
-    """What follows a success, inside the same transaction: the receipt."""
+    """What follows a success, inside the same transaction: the receipt; and for the first
+    month of a monthly gift, the gift becomes active (Stripe activates the subscription when
+    its first invoice's PaymentIntent succeeds). Only `incomplete` moves: a gift that Stripe
+    has since reported past due or canceled keeps what Stripe said."""
     receipt_issue(donation=donation)
+    if donation.regular_gift_id is not None:
+        RegularGift.objects.filter(
+            pk=donation.regular_gift_id, status=RegularGift.Status.INCOMPLETE,
+        ).update(status=RegularGift.Status.ACTIVE, updated_at=timezone.now())
 
 
 

@@ -11,7 +11,8 @@ top-level SDK; this package is only ever `gateways.stripe`.)
 Modules, one per Stripe object: client (the SDK client, the pinned API version), errors,
 objects (shared field shapes), declines (a declined card as each report names it),
 payment_intents (and ConfirmationTokens), charges, refunds,
-disputes, balance (what finance reconciles), stripe_js (the origins Stripe.js needs in the
+disputes, subscriptions (monthly gifts: Product, Customer, Subscription, invoices in either API
+shape), balance (what finance reconciles), stripe_js (the origins Stripe.js needs in the
 donor's browser), webhooks (signature, event shape and version),
 standin (where the local stand-in is not Stripe), checks (system checks of the settings),
 testmode (Stripe's test-mode helpers, for scripts/stripe_proof.py only).
@@ -40,13 +41,25 @@ from gateways.stripe.payment_intents import (
 )
 from gateways.stripe.refunds import RefundState, refund_create, refunds_since
 from gateways.stripe.stripe_js import stripe_sources
+from gateways.stripe.subscriptions import (
+    FirstPayment,
+    InvoiceState,
+    invoice_state,
+    invoice_subscription,
+    monthly_product,
+    subscription_start,
+    subscription_status,
+)
 from gateways.stripe.testmode import NotTestMode, confirmation_token_for_test
 from gateways.stripe.webhooks import (
     DECLINE_EVENTS,
     DISPUTE_EVENTS,
+    INVOICE_EVENTS,
+    INVOICE_PAID_EVENTS,
     PAYMENT_INTENT_EVENTS,
     REFUND_EVENTS,
     SETUP_INTENT_EVENTS,
+    SUBSCRIPTION_EVENTS,
     MalformedEvent,
     api_version_differs,
     api_version_warning,
@@ -58,13 +71,18 @@ from gateways.stripe.webhooks import (
 __all__ = [
     "DECLINE_EVENTS",
     "DISPUTE_EVENTS",
+    "INVOICE_EVENTS",
+    "INVOICE_PAID_EVENTS",
     "PAYMENT_INTENT_EVENTS",
     "REFUND_EVENTS",
     "SETUP_INTENT_EVENTS",
+    "SUBSCRIPTION_EVENTS",
     "STRIPE_API_VERSION",
     "BalanceTxn",
     "CardDecline",
     "CardDeclined",
+    "FirstPayment",
+    "InvoiceState",
     "IntentNotConfirmable",
     "ChargeState",
     "MalformedEvent",
@@ -87,6 +105,9 @@ __all__ = [
     "disputes_since",
     "event_contents",
     "event_type",
+    "invoice_state",
+    "invoice_subscription",
+    "monthly_product",
     "object_id",
     "payment_intent_cancel",
     "payment_intent_create",
@@ -96,5 +117,7 @@ __all__ = [
     "refund_create",
     "refunds_since",
     "stripe_sources",
+    "subscription_start",
+    "subscription_status",
     "webhook_event",
 ]

@@ -38,8 +38,22 @@ DISPUTE_EVENTS = frozenset({
     "charge.dispute.funds_withdrawn",
     "charge.dispute.funds_reinstated",
 })
+# A monthly gift's invoices (real Stripe sends `invoice.paid` and `invoice.payment_succeeded`
+# for the same payment; the stand-in only the latter) and its subscription's changes.
+INVOICE_EVENTS = frozenset({
+    "invoice.paid",
+    "invoice.payment_succeeded",
+    "invoice.payment_failed",
+})
+INVOICE_PAID_EVENTS = frozenset({"invoice.paid", "invoice.payment_succeeded"})
+SUBSCRIPTION_EVENTS = frozenset({
+    "customer.subscription.updated",
+    "customer.subscription.deleted",
+})
 # What each event type whose shape we check carries as data.object (Stripe's `object` field).
 OBJECT_KIND = {
+    **{event_type: "invoice" for event_type in INVOICE_EVENTS},
+    **{event_type: "subscription" for event_type in SUBSCRIPTION_EVENTS},
     **{event_type: "payment_intent" for event_type in PAYMENT_INTENT_EVENTS},
     **{event_type: "setup_intent" for event_type in SETUP_INTENT_EVENTS},
     "charge.refunded": "charge",  # the charge, with its refunds
@@ -155,6 +169,22 @@ def _check_object(event_type: str, obj: dict) -> None:
                 _stripe_id(refund.get("id"), what="a refund's id")
                 _amount(refund.get("amount"), what="a refund's amount")
                 _text(refund.get("status"), 40, what="a refund's status")
+    elif kind == "invoice":
+        _expandable_id(obj.get("customer"), what="the invoice's customer")
+        _expandable_id(obj.get("subscription"), what="the invoice's subscription")
+        parent = obj.get("parent")
+        if parent is not None:
+            details = parent.get("subscription_details") if isinstance(parent, dict) else False
+            if not isinstance(details, dict | None):
+                raise MalformedEvent("the invoice's parent is not Stripe's shape")
+            _expandable_id((details or {}).get("subscription"),
+                           what="the invoice's parent subscription")
+        _expandable_id(obj.get("payment_intent"), what="the invoice's payment_intent")
+        _amount(obj.get("amount_paid"), what="the invoice's amount_paid")
+        _text(obj.get("status"), 40, what="the invoice's status")
+    elif kind == "subscription":
+        _expandable_id(obj.get("customer"), what="the subscription's customer")
+        _text(obj.get("status"), 40, what="the subscription's status")
     elif kind == "dispute":
         _expandable_id(obj.get("charge"), what="the dispute's charge")
         _expandable_id(obj.get("payment_intent"), what="the dispute's payment_intent")

@@ -146,16 +146,30 @@
     otherWrap.hidden = !(preset && preset.value === "other");
     var feeEl = document.getElementById("fee-estimate");
     var total = document.getElementById("total");
+    var monthly = form.querySelector("input[name=frequency][value=monthly]");
+    monthly = !!(monthly && monthly.checked);
+    var summary = document.getElementById("frequency-summary");
+    document.getElementById("per-month").textContent = monthly ? " a month" : "";
+    summary.hidden = !(monthly && gift);
     if (gift) {
       var fee = feeEstimate(gift);
       feeEl.textContent = display(fee);
       total.textContent = display(gift + (form.cover_fees.checked ? fee : 0));
+      // A monthly gift: what is taken and when (Stripe bills on this day of each month).
+      summary.textContent = display(gift + (form.cover_fees.checked ? fee : 0)) + " today, then " +
+        display(gift + (form.cover_fees.checked ? fee : 0)) + " on the " + ordinal(new Date().getDate()) +
+        " of each month, until you cancel.";
       // Elements offers the payment methods that suit the amount (Stripe asks to keep it true).
       elements.update({amount: gift + (form.cover_fees.checked ? fee : 0)});
     } else {
       feeEl.textContent = "a little";
       total.textContent = "";
     }
+  }
+  function ordinal(day) {
+    var tens = day % 100, ones = day % 10;
+    var suffix = (tens > 10 && tens < 14) ? "th" : ones === 1 ? "st" : ones === 2 ? "nd" : ones === 3 ? "rd" : "th";
+    return day + suffix;
   }
   form.addEventListener("change", refreshTotals);
   form.addEventListener("input", refreshTotals);
@@ -210,6 +224,7 @@
       anonymous: form.anonymous.checked,
       cover_fees: form.cover_fees.checked,
       gift_aid: giftAid ? giftAid.checked : false,
+      frequency: (form.querySelector("input[name=frequency]:checked") || {value: "once"}).value,
     };
     if (data.gift_aid) {
       data.address_line1 = form.address_line1.value.trim();
