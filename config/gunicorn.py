@@ -12,3 +12,11 @@
 
 worker_class = "asgi"
 control_socket_disable = True
+
+# Idle keep-alive connections stay open 75 s (gunicorn's default is 2 s). A client reusing a
+# connection the server has just closed gets a reset: nginx answered 502 to 2 pays in 1,000
+# behind it in `make run-scale` (it keeps upstream connections 60 s and does not resend a
+# POST), and 2 donors of 200 lost a pay in the `make run` layout (bench/spike.py). Longer
+# than nginx's 60 s upstream keep-alive and most clients'; an idle connection costs the ASGI
+# worker a coroutine, not a thread.
+keepalive = 75
