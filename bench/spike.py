@@ -79,13 +79,15 @@ def readers(url: str, seconds: float, out: Path, connections: int = 10,
         while time.time() < stop_at:
             started = time.time()
             t0 = time.perf_counter()
+            cache = ""
             try:
-                status = session.get(url, timeout=60).status_code
+                answer = session.get(url, timeout=60)
+                status, cache = answer.status_code, answer.headers.get("X-Cache-Status", "")
             except requests.RequestException as exc:
                 status = exc.__class__.__name__
             took = time.perf_counter() - t0
             with lock:
-                seen.append((started, took, status))
+                seen.append((started, took, status, cache))
             beacon(session, url)
             time.sleep(max(0.0, every - (time.time() - started)))
 
@@ -207,7 +209,7 @@ class Front:
     """nginx in front of the web processes, with the configuration `make run-scale` renders
     (scripts/nginx_conf.py, config/nginx)."""
 
-    def __init__(self, upstream_port: int, tmp: Path):
+    def __init__(self, upstream_port: int, tmp: Path, workers: int = 0):
         sys.path.insert(0, str(ROOT / "scripts"))
         import nginx_conf
 
@@ -215,6 +217,9 @@ class Front:
 
         self.port = free_port()
         conf = nginx_conf.render(tmp / "nginx", port_web=self.port, port_app=upstream_port)
+        if workers:
+            conf.write_text(conf.read_text().replace("worker_processes 1;",
+                                                     f"worker_processes {workers};"))
         self.proc = subprocess.Popen(nginx_conf.command(conf), stdout=subprocess.DEVNULL,
                                      stderr=open(tmp / "nginx.log", "ab"),
                                      start_new_session=True)
@@ -248,6 +253,10 @@ def main() -> None:
         "--python-nice", type=int, default=0,
         help="run Lifeline's Python processes (web, workers, beat) at this niceness, so the "
              "cache in front and the readers (other machines, in life) come first on the CPU")
+    parser.add_argument("--nginx-workers", type=int, default=0,
+                        help="nginx worker processes instead of the configuration's 1")
+    parser.add_argument("--all-nice", type=int, default=0,
+                        help="--python-nice for the stand-in, Redis and PostgreSQL too")
     parser.add_argument("--json", help="append the figures as one JSON line to this file")
     parser.add_argument("--table", help="print the runs of this JSON-lines file as a table")
     args = parser.parse_args()
@@ -288,9 +297,17 @@ def main() -> None:
         if args.python_nice:
             for proc in [system.web, system.beat, *(w.proc for w in system.workers)]:
                 os.setpriority(os.PRIO_PGRP, proc.pid, args.python_nice)
+        if args.all_nice:  # and the stand-in, Redis and PostgreSQL: only nginx and the readers
+            for proc in [system.standin.proc, redis_server.proc]:
+                os.setpriority(os.PRIO_PGRP, proc.pid, args.all_nice)
+            postmaster = int((pg.data / "postmaster.pid").read_text().split()[0])
+            children = subprocess.run(["pgrep", "-P", str(postmaster)], capture_output=True,
+                                      text=True).stdout.split()
+            for pid in [postmaster, *map(int, children)]:
+                os.setpriority(os.PRIO_PROCESS, pid, args.all_nice)
         base = system.url
         if scale:
-            front = Front(system.web_port, tmp)
+            front = Front(system.web_port, tmp, workers=args.nginx_workers)
             base = front.url
         time.sleep(3)  # workers and beat connected
         warm_up(system.url, base)
@@ -342,14 +359,17 @@ def report(args, system, donors, reads, spike_from, spike_to, calls_before) -> N
             all(emailed[n] == 1 for n in numbers) and all(v == 1 for v in charged.values()))
     errors = {f"{step} {code}": n for (step, code), n in donors.statuses.items()
               if code not in (200, 201)}
-    idle = [t for (at, t, s) in reads if at < spike_from and s == 200]
-    spike = [t for (at, t, s) in reads if spike_from <= at < spike_to and s == 200]
-    page_errors = sum(1 for (_, _, s) in reads if s != 200)
+    idle = [t for (at, t, s, _) in reads if at < spike_from and s == 200]
+    spike = [t for (at, t, s, _) in reads if spike_from <= at < spike_to and s == 200]
+    page_errors = sum(1 for (_, _, s, _) in reads if s != 200)
+    slow = Counter(c or "-" for (at, t, s, c) in reads if spike_from <= at < spike_to
+                   and t > 3 * percentile(idle, 99))
     window = spike_to - spike_from
     ms = lambda seconds: round(seconds * 1000)  # noqa: E731
     figures = {
         "date": time.strftime("%Y-%m-%d"), "layout": args.layout, "donors": args.donors,
-        "python_nice": args.python_nice,
+        "python_nice": args.python_nice, "all_nice": args.all_nice,
+        "nginx_workers": args.nginx_workers,
         "latency_ms": args.latency_ms, "seconds": round(window),
         "gifts": len(donors.paid), "gifts_per_s": round(len(donors.paid) / window, 2),
         "steps_p50_p99_ms": {step: [ms(percentile(v, 50)), ms(percentile(v, 99))]
@@ -358,6 +378,7 @@ def report(args, system, donors, reads, spike_from, spike_to, calls_before) -> N
         "page_spike_p50_ms": round(percentile(spike, 50) * 1000, 1),
         "page_spike_p99_ms": round(percentile(spike, 99) * 1000, 1),
         "page_loads": [len(idle), len(spike)], "page_errors": page_errors,
+        "page_slow_by_cache_status": dict(slow),
         "stripe_calls": calls,
         "stripe_calls_per_gift": round(sum(calls.values()) / max(1, sum(charged.values())), 2),
         "errors": errors, "charged": sum(charged.values()), "succeeded": succeeded,
@@ -384,7 +405,8 @@ def table(path: Path) -> None:
         cell = lambda step: "/".join(f"{v:,}" for v in steps.get(step, [0, 0]))  # noqa
         errors = sum(r["errors"].values()) + r["page_errors"]
         layout = r["layout"] + (f", Python nice {r['python_nice']}" if r.get("python_nice")
-                                else "")
+                                else "") + (f", all but nginx nice {r['all_nice']}"
+                                            if r.get("all_nice") else "")
         print(f"| {layout} | {r['latency_ms']} | {r['donors']} | {r['gifts_per_s']} | "
               f"{cell('create')} ms | {cell('pay')} ms | {cell('gift (page to paid)')} ms | "
               f"{cell('paid to receipt shown')} ms | {r['page_spike_p50_ms']} / "
