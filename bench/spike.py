@@ -190,6 +190,28 @@ class Donors:
                 time.sleep(1.0)
 
 
+def pin(pg, system, redis_server, front) -> None:
+    """Every process of the system but nginx on CPU 0, nginx on CPU 1 (the readers too, once
+    started): the cache on a core of its own, as on a machine of its own."""
+    groups = {p.pid for p in [system.web, system.beat, system.standin.proc, redis_server.proc,
+                              *(w.proc for w in system.workers)]}
+    postmaster = int((pg.data / "postmaster.pid").read_text().split()[0])
+    table = subprocess.run(["ps", "-eo", "pid=,pgid=,ppid="], capture_output=True,
+                           text=True).stdout.split("\n")
+    for line in table:
+        if not line.strip():
+            continue
+        pid, pgid, ppid = map(int, line.split())
+        try:
+            if pgid == front.proc.pid:
+                os.sched_setaffinity(pid, {1})
+            elif pgid in groups or pid == postmaster or ppid == postmaster:
+                os.sched_setaffinity(pid, {0})
+        except ProcessLookupError:
+            pass
+    os.sched_setaffinity(0, {0})  # the donors' client and the SMTP inbox
+
+
 def warm_up(app: str, base: str) -> None:
     """Every web process past its first render (imports, templates, the page's cache): the
     idle figures are the page's steady state, not a cold start."""
@@ -257,6 +279,9 @@ def main() -> None:
                         help="nginx worker processes instead of the configuration's 1")
     parser.add_argument("--all-nice", type=int, default=0,
                         help="--python-nice for the stand-in, Redis and PostgreSQL too")
+    parser.add_argument("--isolate", action="store_true",
+                        help="scale layout: nginx and the readers on CPU 1 alone, everything "
+                             "else (Python, PostgreSQL, Redis, the stand-in, the donors) on CPU 0")
     parser.add_argument("--json", help="append the figures as one JSON line to this file")
     parser.add_argument("--table", help="print the runs of this JSON-lines file as a table")
     args = parser.parse_args()
@@ -310,6 +335,8 @@ def main() -> None:
             front = Front(system.web_port, tmp, workers=args.nginx_workers)
             base = front.url
         time.sleep(3)  # workers and beat connected
+        if args.isolate:
+            pin(pg, system, redis_server, front)
         warm_up(system.url, base)
         page_url = f"{base}/appeals/{APPEAL}/?utm_source=paper&ref=story"
         readers_out = tmp / "readers.json"
@@ -321,6 +348,8 @@ def main() -> None:
         time.sleep(args.idle)
         calls_before = system.standin.calls()
         spike_from = time.time()
+        if args.isolate:
+            os.sched_setaffinity(reader_proc.pid, {1})
         donors = Donors(base, system.standin.url, args.donors)
         donors.start()
         time.sleep(args.seconds)
@@ -369,7 +398,7 @@ def report(args, system, donors, reads, spike_from, spike_to, calls_before) -> N
     figures = {
         "date": time.strftime("%Y-%m-%d"), "layout": args.layout, "donors": args.donors,
         "python_nice": args.python_nice, "all_nice": args.all_nice,
-        "nginx_workers": args.nginx_workers,
+        "nginx_workers": args.nginx_workers, "isolated": args.isolate,
         "latency_ms": args.latency_ms, "seconds": round(window),
         "gifts": len(donors.paid), "gifts_per_s": round(len(donors.paid) / window, 2),
         "steps_p50_p99_ms": {step: [ms(percentile(v, 50)), ms(percentile(v, 99))]
@@ -406,7 +435,8 @@ def table(path: Path) -> None:
         errors = sum(r["errors"].values()) + r["page_errors"]
         layout = r["layout"] + (f", Python nice {r['python_nice']}" if r.get("python_nice")
                                 else "") + (f", all but nginx nice {r['all_nice']}"
-                                            if r.get("all_nice") else "")
+                                            if r.get("all_nice") else "") + (
+            ", nginx and readers on a core of their own" if r.get("isolated") else "")
         print(f"| {layout} | {r['latency_ms']} | {r['donors']} | {r['gifts_per_s']} | "
               f"{cell('create')} ms | {cell('pay')} ms | {cell('gift (page to paid)')} ms | "
               f"{cell('paid to receipt shown')} ms | {r['page_spike_p50_ms']} / "
