@@ -1,20 +1,32 @@
-"""The appeal page's view beacon: `POST /api/v1/views/`.
+"""The appeal page's view beacon, `POST /api/v1/views/`; and the publisher's feed,
+`GET /api/v1/publishers/<source>/stats/` (JSON) and `stats.csv` (docs/publishers.md).
 
-The appeal page is the same for every reader and a shared cache serves it
+The beacon: the appeal page is the same for every reader and a shared cache serves it
 (docs/page-cache.md), so Django no longer sees each view: the page's script
 (static/js/attribution.js) sends one beacon per view, with the landing's attribution read
 from the address. Counted in memory (attribution.counter, batched, no query per beacon);
 a landing's attribution is kept in the reader's cookie, as the middleware keeps it.
 """
 
+import csv
+import datetime as dt
+import re
+
 from django.http import HttpResponse, JsonResponse
+from django.utils.text import slugify
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
-from attribution import counter, selectors
+from attribution import counter, feed, selectors
+from attribution.authentication import IsThisPublisher, PublisherTokenAuthentication
 from attribution.middleware import from_cookie, from_query, remember
 from core import parsers
 from core.attribution import ATTRIBUTION_FIELDS
+from core.cells import neutralise
 
 # A beacon is under 2 KB (five values of at most 200 characters, ref 500, and the slug); this
 # leaves room for every character written as a \uXXXX escape, and refuses the rest unread.
@@ -90,3 +102,116 @@ def page_view_beacon(request):
     if landing:
         remember(request, response, landing)
     return response
+
+
+# --- the publisher's feed: GET /api/v1/publishers/<source>/stats/ (and stats.csv) ----------
+
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+class FeedQuerySerializer(serializers.Serializer):
+    """`from`/`to`: YYYY-MM-DD (ASCII digits only), inclusive, in TIME_ZONE; `by`: `day`."""
+
+    to = serializers.CharField(required=False)
+    by = serializers.ChoiceField(choices=["day"], required=False)
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["from"] = serializers.CharField(required=False)  # a Python keyword
+        return fields
+
+    def _date(self, value: str) -> dt.date:
+        try:
+            if _ISO_DATE.fullmatch(value):
+                return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+        raise serializers.ValidationError("A date, YYYY-MM-DD.")
+
+    def validate_to(self, value):
+        return self._date(value)
+
+    def validate(self, attrs):
+        if "from" in attrs:
+            try:
+                attrs["from"] = self._date(attrs["from"])
+            except serializers.ValidationError as error:
+                raise serializers.ValidationError({"from": error.detail}) from None
+        if attrs.get("from") and attrs.get("to") and attrs["from"] > attrs["to"]:
+            raise serializers.ValidationError({"to": ["'to' must be on or after 'from'."]})
+        return attrs
+
+
+class PublisherFeedApi(APIView):
+    """Only a publisher's own key opens its feed (attribution/authentication.py): no
+    session, no staff token. Answers `private, no-store`: it is one publisher's figures."""
+
+    authentication_classes = [PublisherTokenAuthentication]
+    permission_classes = [IsThisPublisher]
+
+    def _entries(self, request, source):
+        query = FeedQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        data = query.validated_data
+        return data, feed.publisher_feed(source=source, date_from=data.get("from"),
+                                         date_to=data.get("to"), by_day="by" in data)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+
+class PublisherStatsApi(PublisherFeedApi):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("from", str, description="First day, YYYY-MM-DD (inclusive)."),
+            OpenApiParameter("to", str, description="Last day, YYYY-MM-DD (inclusive)."),
+            OpenApiParameter("by", str, enum=["day"], description="One entry per day too."),
+        ],
+        responses={200: inline_serializer("PublisherStats", {
+            "source": serializers.CharField(),
+            "from": serializers.DateField(allow_null=True),
+            "to": serializers.DateField(allow_null=True),
+            "articles": inline_serializer("PublisherArticle", {
+                "day": serializers.DateField(required=False),
+                "ref": serializers.CharField(),
+                "placement": serializers.CharField(allow_null=True),
+                "views": serializers.IntegerField(),
+                "gifts": serializers.IntegerField(allow_null=True),
+                "amount": serializers.CharField(allow_null=True),
+                "currency": serializers.CharField(),
+                "amount_per_1000_views": serializers.CharField(allow_null=True),
+                "interval": serializers.ListField(child=serializers.CharField(),
+                                                  allow_null=True),
+                "started": serializers.IntegerField(allow_null=True),
+                "declines": serializers.IntegerField(allow_null=True),
+            }, many=True),
+        })},
+    )
+    def get(self, request, source):
+        data, entries = self._entries(request, source)
+        return Response({
+            "source": source,
+            "from": data.get("from"),
+            "to": data.get("to"),
+            "articles": [e.as_json() for e in entries],
+        })
+
+
+class PublisherStatsCsv(PublisherFeedApi):
+    @extend_schema(exclude=True)
+    def get(self, request, source):
+        data, entries = self._entries(request, source)
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        name = "-".join(p for p in (f"{slugify(source) or 'publisher'}-stats",
+                                    data.get("from") and data["from"].isoformat(),
+                                    data.get("to") and data["to"].isoformat()) if p)
+        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+        response["X-Content-Type-Options"] = "nosniff"
+        writer = csv.writer(response)
+        writer.writerow(feed.CSV_COLUMNS)
+        for entry in entries:
+            writer.writerow([neutralise(c) if isinstance(c, str) else c
+                             for c in feed.feed_csv_row(entry)])
+        return response

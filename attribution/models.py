@@ -33,6 +33,39 @@ class PageView(models.Model):
                 fields=["appeal", "kind", "day", "key"], name="pageview_one_row_per_day"
             )
         ]
+        # A publisher's feed reads its own source's rows, over a range of days.
+        indexes = [models.Index(fields=["utm_source", "day"], name="pageview_source_day")]
 
     def __str__(self):
         return f"{self.views} {self.kind} views of {self.appeal_id} on {self.day}"
+
+
+class Publisher(models.Model):
+    """A publication that sends readers (its articles' `utm_source`), with a read-only feed of
+    what its articles raised (`GET /api/v1/publishers/<source>/stats/`, docs/publishers.md)."""
+
+    source = models.CharField(max_length=200, unique=True,
+                              help_text="The utm_source its links and embeds carry.")
+    name = models.CharField(max_length=200, blank=True,
+                            help_text="As readers know it; the source when blank.")
+    domain = models.CharField(max_length=253, blank=True, help_text="e.g. news.example")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.source
+
+
+class PublisherToken(models.Model):
+    """The one read-only key of a publisher's feed. Only its SHA-256 is kept: the key itself
+    is printed once by `manage.py publisher_token` and cannot be read back."""
+
+    publisher = models.OneToOneField(Publisher, on_delete=models.CASCADE, related_name="token")
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"Token of {self.publisher.source} (made {self.created_at:%Y-%m-%d %H:%M})"

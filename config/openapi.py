@@ -17,8 +17,9 @@ FIELD_ERRORS = {
 }
 ERRORS = {
     "400": ("Bad input: field errors; nothing was created.", FIELD_ERRORS),
-    "401": ("Not signed in (Finance endpoints).", DETAIL),
-    "403": ("Signed in, but not in the Finance group.", DETAIL),
+    "401": ("Not signed in (Finance endpoints), or no valid publisher key (a publisher's "
+            "feed).", DETAIL),
+    "403": ("Signed in, but not in the Finance group; or a key of another publisher.", DETAIL),
     "404": ("No such appeal, donation, regular gift or page.", DETAIL),
     "409": ("The Idempotency-Key was used with another body, or the donation cannot take "
             "this step now (a detail, or field errors).", FIELD_ERRORS),
@@ -36,6 +37,7 @@ RULES = [
     (r"^/api/v1/finance/receipts/$", {"get"}, ["400", "401", "403", "404"]),
     (r"^/api/v1/finance/gift-aid/claims/$", {"post"}, ["400", "401", "403"]),
     (r"^/finance/exports/", {"get"}, ["400", "401", "403"]),
+    (r"^/api/v1/publishers/\{source\}/stats/$", {"get"}, ["400", "401", "403"]),
 ]
 
 

@@ -21,6 +21,10 @@ api_v1 = [
     path("regular-gifts/<uuid:pk>/", donations_api.RegularGiftDetailApi.as_view(),
          name="regular-gift-detail"),
     *finance_api,
+    path("publishers/<str:source>/stats/", attribution_api.PublisherStatsApi.as_view(),
+         name="publisher-stats"),
+    path("publishers/<str:source>/stats.csv", attribution_api.PublisherStatsCsv.as_view(),
+         name="publisher-stats-csv"),
     # The appeal page's view beacon (static/js/attribution.js): not a public API, not in the
     # schema.
     path("views/", attribution_api.page_view_beacon, name="page-view-beacon"),
