@@ -159,3 +159,53 @@ def test_a_canceled_or_unpaid_gifts_amount_cannot_change(demo, live_server, stri
 
     assert len(stripe_calls.seen) == asked
     assert not RegularGiftEvent.objects.filter(kind="amount_changed").exists()
+
+
+# --- no lock held while Stripe answers ------------------------------------------------------
+
+
+@pytest.mark.parametrize(("stalled", "change"), [
+    (("DELETE", r"/v1/subscriptions/"),
+     lambda gift_id: regular_gift_cancel(gift_id=gift_id, by="admin")),
+    (("POST", r"/v1/subscription_items/"),
+     lambda gift_id: regular_gift_change_amount(gift_id=gift_id, amount=4000, by="donor")),
+])
+def test_while_stripe_is_slow_to_answer_a_change_others_give_and_the_gift_can_be_written(
+        demo, live_server, stripe_calls, stalled, change):
+    """The gift's row (and, on SQLite, the whole database) is not held while Stripe is asked:
+    another donor gives start to finish, and the gift's own row is locked and written (as a
+    webhook of it would) while the change still waits for Stripe. (Checked: with the cancel's
+    Stripe call moved inside its locking transaction, this fails on PostgreSQL.)"""
+    import threading
+
+    from django.db import connection, transaction
+
+    gift = paid_monthly(live_server.url)
+    stripe_calls.hold(*stalled)
+    failures = []
+
+    def run():
+        try:
+            change(gift["regular_gift"])
+        except Exception as exc:  # noqa: BLE001 - reported below
+            failures.append(exc)
+        finally:
+            connection.close()
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    try:
+        eventually(lambda: stripe_calls.held, timeout=30, what="the change reaching Stripe")
+        other = paid_monthly(live_server.url, email="other@example.com")
+        with transaction.atomic():  # PostgreSQL: a lock held elsewhere fails this at once
+            row = RegularGift.objects.select_for_update(nowait=True).get(
+                pk=gift["regular_gift"])
+            row.save(update_fields=["updated_at"])
+        assert worker.is_alive() and RegularGift.objects.get(pk=other["regular_gift"]).status \
+            == "active"
+    finally:
+        stripe_calls.release()
+        worker.join(timeout=60)
+    assert not failures, failures
+    stored = RegularGift.objects.get(pk=gift["regular_gift"])
+    assert stored.status == "canceled" or stored.gift_amount == 4000
