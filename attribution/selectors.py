@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count, F, Q, Sum, Value
 from django.db.models.functions import Coalesce, Greatest, TruncDate
 
 from appeals.models import Appeal
-from attribution.models import PageView
+from attribution.models import PageView, Publisher
 from donations.states import COUNTED
 
 GROUP_BY = ("utm_source", "utm_medium", "utm_campaign", "ref")
@@ -107,3 +109,35 @@ def appeal_id_for_views(slug: str) -> int | None:
     elif slug not in ids and cache.add(APPEAL_IDS_REFRESH_KEY, 1, timeout=1):
         ids = _public_appeal_ids()
     return ids.get(slug)
+
+
+# --- the embed's "Readers of … gave £X": per appeal and source, without a query per view ------
+
+def _source_raised_key(appeal_id: int, source: str, totals: tuple) -> str:
+    digest = hashlib.sha1(source.encode("utf-8", "surrogatepass")).hexdigest()
+    return f"source-raised:v1:{appeal_id}:{':'.join(map(str, totals))}:{digest}"
+
+
+def source_raised(*, appeal_id: int, source: str, totals: tuple) -> tuple[str, int, str]:
+    """(the publication's name, what its readers gave to the appeal, the currency): the
+    publisher's name, or the source itself where no publisher has it; money as the appeal's
+    totals count it (COUNTED, gifts without covered fees, less refunds).
+
+    `totals` are the appeal's totals the caller's page was rendered with: the entry is kept
+    per appeal, source and those totals for APPEAL_TOTALS_TTL, so a gift that changes the
+    totals (appeals.selectors.appeal_totals_changed, then a new page entry) is a new entry at
+    once, and the old one is never read again. Two queries per appeal and source per change.
+    """
+    key = _source_raised_key(appeal_id, source, totals)
+    found = cache.get(key)
+    if found is not None:
+        return found
+    currency, raised = Appeal.objects.filter(pk=appeal_id).annotate(raised=Coalesce(
+        Sum(Greatest(F("donations__gift_amount") - F("donations__refunded_amount"), Value(0)),
+            filter=Q(donations__status__in=COUNTED, donations__utm_source=source)),
+        Value(0),
+    )).values_list("currency", "raised").get()
+    name = Publisher.objects.filter(source=source).values_list("name", flat=True).first()
+    found = (name or source, raised, currency)
+    cache.set(key, found, timeout=settings.APPEAL_TOTALS_TTL)
+    return found
