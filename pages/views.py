@@ -229,7 +229,16 @@ def thanks(request, pk):
             logger.warning("thanks page could not ask stripe", extra={"donation_id": str(pk)})
         donation = donation_selectors.donation_get_for_thanks(donation_id=pk)
     receipt = getattr(donation, "receipt", None)
-    return render(request, "pages/thanks.html", {"donation": donation, "receipt": receipt})
+    embed = request.GET.get("embed") == "1"
+    response = render(request, "pages/thanks.html",
+                      {"donation": donation, "receipt": receipt, "embed": embed})
+    if embed:
+        # The widget's gift ends in the publisher's iframe: this page may be framed there
+        # too. The framing site cannot read it (another origin), and it has nothing to click
+        # but links, so framing shows the donor nothing they would not see in a tab.
+        response.xframe_options_exempt = True
+        response._csp_replace = {"frame-ancestors": ["*"]}  # as csp_replace sets it
+    return response
 
 
 def _may_ask_stripe(donation_id) -> bool:

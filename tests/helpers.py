@@ -91,6 +91,20 @@ def serve_html(body: str):
     finally:
         server.shutdown()
         server.server_close()
+@contextlib.contextmanager
+def article_with_widget(appeal, site_url: str, source: str = "daily-news"):
+    """A publisher's article on its own origin with the appeal's embed snippet (as the admin's
+    attribution report gives it, with `source` as utm_source); yields the article's URL."""
+    from attribution.embed import embed_snippet
+
+    snippet = embed_snippet(appeal, site_url.rstrip("/") + "/", source=source)
+    with serve_html(
+        "<!doctype html><html lang=en><head><meta charset=utf-8><title>Floods</title></head>"
+        f"<body><h1>Floods</h1><p>Report…</p>{snippet}<p>End of article.</p></body></html>"
+    ) as url:
+        yield url + "/2026/12/floods"
+
+
 def fire_at_once(*calls):
     """Run the calls in threads released together; their results in order (or raise)."""
     barrier = threading.Barrier(len(calls))

@@ -403,7 +403,7 @@
             return;
           }
           if ((status && status !== "pending" && status !== "failed") || Date.now() >= until) {
-            window.location.assign(thanks);
+            toThanks(thanks);
             return;
           }
           return wait(STATUS_EVERY_MS).then(look);
@@ -412,10 +412,17 @@
     return wait(STATUS_EVERY_MS).then(look);
   }
 
+  // Inside the publisher's widget (an iframe) the thanks page is its framable variant
+  // (?embed=1): the gift ends where it began, in the article (docs/publishers.md).
+  var IN_EMBED = document.body.classList.contains("embed");
+  function toThanks(url) {
+    window.location.assign(IN_EMBED ? url + "?embed=1" : url);
+  }
+
   function handlePay(donation, res) {
     var out = res.json;
-    if (res.status === 200 && out.status === "succeeded") { window.location.assign(out.thanks_url); return; }
-    if (res.status === 200 && out.status === "pending") { window.location.assign(out.thanks_url); return; }
+    if (res.status === 200 && out.status === "succeeded") { toThanks(out.thanks_url); return; }
+    if (res.status === 200 && out.status === "pending") { toThanks(out.thanks_url); return; }
     if (res.status === 200 && out.status === "requires_action") {
       busy(true, "Your bank wants to confirm it's you…");
       return stripe.handleNextAction({clientSecret: out.client_secret}).then(function (result) {
@@ -425,7 +432,7 @@
           fail("Your bank could not confirm the payment. Nothing was charged; please try again or use another card.", true);
           return;
         }
-        window.location.assign(out.thanks_url);
+        toThanks(out.thanks_url);
       }, function () { return awaitStatus(donation); });
     }
     if (res.status === 402) {
