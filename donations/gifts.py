@@ -6,6 +6,7 @@ names every model of the app) to keep each module to one screen per role (STYLE 
 
 import uuid
 
+from django.conf import settings
 from django.db import models
 
 from appeals.models import Appeal, Designation
@@ -41,6 +42,13 @@ class RegularGift(DonorDetails):
         ONCE = "once", "Once"
         MONTHLY = "monthly", "Monthly"
 
+    class By(models.TextChoices):
+        """Who ended or changed a monthly gift."""
+
+        DONOR = "donor", "The donor (their page)"
+        ADMIN = "admin", "An admin"
+        STRIPE = "stripe", "Stripe"
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     appeal = models.ForeignKey(Appeal, on_delete=models.PROTECT, related_name="regular_gifts")
     designation = models.ForeignKey(
@@ -67,6 +75,7 @@ class RegularGift(DonorDetails):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     canceled_at = models.DateTimeField(null=True, blank=True)
+    canceled_by = models.CharField(max_length=10, choices=By.choices, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -81,3 +90,29 @@ class RegularGift(DonorDetails):
 
     def __str__(self):
         return f"{format_money(self.amount, self.currency)} a month to {self.appeal_id} ({self.status})"
+
+
+class RegularGiftEvent(models.Model):
+    """Append-only history of a monthly gift: its status changes, its cancel and amount
+    changes, with who asked (each month's donation keeps its own DonationEvent history)."""
+
+    class Kind(models.TextChoices):
+        STATUS = "status", "Status from Stripe"
+        CANCELED = "canceled", "Canceled"
+        AMOUNT_CHANGED = "amount_changed", "Amount changed"
+
+    regular_gift = models.ForeignKey(RegularGift, on_delete=models.CASCADE,
+                                     related_name="events")
+    created_at = models.DateTimeField(auto_now_add=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    by = models.CharField(max_length=10, choices=RegularGift.By.choices)
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20, blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                              on_delete=models.SET_NULL, related_name="+")
+    stripe_event = models.CharField(max_length=255, blank=True)
+    # For an amount change: {"from": minor units, "to": minor units} (charged each month).
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]

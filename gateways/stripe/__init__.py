@@ -47,6 +47,8 @@ from gateways.stripe.subscriptions import (
     invoice_state,
     invoice_subscription,
     monthly_product,
+    subscription_cancel,
+    subscription_change_amount,
     subscription_start,
     subscription_status,
 )
@@ -117,6 +119,8 @@ __all__ = [
     "refund_create",
     "refunds_since",
     "stripe_sources",
+    "subscription_cancel",
+    "subscription_change_amount",
     "subscription_start",
     "subscription_status",
     "webhook_event",

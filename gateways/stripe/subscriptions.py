@@ -233,3 +233,47 @@ def subscription_status(subscription_id: str) -> str:
     :raises PaymentProviderError: Stripe unreachable.
     """
     return str(call(client().v1.subscriptions.retrieve, subscription_id).status or "")
+
+
+ENDED = frozenset({"canceled", "incomplete_expired"})
+
+
+def subscription_cancel(subscription_id: str) -> bool:
+    """End the subscription at Stripe at once (no more invoices, nothing more collected).
+    True when this call ended it; False when it had already ended (Stripe answers a second
+    cancel with "No such subscription": the subscription is then read to tell that from an
+    unknown id). One call; two when it had ended.
+
+    :raises PaymentProviderError: Stripe unreachable, or refused a subscription still running.
+    """
+    try:
+        call(client().v1.subscriptions.cancel, subscription_id)
+        return True
+    except PaymentProviderError as exc:
+        if not isinstance(exc.__cause__, stripe.InvalidRequestError):
+            raise
+        if subscription_status(subscription_id) in ENDED:
+            return False
+        raise
+
+
+def subscription_change_amount(*, subscription_id: str, amount: int, currency: str) -> None:
+    """Charge `amount` (minor units) a month from the next invoice on: the subscription
+    item's inline Price replaced (`price_data`), with no proration (this month's payment
+    stands as it was). Two calls: the subscription read for its item, the item updated.
+
+    :raises PaymentProviderError: Stripe unreachable or refused (the subscription ended).
+    """
+    subscription = call(client().v1.subscriptions.retrieve, subscription_id).to_dict()
+    if subscription.get("status") in ENDED:
+        raise PaymentProviderError("The subscription has ended at Stripe.")
+    items = (subscription.get("items") or {}).get("data") or []
+    if len(items) != 1:
+        raise PaymentProviderError("The subscription has not exactly one item.")
+    call(client().v1.subscription_items.update, items[0]["id"], params={
+        "price_data": {
+            "currency": currency.lower(), "product": monthly_product(currency),
+            "unit_amount": amount, "recurring": {"interval": "month"},
+        },
+        "proration_behavior": "none",
+    })
