@@ -14,6 +14,7 @@ from functools import wraps
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -23,6 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from core.clients import client_key
 from core.errors import DomainError
 from core.money import format_money, request_language
+from donations.models import RegularGift
 from donations.receipts.documents import receipt_pdf
 from donations.services import regular_gifts as regular_gift_services
 from donors import selectors
@@ -44,6 +46,9 @@ logger = logging.getLogger(__name__)
 # reads it too.
 SESSION_KEY = "donor_email"
 private = cache_control(private=True, no_store=True)
+BY_DONOR = RegularGift.By.DONOR
+# What the monthly gift's services refuse with: said on the page, nothing changed.
+REFUSALS = (DomainError, ValidationError, stripe_gateway.PaymentProviderError)
 
 
 def signed_in_email(request) -> str | None:
@@ -193,8 +198,8 @@ def donor_monthly_cancel(request, pk, *, email: str):
     gift = _own_regular_gift(email, pk)
     if request.method == "POST" and gift.status != gift.Status.CANCELED:
         try:
-            regular_gift_services.regular_gift_cancel(gift_id=gift.pk, by="donor")
-        except (DomainError, stripe_gateway.PaymentProviderError) as exc:
+            regular_gift_services.regular_gift_cancel(gift_id=gift.pk, by=BY_DONOR)
+        except REFUSALS as exc:
             logger.warning("donor's cancel failed", extra={"regular_gift": str(gift.pk)})
             return render(request, "pages/donor/monthly_cancel.html",
                           {"gift": gift, "error": _error_message(exc)}, status=503
@@ -224,8 +229,8 @@ def donor_monthly_amount(request, pk, *, email: str):
             amount = form.cleaned_data["amount"]
             try:
                 regular_gift_services.regular_gift_change_amount(
-                    gift_id=gift.pk, amount=amount, by="donor")
-            except (DomainError, stripe_gateway.PaymentProviderError) as exc:
+                    gift_id=gift.pk, amount=amount, by=BY_DONOR)
+            except REFUSALS as exc:
                 form.add_error("amount", _error_message(exc))
                 status = 503 if isinstance(exc, stripe_gateway.PaymentProviderError) else 400
             else:
@@ -241,6 +246,8 @@ def donor_monthly_amount(request, pk, *, email: str):
 def _error_message(exc) -> str:
     if isinstance(exc, DomainError):
         return exc.message
+    if isinstance(exc, ValidationError):
+        return " ".join(exc.messages)
     return _("We could not reach our card processor. Nothing was changed; please try again "
              "in a moment.")
 
