@@ -162,3 +162,24 @@ def test_gift_aid_cancelled_keeps_the_months_given_and_claims_none_after(
     assert all(r["last_name"] == "Lovelace" and r["amount"] == "25.00" for r in rows)
     assert [m.gift_aid for m in months] == [True, True, False]
     assert not hasattr(months[2], "declaration") or months[2].declaration is None
+
+
+def test_a_donors_data_export_and_erasure_cover_their_page_records(demo, live_server, client,
+                                                                   donor_client):
+    from donations.services.personal_data import donor_data_erase, donor_data_export
+
+    paid_gift(live_server.url, email="ada@example.com", **GIFT_AID)
+    donor_client("ada@example.com")
+    client.post("/donor/news/", {"news": "yes"})
+    client.post("/donor/gift-aid/cancel/")
+
+    exported = donor_data_export(email="Ada@example.com")
+    assert [c["consented"] for c in exported["news_consents"]] == [True]
+    assert len(exported["gift_aid_cancellations"]) == 1
+    assert len(exported["sign_in_links"]) == 1
+
+    donor_data_erase(email="ada@example.com")
+    assert not SignInLink.objects.exists()
+    assert NewsConsent.objects.get().email.endswith("@erased.invalid")
+    assert GiftAidCancellation.objects.get().email.endswith("@erased.invalid")
+    assert donor_data_export(email="ada@example.com")["news_consents"] == []
