@@ -79,6 +79,7 @@ class RegularGift(DonorDetails):
 
     class Meta:
         ordering = ["-created_at"]
+        permissions = [("cancel_regular_gift", "Can cancel a monthly gift (ends it at Stripe)")]
         constraints = [
             models.CheckConstraint(condition=models.Q(amount__gt=0),
                                    name="regular_gift_amount_positive"),
@@ -89,7 +90,8 @@ class RegularGift(DonorDetails):
         ]
 
     def __str__(self):
-        return f"{format_money(self.amount, self.currency)} a month to {self.appeal_id} ({self.status})"
+        return (f"{format_money(self.amount, self.currency)} a month to {self.appeal.title} — "
+                f"{self.get_status_display()}")
 
 
 class RegularGiftEvent(models.Model):
@@ -116,3 +118,6 @@ class RegularGiftEvent(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.get_by_display()}"

@@ -3,7 +3,6 @@ writes. Every read is scoped to the email, so a donor sees nothing that is not t
 
 from __future__ import annotations
 
-import calendar
 import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -114,24 +113,3 @@ def news_consent_current(*, email: str) -> NewsConsent | None:
     """The donor's latest answer about news from the charity (None: never asked here)."""
     return NewsConsent.objects.filter(email__iexact=email).first()
 
-
-def regular_gift_next_collection(*, regular_gift: RegularGift) -> date | None:
-    """When Stripe next collects an active monthly gift: the next day, after today, on the day
-    of the month its first month was paid (Stripe's billing anchor; a shorter month's last
-    day). None when the gift is not active or no month was paid yet."""
-    if regular_gift.status != RegularGift.Status.ACTIVE:
-        return None
-    first = (regular_gift.payments.filter(status__in=PAID, succeeded_at__isnull=False)
-             .order_by("succeeded_at").values_list("succeeded_at", flat=True).first())
-    if first is None:
-        return None
-    anchor = timezone.localtime(first).day
-    today = timezone.localdate()
-    year, month = today.year, today.month
-    for _ in range(2):
-        day = min(anchor, calendar.monthrange(year, month)[1])
-        candidate = date(year, month, day)
-        if candidate > today:
-            return candidate
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return None  # unreachable: next month's day is always after today

@@ -25,6 +25,7 @@ from core.clients import client_key
 from core.errors import DomainError
 from core.money import format_money, request_language
 from donations.models import RegularGift
+from donations.monthly_selectors import regular_gift_next_collection
 from donations.receipts.documents import receipt_pdf
 from donations.services import regular_gifts as regular_gift_services
 from donors import selectors
@@ -99,8 +100,7 @@ def donor_home(request):
         "gifts": list(selectors.donor_gifts(email=email)),
         "tax_years": [(year, _tax_year_name(year)) for year in
                       selectors.donor_tax_years(email=email)],
-        "regular_gifts": [(gift, selectors.regular_gift_next_collection(regular_gift=gift))
-                          for gift in regular],
+        "regular_gifts": [(gift, regular_gift_next_collection(gift)) for gift in regular],
         "declaration": selectors.donor_declaration(email=email),
         "consent": consent,
         "news_wording": news_wording()[1],

@@ -269,3 +269,45 @@ def regular_gift_change_amount(*, gift_id, amount: int, by: str, actor=None) -> 
                   "currency": currency})
     logger.info("monthly gift amount changed by %s", by, extra={"regular_gift": str(gift.pk)})
     return gift
+
+
+# --- what webhooks missed (reconciliation) -------------------------------------------------
+
+
+def regular_gift_reconcile(*, news: stripe_gateway.MonthlyNews, source: str) -> bool:
+    """Apply one event of a monthly gift that reconciliation found at Stripe, through the
+    webhook's own services (the same locks, the same unique invoice), reading Stripe only
+    where the books may differ. True when something may have changed here.
+
+    - a subscription deleted: the gift canceled (final; nothing to read), unless it is;
+    - a subscription updated: its status read now, unless the event's snapshot maps to the
+      gift's status already;
+    - an invoice paid: the month recorded (the invoice and the subscription's status read
+      now), unless a paid donation has that invoice.
+
+    :raises PaymentProviderError: Stripe unreachable (nothing written).
+    """
+    gift = RegularGift.objects.filter(stripe_subscription=news.subscription).first()
+    if gift is None:
+        return False
+    if news.type in stripe_gateway.SUBSCRIPTION_EVENTS:
+        if gift.status == G.CANCELED:
+            return False
+        if news.type == "customer.subscription.deleted":
+            status = "canceled"
+        elif FROM_STRIPE.get(news.status) in (None, gift.status):
+            return False
+        else:
+            status = stripe_gateway.subscription_status(news.subscription)
+        with transaction.atomic():
+            regular_gift_apply_status(subscription=news.subscription, stripe_status=status,
+                                      stripe_event=news.event_id)
+        return True
+    if Donation.objects.filter(stripe_invoice=news.object_id, status__in=PAID).exists():
+        return False
+    status = stripe_gateway.subscription_status(news.subscription)
+    invoice = stripe_gateway.invoice_state(news.object_id)
+    with transaction.atomic():
+        donation = regular_gift_apply_invoice(invoice=invoice, stripe_status=status,
+                                              source=source, stripe_event=news.event_id)
+    return donation is not None

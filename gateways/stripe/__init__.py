@@ -43,12 +43,15 @@ from gateways.stripe.refunds import RefundState, refund_create, refunds_since
 from gateways.stripe.stripe_js import stripe_sources
 from gateways.stripe.subscriptions import (
     FirstPayment,
+    EVENTS_KEPT_DAYS,
     InvoiceState,
+    MonthlyNews,
     invoice_state,
     invoice_subscription,
     monthly_product,
     subscription_cancel,
     subscription_change_amount,
+    subscription_news_since,
     subscription_start,
     subscription_status,
 )
@@ -72,6 +75,7 @@ from gateways.stripe.webhooks import (
 
 __all__ = [
     "DECLINE_EVENTS",
+    "EVENTS_KEPT_DAYS",
     "DISPUTE_EVENTS",
     "INVOICE_EVENTS",
     "INVOICE_PAID_EVENTS",
@@ -85,6 +89,7 @@ __all__ = [
     "CardDeclined",
     "FirstPayment",
     "InvoiceState",
+    "MonthlyNews",
     "IntentNotConfirmable",
     "ChargeState",
     "MalformedEvent",
@@ -121,6 +126,7 @@ __all__ = [
     "stripe_sources",
     "subscription_cancel",
     "subscription_change_amount",
+    "subscription_news_since",
     "subscription_start",
     "subscription_status",
     "webhook_event",

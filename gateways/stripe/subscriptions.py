@@ -277,3 +277,56 @@ def subscription_change_amount(*, subscription_id: str, amount: int, currency: s
         },
         "proration_behavior": "none",
     })
+
+
+# What reconciliation looks for (docs/reconciliation.md, "Monthly gifts"): a subscription
+# ended or changed, an invoice paid. Real Stripe sends invoice.payment_succeeded beside
+# invoice.paid for every paid invoice, and the stand-in only the former: one list covers both.
+RECONCILED_EVENTS = ("customer.subscription.deleted", "customer.subscription.updated",
+                     "invoice.payment_succeeded")
+# Stripe keeps events for 30 days: the list reaches no further back.
+EVENTS_KEPT_DAYS = 30
+
+
+@dataclass(frozen=True)
+class MonthlyNews:
+    """An event of a monthly gift's subscription or invoice, as reconciliation reads it: what
+    happened to which object (its snapshot, only to decide whether to read it now)."""
+
+    event_id: str
+    type: str
+    object_id: str
+    subscription: str
+    status: str  # the object's status in the event's snapshot
+    created: datetime | None  # when the event was made
+
+
+def subscription_news_since(since: datetime, *, page_size: int = 100,
+                            pace=None) -> list[MonthlyNews]:
+    """The events of subscriptions ended or changed, and of invoices paid, created at Stripe
+    from `since` on (at most EVENTS_KEPT_DAYS back): one call per type per `page_size`.
+    `pace()`, if given, runs before each call.
+
+    :raises PaymentProviderError: Stripe unreachable.
+    """
+    found: list[MonthlyNews] = []
+    for event_type in RECONCILED_EVENTS:
+        params: dict = {"type": event_type, "limit": page_size,
+                        "created": {"gte": int(since.timestamp())}}
+        while True:
+            if pace:
+                pace()
+            page = call(client().v1.events.list, params=params)
+            events = [e.to_dict() for e in page.data]
+            for event in events:
+                obj = (event.get("data") or {}).get("object") or {}
+                subscription = (object_id(obj) if obj.get("object") == "subscription"
+                                else invoice_subscription(obj))
+                found.append(MonthlyNews(
+                    event_id=str(event.get("id") or ""), type=event_type,
+                    object_id=object_id(obj), subscription=subscription,
+                    status=str(obj.get("status") or ""), created=when(event.get("created"))))
+            if not page.has_more or not events:
+                break
+            params = {**params, "starting_after": events[-1]["id"]}
+    return found

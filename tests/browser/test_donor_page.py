@@ -87,6 +87,8 @@ def test_donor_signs_in_from_the_emailed_link_downloads_pdfs_and_cancels_a_month
     assert "Total given in GBP: £50.00" in statement
 
     monthly_card = phone.get_by_test_id("monthly-gift")
+    expect(monthly_card).to_contain_text("£25.00 a month")
+    expect(monthly_card).to_contain_text("Next collection")
     expect(monthly_card.get_by_role("link", name="Update card")).to_have_attribute(
         "href", f"/donor/monthly/{monthly['regular_gift']}/card/")
     monthly_card.get_by_role("link", name=re.compile("^Cancel")).click()

@@ -183,3 +183,15 @@ def test_a_donors_data_export_and_erasure_cover_their_page_records(demo, live_se
     assert NewsConsent.objects.get().email.endswith("@erased.invalid")
     assert GiftAidCancellation.objects.get().email.endswith("@erased.invalid")
     assert donor_data_export(email="ada@example.com")["news_consents"] == []
+
+
+def test_the_pages_form_asks_through_the_same_limits_and_says_when_over(demo, client,
+                                                                         settings):
+    settings.DONOR_LINKS_PER_EMAIL = "1/h"
+    first = client.post("/donor/", {"email": "reader@example.com"})
+    assert first.status_code == 302 and first["Location"] == "/donor/link-sent/"
+    over = client.post("/donor/", {"email": "reader@example.com"})
+    assert over.status_code == 429 and int(over["Retry-After"]) > 0
+    assert "Too many sign-in links" in over.content.decode()
+    bad = client.post("/donor/", {"email": "not an address"})
+    assert bad.status_code == 400 and 'aria-invalid="true"' in bad.content.decode()
