@@ -195,3 +195,22 @@ def test_the_pages_form_asks_through_the_same_limits_and_says_when_over(demo, cl
     assert "Too many sign-in links" in over.content.decode()
     bad = client.post("/donor/", {"email": "not an address"})
     assert bad.status_code == 400 and 'aria-invalid="true"' in bad.content.decode()
+
+
+def test_staff_read_the_news_answers_and_cancellations_and_cannot_change_them(
+        demo, live_server, client, donor_client, django_user_model):
+    paid_gift(live_server.url, email="ada@example.com", **GIFT_AID)
+    donor_client("ada@example.com")
+    client.post("/donor/news/", {"news": "yes"})
+    client.post("/donor/gift-aid/cancel/")
+    client.post("/donor/sign-out/")
+    client.force_login(django_user_model.objects.create_superuser(
+        "root", "root@charity.example", "correct horse battery"))
+
+    for model in ("newsconsent", "giftaidcancellation", "signinlink"):
+        page = client.get(f"/admin/donors/{model}/")
+        assert page.status_code == 200 and "ada@example.com" in page.content.decode()
+        assert client.get(f"/admin/donors/{model}/add/").status_code == 403
+    link = SignInLink.objects.get()
+    shown = client.get(f"/admin/donors/signinlink/{link.pk}/change/").content.decode()
+    assert link.token_hash not in shown
