@@ -104,8 +104,9 @@ def donor_home(request):
         "declaration": selectors.donor_declaration(email=email),
         "consent": consent,
         "news_wording": news_wording()[1],
-        "news_form": NewsForm(initial={"news": "yes" if consent and consent.consented
-                                       else "no"}),
+        # Nothing chosen until the donor answers: never a pre-ticked box.
+        "news_form": NewsForm(initial={"news": ("yes" if consent.consented else "no")
+                                       if consent else None}),
     })
 
 

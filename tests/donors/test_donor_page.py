@@ -104,7 +104,9 @@ def test_news_answers_are_kept_with_their_wording_and_time(demo, live_server, cl
                                                            donor_client):
     paid_gift(live_server.url, email="ada@example.com")
     donor_client("ada@example.com")
-    assert "You have not told us yet" in client.get("/donor/").content.decode()
+    first = client.get("/donor/").content.decode()
+    assert "You have not told us yet" in first
+    assert "checked" not in first.split("News from us")[1]  # never a pre-ticked answer
 
     client.post("/donor/news/", {"news": "yes"})
     client.post("/donor/news/", {"news": "no"})
@@ -115,6 +117,7 @@ def test_news_answers_are_kept_with_their_wording_and_time(demo, live_server, cl
     assert all(a.email == "ada@example.com" for a in answers)
     page = client.get("/donor/").content.decode()
     assert "We will not send you news." in page
+    assert "checked" in page.split('value="no"')[1].split(">")[0]  # the answer in force
     # A bad answer records nothing and is said.
     client.post("/donor/news/", {"news": "maybe"})
     assert NewsConsent.objects.count() == 2
