@@ -168,7 +168,8 @@ def donor_receipt_pdf(request, pk, *, email: str):
 @donor_required
 def donor_statement_pdf(request, year: int, *, email: str):
     """The donor's statement for a UK tax year (6 April to 5 April); 404 if they gave none."""
-    gifts = selectors.donor_tax_year_gifts(email=email, year=year)
+    # date() takes years 1 to 9999; the year after must exist too.
+    gifts = selectors.donor_tax_year_gifts(email=email, year=year) if 1 <= year < 9999 else []
     if not gifts:
         raise Http404("No gift in that tax year")
     named = next((g for g in reversed(gifts) if g.donor_name and not g.anonymous), None)

@@ -54,4 +54,5 @@ def test_a_statement_is_6_april_to_5_april_in_london_with_totals_per_currency(
     assert "Total given in EUR: EUR\xa030.00" in text or "Total given in EUR: EUR 30.00" in text
 
     assert before.receipt.number in text_of(client.get("/donor/statements/2025.pdf"))
-    assert client.get("/donor/statements/2024.pdf").status_code == 404
+    for year in (2024, 0, 9999, 10**12):
+        assert client.get(f"/donor/statements/{year}.pdf").status_code == 404
