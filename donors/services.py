@@ -9,7 +9,6 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.cache import caches
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
