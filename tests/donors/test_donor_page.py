@@ -217,3 +217,12 @@ def test_staff_read_the_news_answers_and_cancellations_and_cannot_change_them(
     link = SignInLink.objects.get()
     shown = client.get(f"/admin/donors/signinlink/{link.pk}/change/").content.decode()
     assert link.token_hash not in shown
+
+
+def test_two_clicks_at_once_on_one_link_sign_in_once():
+    from donors.services import sign_in_link_use
+    from tests.helpers import fire_at_once
+
+    token = sign_in_link_create(email="ada@example.com")
+    results = fire_at_once(*[lambda: sign_in_link_use(token=token)] * 4)
+    assert sorted(results, key=lambda r: r is None) == ["ada@example.com", None, None, None]
