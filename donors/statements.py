@@ -1,6 +1,7 @@
 """A donor's statement for a UK tax year (6 April to 5 April): every gift of the year, Gift
 Aid marked, totals per currency. A PDF drawn with fpdf2, as the receipt is
-(donations/receipts/documents.py, whose money writer it shares)."""
+(donations/receipts/documents.py), in fpdf2's core font (Latin-1) for now: the receipt's
+embedded Unicode fonts (issue 16's languages) are for it to adopt once both are merged."""
 
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from fpdf import FPDF
 
+from core.money import format_money
 from donations.models import Donation
-from donations.receipts.documents import pdf_money
 from donations.states import S
 from donors.selectors import gift_date
 
@@ -23,8 +24,15 @@ APPEAL_CHARS = 34
 
 
 def _text(value: str) -> str:
-    """For the core font (Latin-1), as the receipt writes: others become "?"."""
+    """For the core font (Latin-1): other characters become "?"."""
     return value.encode("latin-1", "replace").decode("latin-1")
+
+
+def pdf_money(minor: int, currency: str) -> str:
+    """format_money, with the currency's code where the core font has no symbol for it
+    ("EUR 25.00"; "£25.00" and "¥3,000" print as they are)."""
+    text = format_money(minor, currency)
+    return text if _text(text) == text else format_money(minor, currency, iso_code=True)
 
 
 def tax_year_label(year: int) -> str:
