@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.utils import timezone
 from django.utils.html import format_html
 
 from core.admin import ReadOnlyAdmin, ReadOnlyInline
@@ -20,6 +21,10 @@ from donations.services.regular_gifts import regular_gift_cancel
 from gateways import stripe as stripe_gateway
 
 CANCEL_PERMISSION = "donations.cancel_regular_gift"
+
+
+def _day(day) -> str:
+    return day.strftime("%-d %b %Y") if day else "—"
 
 
 class PaymentInline(ReadOnlyInline):
@@ -78,7 +83,7 @@ class RegularGiftEventInline(ReadOnlyInline):
 
 
 class RegularGiftAdmin(ReadOnlyAdmin):
-    list_display = ["donor", "appeal", "amount_display", "status", "created_at",
+    list_display = ["donor", "appeal", "amount_display", "status", "began",
                     "next_collection"]
     list_filter = ["status", "appeal"]
     search_fields = ["email", "first_name", "last_name", "stripe_subscription",
@@ -114,10 +119,13 @@ class RegularGiftAdmin(ReadOnlyAdmin):
     def gift_display(self, gift):
         return format_money(gift.gift_amount, gift.currency)
 
+    @admin.display(description="Began", ordering="created_at")
+    def began(self, gift):
+        return _day(timezone.localdate(gift.created_at))
+
     @admin.display(description="Next collection")
     def next_collection(self, gift):
-        day = regular_gift_next_collection(gift)
-        return day.strftime("%-d %b %Y") if day else "—"
+        return _day(regular_gift_next_collection(gift))
 
     # --- cancel ----------------------------------------------------------------------------
 

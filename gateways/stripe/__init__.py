@@ -55,7 +55,11 @@ from gateways.stripe.subscriptions import (
     subscription_start,
     subscription_status,
 )
-from gateways.stripe.testmode import NotTestMode, confirmation_token_for_test
+from gateways.stripe.testmode import (
+    NotTestMode,
+    confirmation_token_for_test,
+    subscription_month_for_test,
+)
 from gateways.stripe.webhooks import (
     DECLINE_EVENTS,
     DISPUTE_EVENTS,
@@ -126,6 +130,7 @@ __all__ = [
     "stripe_sources",
     "subscription_cancel",
     "subscription_change_amount",
+    "subscription_month_for_test",
     "subscription_news_since",
     "subscription_start",
     "subscription_status",

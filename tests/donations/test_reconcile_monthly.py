@@ -34,7 +34,7 @@ def test_a_subscription_canceled_at_stripe_unheard_is_canceled_at_the_next_recon
     assert regular_gift(client, gift["regular_gift"])["status"] == "canceled"
     stored = RegularGift.objects.get(pk=gift["regular_gift"])
     assert stored.canceled_by == "stripe" and stored.canceled_at is not None
-    (event,) = stored.events.all()
+    *_, event = stored.events.all()
     assert (event.from_status, event.to_status, event.by) == ("active", "canceled", "stripe")
 
 
@@ -78,3 +78,27 @@ def test_a_run_with_nothing_missed_reads_no_monthly_gift(demo, webhooks, client,
                      or "/events" in call[1]]
     assert monthly_calls == [("GET", "/v1/events")] * 3  # one list per event type
     assert counts["monthly_applied"] == 0
+
+
+def test_a_subscription_updated_at_stripe_unheard_brings_the_status_in_line(
+        demo, live_server, client, stripe_api, standin):
+    """Real Stripe sends customer.subscription.updated when a month fails (the stand-in does
+    not: the event is shaped here, as reconciliation lists it); the status is read now."""
+    from donations.services.regular_gifts import regular_gift_reconcile
+    from gateways import stripe as stripe_gateway
+    from tests.donations.test_monthly import month_declined_at_stripe
+
+    gift = paid_monthly(live_server.url)
+    month_declined_at_stripe(stripe_api, standin, gift["regular_gift"])
+    subscription = RegularGift.objects.get(pk=gift["regular_gift"]).stripe_subscription
+    assert stripe_api.v1.subscriptions.retrieve(subscription).status == "past_due"
+
+    def updated(status):
+        return stripe_gateway.MonthlyNews(
+            event_id=f"evt_{status}", type="customer.subscription.updated",
+            object_id=subscription, subscription=subscription, status=status, created=None)
+
+    assert not regular_gift_reconcile(news=updated("active"), source="reconcile")  # no read
+    assert regular_gift(client, gift["regular_gift"])["status"] == "active"
+    assert regular_gift_reconcile(news=updated("past_due"), source="reconcile")
+    assert regular_gift(client, gift["regular_gift"])["status"] == "past_due"
