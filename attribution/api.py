@@ -22,7 +22,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from attribution import counter, feed, selectors
-from attribution.authentication import IsThisPublisher, PublisherTokenAuthentication
+from attribution.authentication import (
+    IsThisPublisher,
+    PublisherFeedThrottle,
+    PublisherTokenAuthentication,
+)
 from attribution.middleware import from_cookie, from_query, remember
 from core import parsers
 from core.attribution import ATTRIBUTION_FIELDS
@@ -148,6 +152,7 @@ class PublisherFeedApi(APIView):
 
     authentication_classes = [PublisherTokenAuthentication]
     permission_classes = [IsThisPublisher]
+    throttle_classes = [PublisherFeedThrottle]
 
     def _entries(self, request, source):
         query = FeedQuerySerializer(data=request.query_params)

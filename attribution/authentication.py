@@ -8,7 +8,10 @@ charity's staff read the same figures in the admin's attribution report.
 
 from __future__ import annotations
 
-from rest_framework import authentication, exceptions, permissions
+from django.conf import settings
+from django.core.cache import caches
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework import authentication, exceptions, permissions, throttling
 
 from attribution.models import PublisherToken
 from attribution.services import publisher_key_hash
@@ -61,3 +64,39 @@ class IsThisPublisher(permissions.BasePermission):
         token = request.auth
         return (isinstance(token, PublisherToken)
                 and token.publisher.source == view.kwargs.get("source"))
+
+
+class PublisherFeedThrottle(throttling.SimpleRateThrottle):
+    """At most PUBLISHER_FEED_RATE requests per publisher key (e.g. "120/hour"): a feed sums
+    up to millions of rows (docs/BENCHMARKS.md), and a publisher's dashboard needs a few a
+    day. Counted in the shared limits cache (every web process together); 429 with
+    Retry-After beyond it."""
+
+    scope = "publisher_feed"
+    cache = caches[settings.RATELIMIT_USE_CACHE]
+
+    def get_rate(self):
+        return settings.PUBLISHER_FEED_RATE
+
+    def allow_request(self, request, view):
+        self.rate = self.get_rate()  # read per request: the setting may change (tests)
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+        return super().allow_request(request, view)
+
+    def get_cache_key(self, request, view):
+        token = request.auth
+        if not isinstance(token, PublisherToken):
+            return None  # refused before this by the permission
+        return self.cache_format % {"scope": self.scope, "ident": token.publisher_id}
+
+
+class PublisherTokenScheme(OpenApiAuthenticationExtension):
+    """The feed's key in the OpenAPI schema (/api/schema/)."""
+
+    target_class = "attribution.authentication.PublisherTokenAuthentication"
+    name = "publisherToken"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "apiKey", "in": "header", "name": "Authorization",
+                "description": "A publisher's key, as `Token <key>` "
+                               "(`python manage.py publisher_token SOURCE`)."}

@@ -24,8 +24,9 @@ ERRORS = {
     "409": ("The Idempotency-Key was used with another body, or the donation cannot take "
             "this step now (a detail, or field errors).", FIELD_ERRORS),
     "429": ("Refused by a rate limit (the card-testing defence: too many attempts from this "
-            "client, email or card; sign-in links: too many for this address or client). The "
-            "Retry-After header says when to try again.", FIELD_ERRORS),
+            "client, email or card; sign-in links: too many for this address or client; a "
+            "publisher's feed: too many for its key). The Retry-After header says when to try "
+            "again.", FIELD_ERRORS),
 }
 # Which errors each operation can give, by path: (regex, methods, statuses).
 RULES = [
@@ -39,7 +40,7 @@ RULES = [
     (r"^/api/v1/finance/receipts/$", {"get"}, ["400", "401", "403", "404"]),
     (r"^/api/v1/finance/gift-aid/claims/$", {"post"}, ["400", "401", "403"]),
     (r"^/finance/exports/", {"get"}, ["400", "401", "403"]),
-    (r"^/api/v1/publishers/\{source\}/stats/$", {"get"}, ["400", "401", "403"]),
+    (r"^/api/v1/publishers/\{source\}/stats/$", {"get"}, ["400", "401", "403", "429"]),
 ]
 
 

@@ -27,6 +27,10 @@ APPEAL_IMAGE_MAX_WIDTH = env.int("APPEAL_IMAGE_MAX_WIDTH", default=1920)
 # Appeal totals shown to donors are never staler than this many seconds (cache.py).
 APPEAL_TOTALS_TTL = env.int("APPEAL_TOTALS_TTL", default=5)
 
+# Requests per publisher key to its feed (/api/v1/publishers/<source>/stats/, docs/publishers.md),
+# as DRF writes rates: "120/hour", "10/min".
+PUBLISHER_FEED_RATE = env("PUBLISHER_FEED_RATE", default="120/hour")
+
 # The thanks page of a pending gift asks Stripe at most once per gift per this many seconds,
 # however often it is loaded (the webhook, ~1 s after payment, and reconciliation do the rest).
 THANKS_PAGE_STRIPE_INTERVAL = env.int("THANKS_PAGE_STRIPE_INTERVAL", default=20)

@@ -258,3 +258,17 @@ def test_command_prints_the_key_last_and_a_rotated_key_no_longer_works(client, d
     assert (publisher.name, publisher.domain) == ("The Daily News", "daily.example")
     stored = PublisherToken.objects.get(publisher=publisher).key_hash
     assert second not in stored and first not in stored  # only a hash is kept
+
+
+def test_a_key_asking_too_often_is_told_when_to_come_back(client, demo, settings):
+    from django.core.cache import caches
+
+    caches[settings.RATELIMIT_USE_CACHE].clear()
+    settings.PUBLISHER_FEED_RATE = "2/min"
+    daily, radio = new_key("daily-news"), new_key("radio")
+    assert [client.get(FEED, **auth(daily)).status_code for _ in range(2)] == [200, 200]
+    refused = client.get(FEED, **auth(daily))
+    assert refused.status_code == 429
+    assert 0 < int(refused["Retry-After"]) <= 60
+    # Each key its own count.
+    assert client.get("/api/v1/publishers/radio/stats/", **auth(radio)).status_code == 200
