@@ -51,6 +51,20 @@ def test_reader_gives_inside_the_article_and_is_thanked_there(article, phone):
     eventually(lambda: frame_fits(phone), timeout=5, what="the frame fits the thanks state")
 
 
+def test_a_reader_who_does_not_give_loads_nothing_from_stripe(article, phone, standin):
+    asked = []
+    phone.on("request", lambda r: asked.append(r.url))
+    phone.goto(article, wait_until="networkidle")
+    widget = phone.frame_locator(FRAME)
+    expect(widget.get_by_role("button", name=re.compile("Donate"))).to_be_disabled()
+    assert not [u for u in asked if u.startswith(standin) or "donate" in u]
+
+    widget.get_by_label("Email (for your receipt)").fill("reader@example.com")  # starts giving
+
+    expect(widget.get_by_role("button", name=re.compile("Donate"))).to_be_enabled()
+    assert [u for u in asked if u.startswith(standin + "/js.stripe.com/")]
+
+
 def test_3d_secure_inside_the_article(article, phone):
     phone.goto(article)
     widget = phone.frame_locator(FRAME)
