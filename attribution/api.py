@@ -192,6 +192,15 @@ class PublisherStatsApi(PublisherFeedApi):
                 "started": serializers.IntegerField(allow_null=True),
                 "declines": serializers.IntegerField(allow_null=True),
             }, many=True),
+            "placements": inline_serializer("PlacementComparison", {
+                "ref": serializers.CharField(),
+                "currency": serializers.CharField(),
+                "placement": serializers.CharField(allow_null=True),
+                "versus": serializers.CharField(allow_null=True),
+                "difference_per_1000_views": serializers.CharField(),
+                "interval": serializers.ListField(child=serializers.CharField()),
+                "clear": serializers.BooleanField(),
+            }, many=True),
         })},
     )
     def get(self, request, source):
@@ -201,6 +210,7 @@ class PublisherStatsApi(PublisherFeedApi):
             "from": data.get("from"),
             "to": data.get("to"),
             "articles": [e.as_json() for e in entries],
+            "placements": feed.placement_comparisons(entries),
         })
 
 

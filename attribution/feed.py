@@ -44,11 +44,11 @@ class FeedEntry:
     def suppressed(self) -> bool:
         return self.gifts < SUPPRESS_BELOW
 
-    def per_1000_views(self) -> tuple[int, int, int] | None:
-        """(estimate, low, high) of money per 1,000 views in minor units, or None without a
-        view. The normal approximation on the amount per view (docs/publishers.md): each view
-        gave a gift's amount or zero; a gift counts as a view when fewer views were counted
-        (a reader without JavaScript, an old link's view before counting began)."""
+    def rate_and_error(self) -> tuple[Decimal, Decimal] | None:
+        """Money per 1,000 views and its standard error, in minor units (Decimal), or None
+        without a view. The normal approximation on the amount per view (docs/publishers.md):
+        each view gave a gift's amount or zero; a gift counts as a view when fewer views were
+        counted (a reader without JavaScript, an old link's view before counting began)."""
         n = max(self.views, self.gifts)
         if self.views == 0 or n < 2:
             return None
@@ -57,12 +57,18 @@ class FeedEntry:
             total, squares = Decimal(self.amount), Decimal(self.amount_squares)
             mean = total / n
             variance = max((squares - total * mean) / (n - 1), Decimal(0))
-            margin = Z_95 * (variance / n).sqrt()
-            per_1000 = mean * 1000
-            low = max(per_1000 - margin * 1000, Decimal(0))
-            high = per_1000 + margin * 1000
-            return (int(per_1000.to_integral_value()), int(low.to_integral_value(ROUND_FLOOR)),
-                    int(high.to_integral_value(ROUND_CEILING)))
+            return mean * 1000, (variance / n).sqrt() * 1000
+
+    def per_1000_views(self) -> tuple[int, int, int] | None:
+        """(estimate, low, high) of money per 1,000 views in minor units: the 95% interval,
+        its low end at least 0, rounded outwards; None without a view."""
+        found = self.rate_and_error()
+        if found is None:
+            return None
+        rate, error = found
+        return (int(rate.to_integral_value()),
+                int(max(rate - Z_95 * error, Decimal(0)).to_integral_value(ROUND_FLOOR)),
+                int((rate + Z_95 * error).to_integral_value(ROUND_CEILING)))
 
     def as_json(self) -> dict:
         """The feed's entry (SPEC): money as decimal strings in major units; the counts of
@@ -162,3 +168,40 @@ def feed_csv_row(entry: FeedEntry) -> list:
              data["started"], data["declines"], data["gifts"], data["amount"],
              data["amount_per_1000_views"], low, high]
     return ["" if cell is None else cell for cell in cells]
+
+
+def placement_comparisons(entries: list[FeedEntry]) -> list[dict]:
+    """For each article (and currency) shown in two placements or more, each placement beside
+    the one that raised most per 1,000 views: the difference and its 95% interval (the two
+    standard errors combined, the placements' views being different readers), and whether
+    the interval leaves out 0 (`clear`: the difference is unlikely to be chance). Only
+    placements whose figures are shown (5 gifts or more, views counted); never per day."""
+    by_article: dict[tuple, list[tuple[FeedEntry, tuple]]] = {}
+    for e in entries:
+        found = None if e.suppressed or e.day is not None else e.rate_and_error()
+        if found is not None:
+            by_article.setdefault((e.ref, e.currency), []).append((e, found))
+    comparisons = []
+    for (ref, currency), placed in sorted(by_article.items()):
+        if len(placed) < 2:
+            continue
+        placed.sort(key=lambda p: (-p[1][0], p[0].placement))
+        best, (best_rate, best_error) = placed[0]
+        for other, (rate, error) in placed[1:]:
+            with localcontext() as ctx:
+                ctx.prec = 40
+                difference = best_rate - rate
+                margin = Z_95 * (best_error ** 2 + error ** 2).sqrt()
+                low = (difference - margin).to_integral_value(ROUND_FLOOR)
+                high = (difference + margin).to_integral_value(ROUND_CEILING)
+            comparisons.append({
+                "ref": ref,
+                "currency": currency,
+                "placement": best.placement or None,
+                "versus": other.placement or None,
+                "difference_per_1000_views": to_major_str(
+                    int(difference.to_integral_value()), currency),
+                "interval": [to_major_str(int(low), currency), to_major_str(int(high), currency)],
+                "clear": low > 0,
+            })
+    return comparisons

@@ -272,3 +272,60 @@ def test_a_key_asking_too_often_is_told_when_to_come_back(client, demo, settings
     assert 0 < int(refused["Retry-After"]) <= 60
     # Each key its own count.
     assert client.get("/api/v1/publishers/radio/stats/", **auth(radio)).status_code == 200
+
+
+def rate_and_error(amounts: list[int], views_counted: int) -> tuple[float, float]:
+    """Money per 1,000 views and its standard error, in major units, worked out plainly."""
+    n = max(views_counted, len(amounts))
+    values = [a / 100 for a in amounts] + [0.0] * (n - len(amounts))
+    mean = sum(values) / n
+    variance = sum((v - mean) ** 2 for v in values) / (n - 1)
+    return mean * 1000, math.sqrt(variance / n) * 1000
+
+
+def test_an_editor_sees_which_placement_raised_more_and_whether_it_is_clear(client, demo):
+    placements = {  # placement: (views, gifts of the same amount)
+        "end": (400, [2000] * 12),  # £600.00 per 1,000 views
+        "after-3rd-paragraph": (400, [1000] * 6),  # £150.00
+        "sidebar": (400, [1000] * 5 + [2000]),  # £175.00: close to the one above
+        "footer": (400, [2000] * 4),  # suppressed: never compared
+    }
+    for placement, (count, gifts) in placements.items():
+        views(demo, count, utm_source="daily-news", ref=STORY, utm_content=placement)
+        for amount in gifts:
+            DonationFactory(appeal=demo, amount=amount, utm_source="daily-news", ref=STORY,
+                            utm_content=placement)
+        views(demo, 100, utm_source="daily-news", ref=OTHER_STORY, utm_content=placement)
+
+    body = client.get(FEED, **auth(new_key())).json()
+
+    compared = {(c["placement"], c["versus"]): c for c in body["placements"]}
+    assert set(compared) == {("end", "after-3rd-paragraph"), ("end", "sidebar")}
+    end = rate_and_error(placements["end"][1], 400)
+    for versus in ("after-3rd-paragraph", "sidebar"):
+        other = rate_and_error(placements[versus][1], 400)
+        difference = end[0] - other[0]
+        margin = 1.959964 * math.hypot(end[1], other[1])
+        c = compared[("end", versus)]
+        assert (c["ref"], c["currency"]) == (STORY, "GBP")
+        assert c["difference_per_1000_views"] == f"{difference:.2f}"
+        assert abs(float(c["interval"][0]) - (difference - margin)) <= 0.01
+        assert abs(float(c["interval"][1]) - (difference + margin)) <= 0.01
+        assert c["clear"] is (difference - margin > 0)
+    assert compared[("end", "after-3rd-paragraph")]["clear"] is True
+    # The sidebar and the paragraph are not compared with each other: each with the best.
+
+
+def test_close_placements_are_not_called_clear(client, demo):
+    for placement, amounts in (("end", [2000] * 6), ("top", [2000] * 5)):
+        views(demo, 300, utm_source="daily-news", ref=STORY, utm_content=placement)
+        for amount in amounts:
+            DonationFactory(appeal=demo, amount=amount, utm_source="daily-news", ref=STORY,
+                            utm_content=placement)
+
+    [comparison] = client.get(FEED, **auth(new_key())).json()["placements"]
+
+    assert (comparison["placement"], comparison["versus"]) == ("end", "top")
+    assert comparison["difference_per_1000_views"] == "66.67"
+    assert float(comparison["interval"][0]) < 0 < float(comparison["interval"][1])
+    assert comparison["clear"] is False
