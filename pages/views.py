@@ -27,7 +27,7 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_safe
 
 from appeals import selectors
-from attribution import counter
+from attribution import counter, sharing
 from attribution import selectors as attribution_selectors
 from core.attribution import ATTRIBUTION_FIELDS
 from core.money import (
@@ -42,6 +42,7 @@ from donations import selectors as donation_selectors
 from donations.giftaid import gift_aid_wording
 from donations.models import Donation, DonationEvent
 from donations.services import stripe_events as services
+from donations.states import PAID
 from gateways import stripe as stripe_gateway
 
 logger = logging.getLogger(__name__)
@@ -230,8 +231,10 @@ def thanks(request, pk):
         donation = donation_selectors.donation_get_for_thanks(donation_id=pk)
     receipt = getattr(donation, "receipt", None)
     embed = request.GET.get("embed") == "1"
-    response = render(request, "pages/thanks.html",
-                      {"donation": donation, "receipt": receipt, "embed": embed})
+    response = render(request, "pages/thanks.html", {
+        "donation": donation, "receipt": receipt, "embed": embed,
+        "share": _share(request, donation) if donation.status in PAID else None,
+    })
     if embed:
         # The widget's gift ends in the publisher's iframe: this page may be framed there
         # too. The framing site cannot read it (another origin), and it has nothing to click
@@ -239,6 +242,17 @@ def thanks(request, pk):
         response.xframe_options_exempt = True
         response._csp_replace = {"frame-ancestors": ["*"]}  # as csp_replace sets it
     return response
+
+
+def _share(request, donation) -> dict:
+    """The thanks page's share links: the appeal, carrying the article that started the
+    chain (attribution.sharing), so the next reader's gift counts for it too."""
+    url = sharing.share_url(
+        appeal_url=request.build_absolute_uri(donation.appeal.get_absolute_url()),
+        attribution={name: getattr(donation, name) for name in ATTRIBUTION_FIELDS})
+    message = gettext("I gave to the %(appeal)s. Will you?") % {"appeal": donation.appeal.title}
+    return {"url": url, "links": sharing.share_links(url=url, title=donation.appeal.title,
+                                                     message=message)}
 
 
 def _may_ask_stripe(donation_id) -> bool:

@@ -100,3 +100,29 @@ def test_the_thanks_page_may_be_framed_only_as_the_widgets(live_server, demo, br
     assert "frame-ancestors *" in framed.headers["content-security-policy"]
     assert framed.headers["cache-control"] == "private, no-store"
     context.close()
+
+
+def test_a_shared_link_credits_the_next_readers_gift_to_the_article(article, phone, browser):
+    from urllib.parse import parse_qs, urlsplit
+
+    phone.goto(article)
+    widget = phone.frame_locator(FRAME)
+    donate(widget, "4242424242424242")
+    expect(widget.get_by_test_id("status")).to_have_text("Succeeded")
+    expect(widget.get_by_role("heading", name="Ask a friend to give too")).to_be_visible()
+    shared = widget.get_by_test_id("share-url").input_value()
+    query = parse_qs(urlsplit(shared).query)
+    assert query == {"utm_source": ["daily-news"], "utm_medium": ["share"], "ref": [article]}
+    email = widget.get_by_test_id("share-email").get_attribute("href")
+    assert email.startswith("mailto:?subject=") and "reader%40example.com" not in email
+
+    # A friend opens the link in their own browser and gives on the appeal page.
+    friend = browser.new_context().new_page()
+    friend.goto(shared)
+    fill_donor(friend)
+    fill_card(friend, "4242424242424242")
+    friend.get_by_role("button", name=re.compile("Donate")).click()
+    expect(friend.get_by_test_id("status")).to_have_text("Succeeded")
+    second = Donation.objects.order_by("created_at").last()
+    assert (second.utm_source, second.utm_medium, second.ref) == ("daily-news", "share", article)
+    friend.context.close()
