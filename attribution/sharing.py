@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from urllib.parse import quote, urlencode
 
+from django.utils.translation import gettext_lazy as _
+
 SHARE_MEDIUM = "share"
 
 
@@ -18,13 +20,14 @@ def share_url(*, appeal_url: str, attribution: dict) -> str:
     return f"{appeal_url}?{urlencode({k: v for k, v in params.items() if v})}"
 
 
-def share_links(*, url: str, title: str, message: str) -> list[tuple[str, str]]:
-    """(name, href) of each way to share `url`: email, WhatsApp, X, Facebook. `message` is
-    the text the donor sends with it (already in the page's language)."""
+def share_links(*, url: str, title: str, message: str) -> list[tuple[str, str, str]]:
+    """(key, name for people, href) of each way to share `url`: email, WhatsApp, X, Facebook.
+    `message` is the text the donor sends with it (already in the page's language)."""
     text = f"{message} {url}"
     return [
-        ("Email", f"mailto:?subject={quote(title)}&body={quote(text)}"),
-        ("WhatsApp", f"https://wa.me/?text={quote(text)}"),
-        ("X", f"https://x.com/intent/post?{urlencode({'text': message, 'url': url})}"),
-        ("Facebook", f"https://www.facebook.com/sharer/sharer.php?{urlencode({'u': url})}"),
+        ("email", _("email"), f"mailto:?subject={quote(title)}&body={quote(text)}"),
+        ("whatsapp", "WhatsApp", f"https://wa.me/?text={quote(text)}"),
+        ("x", "X", f"https://x.com/intent/post?{urlencode({'text': message, 'url': url})}"),
+        ("facebook", "Facebook",
+         f"https://www.facebook.com/sharer/sharer.php?{urlencode({'u': url})}"),
     ]
