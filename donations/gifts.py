@@ -6,6 +6,7 @@ names every model of the app) to keep each module to one screen per role (STYLE 
 
 import uuid
 
+from django.conf import settings
 from django.db import models
 
 from appeals.models import Appeal, Designation
@@ -81,3 +82,75 @@ class RegularGift(DonorDetails):
 
     def __str__(self):
         return f"{format_money(self.amount, self.currency)} a month to {self.appeal_id} ({self.status})"
+
+
+class EventSource(models.TextChoices):
+    """Who or what caused a change, in a donation's history and a monthly gift's alike."""
+
+    API = "api", "API"
+    BROWSER = "browser", "Donor's browser"
+    WEBHOOK = "webhook", "Stripe webhook"
+    RECONCILE = "reconcile", "Reconciliation"
+    ADMIN = "admin", "Admin"
+    SYSTEM = "system", "System"
+
+
+class RegularGiftEvent(models.Model):
+    """Append-only history of a monthly gift: each status change (and each email to its
+    donor about one), with what caused it. Admins read it; nothing changes it."""
+
+    class Kind(models.TextChoices):
+        STATUS = "status", "Status changed"
+        CARD_UPDATED = "card_updated", "Card updated by the donor"
+        EMAILED = "emailed", "Donor emailed"
+
+    Source = EventSource
+
+    regular_gift = models.ForeignKey(RegularGift, on_delete=models.CASCADE,
+                                     related_name="events")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    source = models.CharField(max_length=10, choices=Source.choices)
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20, blank=True)
+    stripe_event = models.CharField(max_length=255, blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                              on_delete=models.SET_NULL, related_name="+")
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"{self.kind} {self.from_status} -> {self.to_status}".strip()
+
+
+class RegularGiftNotice(models.Model):
+    """An email to a monthly gift's donor about the gift (a month failed; Stripe gave up),
+    at most one per `key`: a failed invoice's id, or the gift's cancellation. However often
+    Stripe reports it, the unique key makes it one row, and the row one email."""
+
+    class Kind(models.TextChoices):
+        PAYMENT_FAILED = "payment_failed", "A month failed"
+        CANCELED = "canceled", "Canceled after failed months"
+
+    regular_gift = models.ForeignKey(RegularGift, on_delete=models.CASCADE,
+                                     related_name="notices")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    key = models.CharField(max_length=300, unique=True)
+    stripe_invoice = models.CharField(max_length=255, blank=True)
+    # The month's amount as Stripe billed it (minor units of the gift's currency).
+    amount = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    # The send protocol (regular gift notices' sending): a claim held while the mail server
+    # is talked to, no transaction open; `sent_at` once the server accepted it.
+    sending_claim = models.CharField(max_length=32, blank=True)
+    sending_until = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["sent_at", "created_at"],
+                                name="regular_gift_notice_unsent")]

@@ -5,7 +5,13 @@ from django.db import models
 
 from appeals.models import Appeal, Designation
 from core.money import CURRENCY_CHOICES, format_money
-from donations.gifts import DonorDetails, RegularGift  # noqa: F401  (named here too)
+from donations.gifts import (  # noqa: F401  (named here too)
+    DonorDetails,
+    EventSource,
+    RegularGift,
+    RegularGiftEvent,
+    RegularGiftNotice,
+)
 
 
 class Donation(DonorDetails):
@@ -141,13 +147,7 @@ class GiftAidDeclaration(models.Model):
 class DonationEvent(models.Model):
     """Append-only history of everything that happened to a donation."""
 
-    class Source(models.TextChoices):
-        API = "api", "API"
-        BROWSER = "browser", "Donor's browser"
-        WEBHOOK = "webhook", "Stripe webhook"
-        RECONCILE = "reconcile", "Reconciliation"
-        ADMIN = "admin", "Admin"
-        SYSTEM = "system", "System"
+    Source = EventSource
 
     donation = models.ForeignKey(Donation, on_delete=models.CASCADE, related_name="events")
     created_at = models.DateTimeField(auto_now_add=True)

@@ -23,7 +23,10 @@ from donations.models import (
     GiftAidDeclaration,
     PaymentAttempt,
     RegularGift,
+    RegularGiftEvent,
 )
+from donations.services.regular_gift_events import regular_gift_log_event
+from donations.services.regular_gift_notices import notice_failed_month, notice_gave_up
 from donations.services.stripe_events import donation_apply_payment_intent
 from donations.services.transitions import log_event
 from donations.states import PAID, EventKind, S
@@ -39,7 +42,9 @@ FROM_STRIPE = {
     "active": G.ACTIVE,
     "trialing": G.ACTIVE,
     "past_due": G.PAST_DUE,
-    "unpaid": G.PAST_DUE,
+    # Stripe's retries ran out and it was set to leave the subscription `unpaid` rather than
+    # cancel it: it collects nothing more by itself, so for the donor the gift has ended.
+    "unpaid": G.CANCELED,
     "canceled": G.CANCELED,
     "incomplete_expired": G.CANCELED,
 }
@@ -68,13 +73,17 @@ def lock_regular_gift(*, subscription: str) -> RegularGift | None:
 
 
 def regular_gift_apply_invoice(*, invoice: stripe_gateway.InvoiceState, stripe_status: str,
-                               source: str, stripe_event: str = "") -> Donation | None:
+                               source: str, stripe_event: str = "",
+                               reported_failed: bool = False) -> Donation | None:
     """Apply an invoice of a monthly gift as Stripe holds it now (read by the caller, with
     its PaymentIntent, outside any transaction) and the subscription's current status.
 
     The first month's invoice names the donation made with the gift; a later month's paid
     invoice makes a new donation for that month (pending, then applied as succeeded: fee,
     card, receipt, its email on commit). Call inside the transaction that records the event.
+    `reported_failed`: Stripe reported the invoice's payment failed (`invoice.payment_failed`);
+    a later month that is still unpaid at Stripe then tells the donor, once per invoice
+    (regular_gift_notices: queued on commit).
     Returns the month's donation (None: no paid month, or not ours).
     """
     gift = lock_regular_gift(subscription=invoice.subscription)
@@ -89,22 +98,31 @@ def regular_gift_apply_invoice(*, invoice: stripe_gateway.InvoiceState, stripe_s
     if donation is not None and pi is not None:
         donation = donation_apply_payment_intent(payment_intent=pi, source=source,
                                                  stripe_event=stripe_event) or donation
-    _status_in_line(gift, stripe_status, stripe_event=stripe_event)
+    _status_in_line(gift, stripe_status, source=source, stripe_event=stripe_event)
+    if reported_failed and donation is None:
+        notice_failed_month(gift=gift, invoice=invoice, stripe_event=stripe_event)
     return donation
 
 
-def regular_gift_apply_status(*, subscription: str, stripe_status: str,
+def regular_gift_apply_status(*, subscription: str, stripe_status: str, source: str,
                               stripe_event: str = "") -> RegularGift | None:
     """Bring the gift's status in line with its subscription's status at Stripe (read by the
     caller outside any transaction, or `canceled` from a deletion, which is final). Call
-    inside the transaction that records the event."""
+    inside the transaction that records the event. A gift that was past due and is now
+    canceled (Stripe gave up) tells its donor, once (queued on commit)."""
     gift = lock_regular_gift(subscription=subscription)
     if gift is not None:
-        _status_in_line(gift, stripe_status, stripe_event=stripe_event)
+        before = gift.status
+        _status_in_line(gift, stripe_status, source=source, stripe_event=stripe_event)
+        if before == G.PAST_DUE and gift.status == G.CANCELED:
+            # Stripe gave up after failed months (its retries ran out): the donor is told.
+            # A gift canceled while active (the donor's or an admin's choice) is not.
+            notice_gave_up(gift=gift, stripe_event=stripe_event)
     return gift
 
 
-def _status_in_line(gift: RegularGift, stripe_status: str, *, stripe_event: str) -> None:
+def _status_in_line(gift: RegularGift, stripe_status: str, *, source: str,
+                    stripe_event: str) -> None:
     target = FROM_STRIPE.get(stripe_status)
     current = gift.status
     if target is None or target == current:
@@ -120,6 +138,9 @@ def _status_in_line(gift: RegularGift, stripe_status: str, *, stripe_event: str)
         gift.canceled_at = timezone.now()
         fields.append("canceled_at")
     gift.save(update_fields=fields)
+    regular_gift_log_event(regular_gift=gift, kind=RegularGiftEvent.Kind.STATUS, source=source,
+                           from_status=current, to_status=target, stripe_event=stripe_event,
+                           data={"stripe_status": stripe_status})
     logger.info("monthly gift %s -> %s", current, target,
                 extra={"regular_gift": str(gift.pk), "stripe_event": stripe_event})
 

@@ -56,6 +56,7 @@ class InvoiceState:
     currency: str
     created: datetime | None
     payment_intent: PaymentIntentState | None  # the paying PaymentIntent, read now
+    amount_due: int = 0  # what the invoice asks for (a failed month: what was not taken)
 
 
 def monthly_product(currency: str) -> str:
@@ -198,6 +199,7 @@ def invoice_state(invoice_id: str) -> InvoiceState:
         subscription=invoice_subscription(invoice),
         customer=object_id(invoice.get("customer")),
         amount_paid=int(invoice.get("amount_paid") or 0),
+        amount_due=int(invoice.get("amount_due") or invoice.get("total") or 0),
         currency=str(invoice.get("currency") or "").upper(),
         created=when(invoice.get("created")),
         payment_intent=payment_intent_retrieve(payment_intent) if payment_intent else None,
