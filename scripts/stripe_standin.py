@@ -17,7 +17,8 @@ block "ConfirmationTokens" below (docs/card-flow.md lists each difference from S
 the ConfirmationToken object (`POST /v1/confirmation_tokens` from Stripe.js with the
 publishable key, `POST /v1/test_helpers/confirmation_tokens` and `GET
 /v1/confirmation_tokens/:id` with the secret key), `POST /v1/payment_intents/:id/confirm`
-with `confirmation_token` (a second confirm after a decline too, as Stripe allows), and in
+with `confirmation_token` (a second confirm after a decline too, as Stripe allows), `POST
+/v1/setup_intents` with `confirm=true` and `confirmation_token` (a monthly gift's new card), and in
 the fake Stripe.js the Payment Element, `elements.submit()`, `stripe.createConfirmationToken`
 and `stripe.handleNextAction`; and the Express Checkout Element with a test wallet that the
 page's URL turns on (`?standin_wallet=1`, or `=<test card>`), whose token is made as a card's.
@@ -171,6 +172,25 @@ def _confirm_with_token(payment_intent_id: str, token_id, data: dict):
     return resources.PaymentIntent._api_confirm(id=payment_intent_id, **data)
 
 
+def _setup_with_token(token_id, data: dict):
+    """`POST /v1/setup_intents` with `confirm=true` and a `confirmation_token`: a SetupIntent
+    made and confirmed at once with the token's card (Stripe's "finalize setups on the
+    server"; localstripe knows neither). As at Stripe, a succeeded SetupIntent's card is
+    attached to its Customer; a declined one answers 402 (the decline block below)."""
+    token = ConfirmationToken._api_retrieve(token_id)
+    if token.payment_intent is not None:
+        raise UserError(400, "This ConfirmationToken has already been used.",
+                        {"code": "confirmation_token_already_used"})
+    if str(data.pop("confirm", "")).lower() != "true":
+        raise UserError(400, "A confirmation_token needs confirm=true.")
+    setup = resources.SetupIntent._api_create(**data)
+    token.payment_intent = setup.id  # spent, as a PaymentIntent's confirm spends it
+    setup = resources.SetupIntent._api_confirm(id=setup.id, payment_method=token._payment_method)
+    if setup.status == "succeeded" and setup.customer:
+        resources.PaymentMethod._api_retrieve(token._payment_method).customer = setup.customer
+    return setup
+
+
 def _add_confirmation_tokens() -> None:
     """The routes, and the fake Stripe.js with the Payment Element, as one middleware placed
     before localstripe's own routes (its router answers the first match)."""
@@ -207,6 +227,14 @@ def _add_confirmation_tokens() -> None:
                 raise UserError(401, "Unauthorized")
             return server.json_response(
                 ConfirmationToken._api_retrieve(token_path.match(path)[1])._export())
+        if method == "POST" and path == "/v1/setup_intents":
+            data = await server.get_post_data(request, remove_auth=False) or {}
+            if "confirmation_token" in data:
+                if server.get_api_key(request) is None:
+                    raise UserError(401, "Unauthorized")
+                expand = data.pop("expand", None)
+                setup = _setup_with_token(data.pop("confirmation_token"), data)
+                return server.json_response(setup._export(expand=expand))
         if method == "POST" and confirm_path.match(path):
             data = await server.get_post_data(request, remove_auth=False) or {}
             if "confirmation_token" in data:
