@@ -26,6 +26,7 @@ from core.errors import DomainError
 from core.money import money_locale
 from donations import selectors as donation_selectors
 from donations.models import DonationEvent, RegularGift
+from donations.services import defence
 from donations.services.card_links import card_link_valid
 from donations.services.regular_gift_card import regular_gift_update_card
 from gateways import stripe as stripe_gateway
@@ -112,6 +113,12 @@ def _save_card(request, gift: RegularGift) -> JsonResponse:
     if not (_an_id(token, "ctoken_") or _an_id(setup, "seti_")) or (token and setup):
         return JsonResponse({"confirmation_token": [
             _("The card details could not be read; please enter them again.")]}, status=400)
+    # Each save lets a card be tried at Stripe: counted per gift and per client, as a pay.
+    verdict = defence.check_card_update(request, regular_gift=gift)
+    if not verdict.allowed:
+        headers = {"Retry-After": str(verdict.retry_after)} if verdict.retry_after else {}
+        return JsonResponse({"non_field_errors": [defence.REFUSED_MESSAGE]}, status=429,
+                            headers=headers)
     try:
         outcome = regular_gift_update_card(
             regular_gift_id=gift.pk, confirmation_token=token or "", setup_intent=setup or "",
@@ -123,6 +130,8 @@ def _save_card(request, gift: RegularGift) -> JsonResponse:
         return JsonResponse({"non_field_errors": [
             _("We could not reach our card processor. Nothing was changed; please try again "
               "in a moment.")]}, status=503)
+    if outcome.outcome == "declined":
+        defence.record_card_update_decline(request, regular_gift=gift)
     answer = {"outcome": outcome.outcome, "message": outcome.message,
               "status": donation_selectors.regular_gift_get(regular_gift_id=gift.pk).status}
     if outcome.outcome == "requires_action":

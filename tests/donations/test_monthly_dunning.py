@@ -218,6 +218,30 @@ def test_bad_input_on_the_card_page_is_a_400_and_changes_nothing(demo, live_serv
     assert not RegularGiftEvent.objects.filter(regular_gift=gift, kind="card_updated").exists()
 
 
+def test_many_cards_tried_on_a_gifts_card_page_are_refused_before_stripe(
+        demo, live_server, client, stripe_api, stripe_calls, settings):
+    from donations.models import BlockedAttempt
+    from donations.services.card_links import card_link_token
+
+    settings.DEFENCE_LIMITS = {**settings.DEFENCE_LIMITS, "cards_per_gift": "3/h"}
+    gift = RegularGift.objects.get(pk=paid_monthly(live_server.url)["regular_gift"])
+    url = f"/donor/monthly/{gift.pk}/card/?t={card_link_token(gift)}"
+
+    def save(number, address):
+        return client.post(url, {"confirmation_token": confirmation_token(number, standin)},
+                           content_type="application/json", REMOTE_ADDR=address)
+
+    standin = settings.STRIPE_API_BASE
+    for i in range(3):  # a donor retyping a card is well within it
+        assert save("4000000000000002", f"192.0.2.{10 + i}").status_code == 402
+    setups = stripe_calls.count("POST", "/v1/setup_intents")
+    refused = save(CARD_OK, "192.0.2.99")
+
+    assert refused.status_code == 429 and refused.json()["non_field_errors"]
+    assert stripe_calls.count("POST", "/v1/setup_intents") == setups  # never tried
+    assert BlockedAttempt.objects.get().reason == BlockedAttempt.Reason.CARDS_PER_GIFT
+
+
 def test_an_unknown_token_is_a_400_on_the_card_page(demo, live_server, client, stripe_api):
     from donations.services.card_links import card_link_token
 
