@@ -38,3 +38,9 @@ def send_regular_gift_notice(notice_id: int) -> None:
     """Email a monthly gift's donor about a failed month or the gift's end, once (the row's
     `sent_at`); retried with backoff while the mail server refuses or is away."""
     regular_gift_notices.regular_gift_notice_send(notice_id=notice_id)
+
+
+@shared_task(name="donations.tasks.sweep_unsent_regular_gift_notices", ignore_result=True)
+def sweep_unsent_regular_gift_notices(older_than_seconds: int = 600) -> None:
+    """Queue again monthly gift emails whose first send was lost (a broker outage)."""
+    regular_gift_notices.regular_gift_notice_sweep(older_than_seconds=older_than_seconds)

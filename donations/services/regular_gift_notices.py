@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
+from datetime import timedelta
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -79,6 +80,24 @@ def _notice(gift: RegularGift, *, kind: str, key: str, stripe_invoice: str, amou
 def regular_gift_notice_queue(*, notice_id: int) -> bool:
     """Queue the notice's email (on commit inside a transaction)."""
     return enqueue(SEND_REGULAR_GIFT_NOTICE, notice_id, log_extra={"notice_id": notice_id})
+
+
+def regular_gift_notice_sweep(*, older_than_seconds: int) -> int:
+    """Queue again the notices not sent this long after they were made (the broker was down
+    when the event was recorded, a worker was killed, retries ran out), while their news is
+    still worth telling (a card link lasts REGULAR_GIFT_CARD_LINK_DAYS). A notice being sent
+    now is skipped; a copy of its task that runs later finds it sent. Count them."""
+    now = timezone.now()
+    rows = list(
+        RegularGiftNotice.objects.filter(
+            Q(sending_until__isnull=True) | Q(sending_until__lt=now), sent_at__isnull=True,
+            created_at__lte=now - timedelta(seconds=older_than_seconds),
+            created_at__gte=now - timedelta(days=settings.REGULAR_GIFT_CARD_LINK_DAYS),
+        ).values_list("pk", flat=True)[:500]
+    )
+    for notice_id in rows:
+        regular_gift_notice_queue(notice_id=notice_id)
+    return len(rows)
 
 
 # --- the email ---------------------------------------------------------------------------

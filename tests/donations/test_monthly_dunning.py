@@ -300,3 +300,33 @@ def test_a_gift_canceled_while_active_is_not_told_it_failed(demo, webhooks, stri
     inbox.wait_for(1, timeout=30)  # the first month's receipt
     time.sleep(3)
     assert [m["Subject"] for m in inbox.messages if "has ended" in m["Subject"]] == []
+
+
+def test_a_failed_months_email_lost_with_the_broker_goes_with_the_sweep(
+        demo, webhooks, stripe_api, standin, inbox, worker_env, live_server, client):
+    from celery import current_app
+
+    from donations.models import RegularGiftNotice
+    from donations.services.regular_gift_notices import regular_gift_notice_sweep
+
+    gift = paid_monthly(webhooks.url)
+    month_declined_at_stripe(stripe_api, standin, gift["regular_gift"])
+    notice = eventually(lambda: RegularGiftNotice.objects.filter(
+        regular_gift_id=gift["regular_gift"]).first(), timeout=15, what="the notice")
+    current_app.control.purge()  # its message lost (a broker that lost its queue)
+    worker = Worker({**worker_env, "SITE_URL": live_server.url}).start()
+    try:
+        time.sleep(3)
+        assert not [m for m in inbox.messages if "could not take" in m["Subject"]]
+
+        assert regular_gift_notice_sweep(older_than_seconds=0) == 1
+
+        eventually(lambda: [m for m in inbox.messages if "could not take" in m["Subject"]],
+                   timeout=30, what="the swept email")
+        notice.refresh_from_db()
+        assert notice.sent_at is not None
+        assert regular_gift_notice_sweep(older_than_seconds=0) == 0  # sent: not again
+    finally:
+        worker.stop()
+    entry = settings.CELERY_BEAT_SCHEDULE["sweep-unsent-regular-gift-notices"]
+    assert entry["task"] == "donations.tasks.sweep_unsent_regular_gift_notices"
