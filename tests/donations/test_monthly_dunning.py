@@ -10,7 +10,6 @@ import time
 import pytest
 import requests
 from django.conf import settings
-from django.core import signing
 
 from donations.models import Donation, RegularGift, RegularGiftEvent
 from tests.conftest import Worker
@@ -25,6 +24,7 @@ from tests.donations.test_monthly import (
 )
 from tests.donations.test_webhooks import deliver, example, stripe_event
 from tests.helpers import confirmation_token, eventually
+from tests.unit.test_card_links import signed_days_ago
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -156,19 +156,13 @@ def test_the_card_page_without_a_valid_link_says_it_expired(demo, live_server, s
 
 def test_a_link_older_than_seven_days_or_for_another_gift_is_refused(demo, live_server,
                                                                       stripe_api, client):
-    from donations.services.card_links import CARD_LINK_SALT, card_link_token
+    from donations.services.card_links import card_link_token
 
     first = paid_monthly(live_server.url)
     other = paid_monthly(live_server.url, email="someone.else@example.com")
     gift = RegularGift.objects.get(pk=first["regular_gift"])
     base = f"{live_server.url}/donor/monthly/{gift.pk}/card/?t="
-    eight_days_ago = time.time() - 8 * 86400
-
-    class Then(signing.TimestampSigner):
-        def timestamp(self):
-            return signing.b62_encode(int(eight_days_ago))
-
-    old = Then(salt=CARD_LINK_SALT).sign_object(str(gift.pk))
+    old = signed_days_ago(str(gift.pk), 8)
     assert requests.get(base + old, timeout=30).status_code == 403
     others = card_link_token(RegularGift.objects.get(pk=other["regular_gift"]))
     assert requests.get(base + others, timeout=30).status_code == 403
