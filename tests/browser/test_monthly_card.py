@@ -81,3 +81,36 @@ def test_a_donor_whose_month_failed_puts_in_a_new_card_from_the_email_and_gives_
     assert [p["status"] for p in payments] == ["succeeded"] * 3
     assert regular_gift(client, gift.pk)["status"] == "active"
     assert len(failure_emails(inbox)) == 1
+
+
+def test_the_card_page_and_its_expired_link_page_have_no_violations(
+        demo, webhooks, stripe_api, standin, client, browser):
+    from tests.browser.test_accessibility import assert_no_violations
+    from tests.donations.test_monthly import paid_monthly
+
+    from donations.services.card_links import card_link_token
+
+    gift = RegularGift.objects.get(pk=paid_monthly(webhooks.url)["regular_gift"])
+    month_declined_at_stripe(stripe_api, standin, gift.pk)
+    eventually(lambda: regular_gift(client, gift.pk)["status"] == "past_due", timeout=15,
+               what="past due")
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    try:
+        page.goto(f"{webhooks.url}/donor/monthly/{gift.pk}/card/?t={card_link_token(gift)}")
+        expect(page.get_by_role("button", name="Save card and give £25.00")).to_be_enabled()
+        assert_no_violations(page)
+        # A card refused when it is saved: the page says so, and the gift is as it was.
+        fill_card(page, "4000000000000002")
+        page.get_by_role("button", name="Save card and give £25.00").click()
+        expect(page.locator("#err-card")).to_contain_text("Nothing was taken")
+        assert regular_gift(client, gift.pk)["status"] == "past_due"
+        assert_no_violations(page)
+        page.goto(f"{webhooks.url}/donor/monthly/{gift.pk}/card/?t=expired")
+        expect(page.get_by_role("heading", level=1)).to_have_text("This link has expired")
+        expect(page.get_by_role("link", name="Ask for a new link")).to_have_attribute(
+            "href", "/donor/")
+        assert_no_violations(page)
+    finally:
+        context.close()
