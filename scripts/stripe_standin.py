@@ -185,10 +185,38 @@ def _setup_with_token(token_id, data: dict):
         raise UserError(400, "A confirmation_token needs confirm=true.")
     setup = resources.SetupIntent._api_create(**data)
     token.payment_intent = setup.id  # spent, as a PaymentIntent's confirm spends it
-    setup = resources.SetupIntent._api_confirm(id=setup.id, payment_method=token._payment_method)
-    if setup.status == "succeeded" and setup.customer:
-        resources.PaymentMethod._api_retrieve(token._payment_method).customer = setup.customer
+    return _confirm_setup(setup.id, {"payment_method": token._payment_method})
+
+
+def _confirm_setup(setup_intent_id: str, data: dict):
+    """A SetupIntent confirmed as localstripe does, then as Stripe does after a success: its
+    card attached to its Customer and, set up for `off_session`, ready for payments without
+    the cardholder (see _off_session_payments)."""
+    setup = resources.SetupIntent._api_confirm(id=setup_intent_id, **data)
+    if setup.status == "succeeded" and setup.payment_method:
+        method = resources.PaymentMethod._api_retrieve(setup.payment_method)
+        if setup.customer:
+            method.customer = setup.customer
+        method._set_up_off_session = setup.usage == "off_session"
     return setup
+
+
+def _off_session_payments() -> None:
+    """Stripe's 3-D Secure test card 4000002500003155 "requires authentication for one-time
+    payments; set up with a SetupIntent, later off-session payments need none"
+    (docs.stripe.com/testing, "Authentication and setup"). localstripe asks for it on every
+    payment: here an invoice's payment (collected without the donor) with a card set up for
+    off-session use is charged at once."""
+    original = resources.PaymentIntent._confirm
+
+    def _confirm(self, on_failure_now):
+        method = resources.PaymentMethod._api_retrieve(self.payment_method)
+        if getattr(self, "invoice", None) and getattr(method, "_set_up_off_session", False):
+            self._authentication_failed = False
+            return self._create_charge(on_failure_now=on_failure_now)
+        return original(self, on_failure_now)
+
+    resources.PaymentIntent._confirm = _confirm
 
 
 def _add_confirmation_tokens() -> None:
@@ -199,6 +227,7 @@ def _add_confirmation_tokens() -> None:
     with open(STRIPE_JS_EXTENSION) as f:
         js += "\n" + f.read()
     confirm_path = re.compile(r"^/v1/payment_intents/(pi_\w+)/confirm$")
+    setup_confirm_path = re.compile(r"^/v1/setup_intents/(seti_\w+)/confirm$")
     token_path = re.compile(r"^/v1/confirmation_tokens/(ctoken_\w+)$")
 
     def authorised(request, data) -> bool:
@@ -235,6 +264,17 @@ def _add_confirmation_tokens() -> None:
                 expand = data.pop("expand", None)
                 setup = _setup_with_token(data.pop("confirmation_token"), data)
                 return server.json_response(setup._export(expand=expand))
+        if method == "POST" and setup_confirm_path.match(path):
+            # Stripe.js's confirm after the bank's check (handleNextAction), or any other:
+            # localstripe's, then the card attached as Stripe attaches it.
+            data = await server.get_post_data(request, remove_auth=False) or {}
+            if not authorised(request, data):
+                raise UserError(401, "Unauthorized")
+            for name in ("payment_user_agent", "referrer"):
+                data.pop(name, None)
+            expand = data.pop("expand", None)
+            setup = _confirm_setup(setup_confirm_path.match(path)[1], data)
+            return server.json_response(setup._export(expand=expand))
         if method == "POST" and confirm_path.match(path):
             data = await server.get_post_data(request, remove_auth=False) or {}
             if "confirmation_token" in data:
@@ -452,6 +492,7 @@ def main() -> None:
     _report_setup_declines()
     _payment_errors_as_stripe()
     _subscriptions_as_stripe()
+    _off_session_payments()
 
     app = server.app
     app.middlewares.insert(0, _count_calls)

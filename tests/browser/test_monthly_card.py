@@ -114,3 +114,36 @@ def test_the_card_page_and_its_expired_link_page_have_no_violations(
         assert_no_violations(page)
     finally:
         context.close()
+
+
+def test_a_new_card_the_bank_checks_is_saved_after_the_check_and_pays_the_month(
+        demo, webhooks, stripe_api, standin, client, phone):
+    """4000002500003155 asks for 3-D Secure when it is saved (the SetupIntent); saved for
+    payments without the donor, the failed month is then taken with no second check."""
+    from tests.donations.test_monthly import paid_monthly
+
+    from donations.services.card_links import card_link_token
+
+    gift = RegularGift.objects.get(pk=paid_monthly(webhooks.url)["regular_gift"])
+    month_declined_at_stripe(stripe_api, standin, gift.pk)
+    eventually(lambda: regular_gift(client, gift.pk)["status"] == "past_due", timeout=15,
+               what="past due")
+    phone.goto(f"{webhooks.url}/donor/monthly/{gift.pk}/card/?t={card_link_token(gift)}")
+    fill_card(phone, "4000002500003155")
+    phone.get_by_role("button", name="Save card and give £25.00").click()
+
+    # The bank's check fails first: nothing changes, and the donor may try again.
+    phone.get_by_role("button", name="Fail authentication").click()
+    expect(phone.locator("#err-card")).to_contain_text("Your bank could not confirm the card")
+    assert regular_gift(client, gift.pk)["status"] == "past_due"
+    fill_card(phone, "4000002500003155")
+    phone.get_by_role("button", name="Save card and give £25.00").click()
+    phone.get_by_role("button", name="Complete authentication").click()
+
+    expect(phone.locator("#card-done")).to_contain_text("this month's gift has been taken")
+    shown = regular_gift(client, gift.pk)
+    assert shown["status"] == "active" and len(shown["payments"]) == 2
+    customer = stripe_api.v1.customers.retrieve(gift.stripe_customer)
+    card = stripe_api.v1.payment_methods.retrieve(
+        customer.invoice_settings.default_payment_method)
+    assert card.card.last4 == "3155"
