@@ -317,8 +317,8 @@ def test_a_failed_months_email_lost_with_the_broker_goes_with_the_sweep(
 
         eventually(lambda: [m for m in inbox.messages if "could not take" in m["Subject"]],
                    timeout=30, what="the swept email")
-        notice.refresh_from_db()
-        assert notice.sent_at is not None
+        eventually(lambda: RegularGiftNotice.objects.get(pk=notice.pk).sent_at, timeout=10,
+                   what="the email recorded as sent")
         assert regular_gift_notice_sweep(older_than_seconds=0) == 0  # sent: not again
     finally:
         worker.stop()
