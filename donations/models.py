@@ -7,7 +7,6 @@ from appeals.models import Appeal, Designation
 from core.money import CURRENCY_CHOICES, format_money
 from donations.gifts import (  # noqa: F401  (named here too)
     DonorDetails,
-    EventSource,
     RegularGift,
     RegularGiftEvent,
     RegularGiftNotice,
@@ -147,7 +146,13 @@ class GiftAidDeclaration(models.Model):
 class DonationEvent(models.Model):
     """Append-only history of everything that happened to a donation."""
 
-    Source = EventSource
+    class Source(models.TextChoices):
+        API = "api", "API"
+        BROWSER = "browser", "Donor's browser"
+        WEBHOOK = "webhook", "Stripe webhook"
+        RECONCILE = "reconcile", "Reconciliation"
+        ADMIN = "admin", "Admin"
+        SYSTEM = "system", "System"
 
     donation = models.ForeignKey(Donation, on_delete=models.CASCADE, related_name="events")
     created_at = models.DateTimeField(auto_now_add=True)

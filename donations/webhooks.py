@@ -136,8 +136,7 @@ def _prepare_monthly(event_type: str, obj: dict):
         status = stripe_gateway.subscription_status(subscription)
     if event_type in stripe_gateway.SUBSCRIPTION_EVENTS:
         return lambda event_id: regular_gifts.regular_gift_apply_status(
-            subscription=subscription, stripe_status=status, source=SOURCE,
-            stripe_event=event_id)
+            subscription=subscription, stripe_status=status, stripe_event=event_id)
     invoice = stripe_gateway.invoice_state(obj["id"])
     return lambda event_id: regular_gifts.regular_gift_apply_invoice(
         invoice=invoice, stripe_status=status, source=SOURCE, stripe_event=event_id,

@@ -25,7 +25,6 @@ from django.utils.translation import gettext_lazy as _
 from core.errors import Invalid, Refused
 from core.money import format_money
 from donations.models import RegularGift, RegularGiftEvent
-from donations.services.regular_gift_events import regular_gift_log_event
 from donations.services.regular_gifts import regular_gift_apply_invoice
 from gateways import stripe as stripe_gateway
 
@@ -108,8 +107,9 @@ def _update_card(gift: RegularGift, *, confirmation_token: str, setup_intent: st
                                          payment_method=setup.payment_method)
     with transaction.atomic():
         gift = RegularGift.objects.select_for_update().get(pk=gift.pk)
-        regular_gift_log_event(regular_gift=gift, kind=RegularGiftEvent.Kind.CARD_UPDATED,
-                               source=source, data={"setup_intent": setup.id})
+        RegularGiftEvent.objects.create(
+            regular_gift=gift, kind=RegularGiftEvent.Kind.CARD_UPDATED, by=RegularGift.By.DONOR,
+            from_status=gift.status, to_status=gift.status, data={"setup_intent": setup.id})
     if gift.status != G.PAST_DUE:
         return CardUpdate("saved")
     return _pay_open_months(gift, payment_method=setup.payment_method, source=source)

@@ -30,7 +30,6 @@ from core.tasks import enqueue
 from donations import leases
 from donations.models import RegularGift, RegularGiftEvent, RegularGiftNotice
 from donations.services.card_links import card_link_token
-from donations.services.regular_gift_events import Kind, regular_gift_log_event
 from gateways import stripe as stripe_gateway
 
 logger = logging.getLogger(__name__)
@@ -143,9 +142,10 @@ def regular_gift_notice_send(*, notice_id: int) -> bool:
     with transaction.atomic():
         claimed.update(sent_at=timezone.now(), sending_claim="", sending_until=None,
                        attempts=F("attempts") + 1, last_error="")
-        regular_gift_log_event(regular_gift=notice.regular_gift, kind=Kind.EMAILED,
-                               source=RegularGiftEvent.Source.SYSTEM,
-                               data={"notice": notice.kind, "key": notice.key})
+        # Told of what Stripe reported: the email is Stripe's doing, as the change was.
+        RegularGiftEvent.objects.create(
+            regular_gift=notice.regular_gift, kind=RegularGiftEvent.Kind.EMAILED,
+            by=RegularGift.By.STRIPE, data={"notice": notice.kind, "key": notice.key})
     return True
 
 

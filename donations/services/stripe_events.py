@@ -19,7 +19,6 @@ from django.utils import timezone
 
 from donations.models import Dispute, Donation, PaymentAttempt, RegularGift, RegularGiftEvent
 from donations.receipts.numbering import receipt_issue
-from donations.services.regular_gift_events import regular_gift_log_event
 from donations.services.refunds import apply_refunded, donation_for_charge
 from donations.services.transitions import (
     lock_donation,
@@ -118,7 +117,7 @@ def _apply_payment_intent(donation: Donation, pi: stripe_gateway.PaymentIntentSt
         donation.save()
         transition(donation, settled_status(donation), source=source,
                    stripe_event=stripe_event, message="Payment succeeded.")
-        on_payment_succeeded(donation, source=source, stripe_event=stripe_event)
+        on_payment_succeeded(donation)
         # Refunded at Stripe before we heard of the success: the books show both.
         apply_refunded(donation, amount_refunded=pi.amount_refunded, charge=pi.charge_id,
                        source=source, stripe_event=stripe_event,
@@ -148,20 +147,19 @@ def _record_fee(donation: Donation, pi: stripe_gateway.PaymentIntentState, save=
                                      "updated_at"])
 
 
-def on_payment_succeeded(donation: Donation, *, source: str, stripe_event: str = "") -> None:
+def on_payment_succeeded(donation: Donation) -> None:
     """What follows a success, inside the same transaction: the receipt; and for the first
     month of a monthly gift, the gift becomes active (Stripe activates the subscription when
     its first invoice's PaymentIntent succeeds). Only `incomplete` moves: a gift that Stripe
     has since reported past due or canceled keeps what Stripe said."""
     receipt_issue(donation=donation)
     if donation.regular_gift_id is not None and RegularGift.objects.filter(
-        pk=donation.regular_gift_id, status=RegularGift.Status.INCOMPLETE,
+            pk=donation.regular_gift_id, status=RegularGift.Status.INCOMPLETE,
     ).update(status=RegularGift.Status.ACTIVE, updated_at=timezone.now()):
-        regular_gift_log_event(
-            regular_gift=RegularGift(pk=donation.regular_gift_id),
-            kind=RegularGiftEvent.Kind.STATUS, source=source, stripe_event=stripe_event,
-            from_status=RegularGift.Status.INCOMPLETE, to_status=RegularGift.Status.ACTIVE,
-            data={"donation": str(donation.pk)})
+        RegularGiftEvent.objects.create(
+            regular_gift_id=donation.regular_gift_id, kind=RegularGiftEvent.Kind.STATUS,
+            by=RegularGift.By.STRIPE, from_status=RegularGift.Status.INCOMPLETE,
+            to_status=RegularGift.Status.ACTIVE, data={"first_month": str(donation.pk)})
 
 
 

@@ -52,14 +52,23 @@ from gateways.stripe.setup_intents import (
 from gateways.stripe.stripe_js import stripe_sources
 from gateways.stripe.subscriptions import (
     FirstPayment,
+    EVENTS_KEPT_DAYS,
     InvoiceState,
+    MonthlyNews,
     invoice_state,
     invoice_subscription,
     monthly_product,
+    subscription_cancel,
+    subscription_change_amount,
+    subscription_news_since,
     subscription_start,
     subscription_status,
 )
-from gateways.stripe.testmode import NotTestMode, confirmation_token_for_test
+from gateways.stripe.testmode import (
+    NotTestMode,
+    confirmation_token_for_test,
+    subscription_month_for_test,
+)
 from gateways.stripe.webhooks import (
     DECLINE_EVENTS,
     DISPUTE_EVENTS,
@@ -79,6 +88,7 @@ from gateways.stripe.webhooks import (
 
 __all__ = [
     "DECLINE_EVENTS",
+    "EVENTS_KEPT_DAYS",
     "DISPUTE_EVENTS",
     "INVOICE_EVENTS",
     "INVOICE_PAID_EVENTS",
@@ -93,6 +103,7 @@ __all__ = [
     "CardDeclined",
     "FirstPayment",
     "InvoiceState",
+    "MonthlyNews",
     "IntentNotConfirmable",
     "ChargeState",
     "MalformedEvent",
@@ -131,7 +142,11 @@ __all__ = [
     "refund_create",
     "refunds_since",
     "stripe_sources",
+    "subscription_cancel",
     "subscription_card_set",
+    "subscription_change_amount",
+    "subscription_month_for_test",
+    "subscription_news_since",
     "subscription_start",
     "subscription_status",
     "webhook_event",
