@@ -111,16 +111,20 @@ def regular_gift_apply_invoice(*, invoice: stripe_gateway.InvoiceState, stripe_s
 
 
 def regular_gift_apply_status(*, subscription: str, stripe_status: str,
-                              stripe_event: str = "") -> RegularGift | None:
+                              stripe_event: str = "",
+                              failed_payments: bool | None = None) -> RegularGift | None:
     """Bring the gift's status in line with its subscription's status at Stripe (read by the
     caller outside any transaction, or `canceled` from a deletion, which is final). Call
     inside the transaction that records the event. A gift that was past due and is now
-    canceled (Stripe gave up) tells its donor, once (queued on commit)."""
+    canceled (Stripe gave up) tells its donor, once (queued on commit), unless Stripe says it
+    ended for another reason (`failed_payments` False: canceled through the API or the
+    Dashboard, by us or someone; None: Stripe named no reason)."""
     gift = lock_regular_gift(subscription=subscription)
     if gift is not None:
         before = gift.status
         _status_in_line(gift, stripe_status, stripe_event=stripe_event)
-        if before == G.PAST_DUE and gift.status == G.CANCELED:
+        if (before == G.PAST_DUE and gift.status == G.CANCELED
+                and failed_payments is not False):
             # Stripe gave up after failed months (its retries ran out): the donor is told.
             # A gift canceled while active (the donor's or an admin's choice) is not.
             notice_gave_up(gift=gift, stripe_event=stripe_event)

@@ -61,6 +61,7 @@ from gateways.stripe.subscriptions import (
     subscription_cancel,
     subscription_change_amount,
     subscription_news_since,
+    subscription_ended_for_failed_payments,
     subscription_start,
     subscription_status,
 )
@@ -145,6 +146,7 @@ __all__ = [
     "subscription_cancel",
     "subscription_card_set",
     "subscription_change_amount",
+    "subscription_ended_for_failed_payments",
     "subscription_month_for_test",
     "subscription_news_since",
     "subscription_start",

@@ -332,3 +332,15 @@ def subscription_news_since(since: datetime, *, page_size: int = 100,
                 break
             params = {**params, "starting_after": events[-1]["id"]}
     return found
+
+
+def subscription_ended_for_failed_payments(subscription: dict) -> bool | None:
+    """Whether Stripe says it ended the subscription because its payments failed
+    (`cancellation_details.reason`: `payment_failed`; `cancellation_requested` when it was
+    canceled through the API or the Dashboard). None when the object names no reason (the
+    stand-in; API versions before 2023): the caller then judges by what it knows."""
+    details = subscription.get("cancellation_details")
+    reason = details.get("reason") if isinstance(details, dict) else None
+    if not isinstance(reason, str) or not reason:
+        return None
+    return reason == "payment_failed"

@@ -324,3 +324,22 @@ def test_a_failed_months_email_lost_with_the_broker_goes_with_the_sweep(
         worker.stop()
     entry = settings.CELERY_BEAT_SCHEDULE["sweep-unsent-regular-gift-notices"]
     assert entry["task"] == "donations.tasks.sweep_unsent_regular_gift_notices"
+
+
+def test_a_past_due_gift_canceled_by_request_is_not_told_stripe_gave_up(
+        demo, webhooks, stripe_api, standin, inbox, mail_worker, client):
+    """Stripe names why it ended a subscription (`cancellation_details.reason`): canceled on
+    request (the donor's page, the Dashboard), the donor is not told the payments failed."""
+    gift, _ = past_due_with_email(webhooks, stripe_api, standin, inbox, client)
+    kept = RegularGift.objects.get(pk=gift["regular_gift"])
+    deleted = example("subscription")
+    deleted.update(id=kept.stripe_subscription, status="canceled", customer=kept.stripe_customer,
+                   cancellation_details={"comment": None, "feedback": None,
+                                         "reason": "cancellation_requested"})
+
+    assert deliver(client, stripe_event("customer.subscription.deleted", deleted)
+                   ).status_code == 200
+
+    assert regular_gift(client, gift["regular_gift"])["status"] == "canceled"
+    time.sleep(3)
+    assert [m["Subject"] for m in inbox.messages if "has ended" in m["Subject"]] == []
