@@ -141,6 +141,8 @@ def _pay_open_months(gift: RegularGift, *, payment_method: str, source: str) -> 
     if declined:
         return CardUpdate("declined", message=declined,
                           paid_invoices=tuple(i.id for i in paid))
+    if not paid:  # nothing open at Stripe (paid meanwhile by its own retry): saved only
+        return CardUpdate("saved")
     return CardUpdate("paid", paid_invoices=tuple(i.id for i in paid),
                       paid_amount=sum(i.amount_paid for i in paid))
 
