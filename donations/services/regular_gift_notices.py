@@ -84,12 +84,15 @@ def regular_gift_notice_queue(*, notice_id: int) -> bool:
 def regular_gift_notice_sweep(*, older_than_seconds: int) -> int:
     """Queue again the notices not sent this long after they were made (the broker was down
     when the event was recorded, a worker was killed, retries ran out), while their news is
-    still worth telling (a card link lasts REGULAR_GIFT_CARD_LINK_DAYS). A notice being sent
+    still true and worth telling (the gift still past due; a card link lasts
+    REGULAR_GIFT_CARD_LINK_DAYS). A notice being sent
     now is skipped; a copy of its task that runs later finds it sent. Count them."""
     now = timezone.now()
+    still_true = Q(kind=N.CANCELED) | Q(regular_gift__status=RegularGift.Status.PAST_DUE)
     rows = list(
         RegularGiftNotice.objects.filter(
-            Q(sending_until__isnull=True) | Q(sending_until__lt=now), sent_at__isnull=True,
+            Q(sending_until__isnull=True) | Q(sending_until__lt=now), still_true,
+            sent_at__isnull=True,
             created_at__lte=now - timedelta(seconds=older_than_seconds),
             created_at__gte=now - timedelta(days=settings.REGULAR_GIFT_CARD_LINK_DAYS),
         ).values_list("pk", flat=True)[:500]
@@ -123,6 +126,14 @@ def regular_gift_notice_send(*, notice_id: int) -> bool:
         return False
     claimed = RegularGiftNotice.objects.filter(pk=notice_id)
     notice = claimed.select_related("regular_gift__appeal").get()
+    gift_status = notice.regular_gift.status
+    if notice.kind == N.PAYMENT_FAILED and gift_status != RegularGift.Status.PAST_DUE:
+        # Paid since (Stripe's retry, the donor's page) or ended: news that is no longer true
+        # is not sent (the sweep leaves it too).
+        claimed.update(sending_claim="", sending_until=None)
+        logger.info("failed month's email not sent: the gift is no longer past due",
+                    extra={"notice_id": notice_id})
+        return False
     message = notice_email(notice)
     mail = get_connection(fail_silently=False)
     try:

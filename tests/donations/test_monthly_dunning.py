@@ -83,7 +83,8 @@ def test_a_failed_month_emails_the_donor_once_with_a_link_to_a_new_card(
     assert link.startswith(f"{webhooks.url}/donor/monthly/{gift['regular_gift']}/card/?t=")
     page = requests.get(link, timeout=30)
     assert page.status_code == 200 and "could not be taken" in page.text
-    assert "no-store" in page.headers["Cache-Control"] and "private" in page.headers["Cache-Control"]
+    cache = page.headers["Cache-Control"]
+    assert "no-store" in cache and "private" in cache
 
     # Stripe's event delivered again, and another failure of the same invoice (its retry):
     # no second email.
@@ -343,3 +344,31 @@ def test_a_past_due_gift_canceled_by_request_is_not_told_stripe_gave_up(
     assert regular_gift(client, gift["regular_gift"])["status"] == "canceled"
     time.sleep(3)
     assert [m["Subject"] for m in inbox.messages if "has ended" in m["Subject"]] == []
+
+
+def test_a_failed_months_email_still_unsent_when_the_month_is_paid_is_not_sent(
+        demo, webhooks, stripe_api, standin, inbox, client):
+    """The worker was away while the donor fixed the card (signed in, say): the email that
+    would say the month failed is no longer true, and neither the sweep nor its task sends
+    it."""
+    from celery import current_app
+
+    from donations.models import RegularGiftNotice
+    from donations.services.card_links import card_link_token
+    from donations.services.regular_gift_notices import (
+        regular_gift_notice_send,
+        regular_gift_notice_sweep,
+    )
+
+    gift = RegularGift.objects.get(pk=paid_monthly(webhooks.url)["regular_gift"])
+    month_declined_at_stripe(stripe_api, standin, gift.pk)
+    notice = eventually(lambda: RegularGiftNotice.objects.filter(regular_gift=gift).first(),
+                        timeout=15, what="the notice")
+    current_app.control.purge()
+    saved = save_card(f"{webhooks.url}/donor/monthly/{gift.pk}/card/?t={card_link_token(gift)}",
+                      CARD_OK)
+    assert saved.json()["status"] == "active"
+
+    assert regular_gift_notice_sweep(older_than_seconds=0) == 0
+    assert regular_gift_notice_send(notice_id=notice.pk) is False
+    assert inbox.messages == []
