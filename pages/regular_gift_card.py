@@ -2,7 +2,7 @@
 after a month failed (docs/monthly-gifts.md, "The card page").
 
 Reached with the emailed link's signed token (`?t=`, donations/services/card_links.py), or
-signed in as the gift's donor (`request.session["donor_email"]`, the donor's own page).
+signed in as the gift's donor (`request.session["donor_email"]`, pages/donor.py).
 Otherwise the page says the link has expired and how to ask for a new one. GET shows the gift
 and Stripe's Payment Element (static/js/card.js); the page's script POSTs the card's
 ConfirmationToken here (JSON, CSRF token in the header) and is answered in JSON. The view
@@ -30,6 +30,7 @@ from donations.services import defence
 from donations.services.card_links import card_link_valid
 from donations.services.regular_gift_card import regular_gift_update_card
 from gateways import stripe as stripe_gateway
+from pages.donor import SESSION_KEY
 
 logger = logging.getLogger(__name__)
 
@@ -37,13 +38,17 @@ MAX_BODY = 4096
 G = RegularGift.Status
 
 
-def _may_see(request, gift: RegularGift) -> bool:
-    """The emailed link's token for this gift, or a donor signed in with the gift's email."""
-    if card_link_valid(regular_gift_id=gift.pk, token=request.GET.get("t", "")):
-        return True
-    signed_in = request.session.get("donor_email")
+def _signed_in_as_donor(request, gift: RegularGift) -> bool:
+    """A donor signed in on /donor/ (pages/donor.py) with the gift's email."""
+    signed_in = request.session.get(SESSION_KEY)
     return isinstance(signed_in, str) and bool(signed_in) and (
         signed_in.strip().casefold() == gift.email.strip().casefold())
+
+
+def _may_see(request, gift: RegularGift) -> bool:
+    """The emailed link's token for this gift, or a donor signed in with the gift's email."""
+    return (card_link_valid(regular_gift_id=gift.pk, token=request.GET.get("t", ""))
+            or _signed_in_as_donor(request, gift))
 
 
 @cache_control(private=True, no_store=True)
@@ -61,6 +66,7 @@ def regular_gift_card(request, pk):
         return _save_card(request, gift)
     return render(request, "pages/regular_gift_card.html", {
         "gift": gift,
+        "signed_in": _signed_in_as_donor(request, gift),
         "updatable": gift.status in (G.ACTIVE, G.PAST_DUE),
         "stripe_js_url": settings.STRIPE_JS_URL,
         "card_config": {

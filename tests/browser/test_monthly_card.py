@@ -147,3 +147,32 @@ def test_a_new_card_the_bank_checks_is_saved_after_the_check_and_pays_the_month(
     card = stripe_api.v1.payment_methods.retrieve(
         customer.invoice_settings.default_payment_method)
     assert card.card.last4 == "3155"
+
+
+def test_a_signed_in_donor_updates_an_active_gifts_card_from_their_page(
+        demo, live_server, stripe_api, client, phone):
+    """No failed month: the new card pays the months to come, nothing is taken now."""
+    from donors.services import sign_in_link_create
+    from tests.browser.test_donor_page import sign_in_with
+    from tests.donations.test_monthly import paid_monthly
+
+    gift = RegularGift.objects.get(pk=paid_monthly(live_server.url,
+                                                   email="ada@example.com")["regular_gift"])
+    sign_in_with(phone, f"{live_server.url}/donor/sign-in/"
+                        f"{sign_in_link_create(email='ada@example.com')}/")
+    phone.get_by_role("link", name="Update card").click()
+
+    expect(phone.get_by_test_id("gift-state")).to_have_text(
+        "Your monthly gift is active. A new card here pays the months to come.")
+    fill_card(phone, "5555555555554444")
+    phone.get_by_role("button", name="Save card", exact=True).click()
+
+    expect(phone.locator("#card-done")).to_have_text(
+        "Thank you: your new card is saved and pays your monthly gift from now on.")
+    shown = regular_gift(client, gift.pk)
+    assert shown["status"] == "active" and len(shown["payments"]) == 1  # nothing taken now
+    customer = stripe_api.v1.customers.retrieve(gift.stripe_customer)
+    assert stripe_api.v1.payment_methods.retrieve(
+        customer.invoice_settings.default_payment_method).card.last4 == "4444"
+    phone.get_by_role("link", name="Back to your gifts").click()
+    expect(phone.get_by_role("heading", level=1)).to_have_text("Your gifts")
