@@ -25,7 +25,10 @@ from django.utils.translation import gettext_lazy as _
 from core.errors import Invalid, Refused
 from core.money import format_money
 from donations.models import RegularGift, RegularGiftEvent
-from donations.services.regular_gifts import regular_gift_apply_invoice
+from donations.services.regular_gifts import (
+    regular_gift_apply_invoice,
+    regular_gift_apply_status,
+)
 from gateways import stripe as stripe_gateway
 
 logger = logging.getLogger(__name__)
@@ -141,7 +144,12 @@ def _pay_open_months(gift: RegularGift, *, payment_method: str, source: str) -> 
     if declined:
         return CardUpdate("declined", message=declined,
                           paid_invoices=tuple(i.id for i in paid))
-    if not paid:  # nothing open at Stripe (paid meanwhile by its own retry): saved only
+    if not paid:
+        # Nothing open at Stripe: paid meanwhile (its own retry), maybe unheard of here.
+        stripe_status = stripe_gateway.subscription_status(gift.stripe_subscription)
+        with transaction.atomic():
+            regular_gift_apply_status(subscription=gift.stripe_subscription,
+                                      stripe_status=stripe_status)
         return CardUpdate("saved")
     return CardUpdate("paid", paid_invoices=tuple(i.id for i in paid),
                       paid_amount=sum(i.amount_paid for i in paid))

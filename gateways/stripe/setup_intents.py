@@ -135,7 +135,9 @@ def invoice_pay(*, invoice: str, payment_method: str, idempotency_key: str) -> s
     except stripe.CardError as exc:
         raise CardDeclined(exc.user_message or "Your card was declined.", exc.code or "") from exc
     except stripe.InvalidRequestError as exc:
-        if exc.code == "invoice_already_paid" or "already paid" in str(exc.user_message or ""):
+        # Refused for the invoice's state: paid meanwhile (Stripe's own retry won the race)
+        # is what the caller wanted; whatever the error's code, the invoice says so.
+        if str(call(client().v1.invoices.retrieve, invoice).status or "") == "paid":
             return "paid"
         raise PaymentProviderError(str(exc.user_message or "InvalidRequestError")) from exc
     except stripe.StripeError as exc:

@@ -372,3 +372,30 @@ def test_a_failed_months_email_still_unsent_when_the_month_is_paid_is_not_sent(
     assert regular_gift_notice_sweep(older_than_seconds=0) == 0
     assert regular_gift_notice_send(notice_id=notice.pk) is False
     assert inbox.messages == []
+
+
+def test_a_month_stripe_collected_unheard_of_is_not_paid_again_by_the_new_card(
+        demo, webhooks, stripe_api, standin, client):
+    """Stripe's own retry paid the month, its webhook never came: the new card is saved, the
+    month is not paid again, and the gift reads active from Stripe."""
+    from tests.conftest import MUTED
+    from tests.donations.test_monthly import card_of_customer
+
+    from donations.services.card_links import card_link_token
+
+    gift = RegularGift.objects.get(pk=paid_monthly(webhooks.url)["regular_gift"])
+    invoice = month_declined_at_stripe(stripe_api, standin, gift.pk)
+    eventually(lambda: regular_gift(client, gift.pk)["status"] == "past_due", timeout=15,
+               what="past due")
+    requests.post(f"{standin}/_config/webhooks/lifeline", data=MUTED, timeout=5)
+    card_of_customer(stripe_api, gift.stripe_customer, CARD_OK)
+    assert stripe_api.v1.invoices.pay(invoice).status == "paid"  # Stripe's retry
+
+    saved = save_card(f"{webhooks.url}/donor/monthly/{gift.pk}/card/?t={card_link_token(gift)}",
+                      "5555555555554444")
+
+    assert saved.status_code == 200 and saved.json()["outcome"] == "saved"
+    assert saved.json()["status"] == "active"
+    paid_invoices = [i for i in stripe_api.v1.invoices.list(
+        params={"subscription": gift.stripe_subscription}).data if i.status == "paid"]
+    assert len(paid_invoices) == 2  # the first month and the retried one, each once
