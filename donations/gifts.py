@@ -96,12 +96,15 @@ class RegularGift(DonorDetails):
 
 class RegularGiftEvent(models.Model):
     """Append-only history of a monthly gift: its status changes, its cancel and amount
-    changes, with who asked (each month's donation keeps its own DonationEvent history)."""
+    changes, its donor's new card and the emails to its donor, with who asked (each month's
+    donation keeps its own DonationEvent history)."""
 
     class Kind(models.TextChoices):
         STATUS = "status", "Status from Stripe"
         CANCELED = "canceled", "Canceled"
         AMOUNT_CHANGED = "amount_changed", "Amount changed"
+        CARD_UPDATED = "card_updated", "Card updated by the donor"
+        EMAILED = "emailed", "Donor emailed"
 
     regular_gift = models.ForeignKey(RegularGift, on_delete=models.CASCADE,
                                      related_name="events")
@@ -121,3 +124,34 @@ class RegularGiftEvent(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()}: {self.get_by_display()}"
+
+
+class RegularGiftNotice(models.Model):
+    """An email to a monthly gift's donor about the gift (a month failed; Stripe gave up),
+    at most one per `key`: a failed invoice's id, or the gift's cancellation. However often
+    Stripe reports it, the unique key makes it one row, and the row one email."""
+
+    class Kind(models.TextChoices):
+        PAYMENT_FAILED = "payment_failed", "A month failed"
+        CANCELED = "canceled", "Canceled after failed months"
+
+    regular_gift = models.ForeignKey(RegularGift, on_delete=models.CASCADE,
+                                     related_name="notices")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    key = models.CharField(max_length=300, unique=True)
+    stripe_invoice = models.CharField(max_length=255, blank=True)
+    # The month's amount as Stripe billed it (minor units of the gift's currency).
+    amount = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    # The send protocol (regular gift notices' sending): a claim held while the mail server
+    # is talked to, no transaction open; `sent_at` once the server accepted it.
+    sending_claim = models.CharField(max_length=32, blank=True)
+    sending_until = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["sent_at", "created_at"],
+                                name="regular_gift_notice_unsent")]

@@ -9,6 +9,7 @@ from donations.gifts import (  # noqa: F401  (named here too)
     DonorDetails,
     RegularGift,
     RegularGiftEvent,
+    RegularGiftNotice,
 )
 
 

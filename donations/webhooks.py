@@ -135,8 +135,13 @@ def _prepare_monthly(event_type: str, obj: dict):
     else:
         status = stripe_gateway.subscription_status(subscription)
     if event_type in stripe_gateway.SUBSCRIPTION_EVENTS:
+        # Why Stripe ended it (its payments failed, or someone canceled it) is final in the
+        # event, as the deletion is.
+        failed_payments = stripe_gateway.subscription_ended_for_failed_payments(obj)
         return lambda event_id: regular_gifts.regular_gift_apply_status(
-            subscription=subscription, stripe_status=status, stripe_event=event_id)
+            subscription=subscription, stripe_status=status, stripe_event=event_id,
+            failed_payments=failed_payments)
     invoice = stripe_gateway.invoice_state(obj["id"])
     return lambda event_id: regular_gifts.regular_gift_apply_invoice(
-        invoice=invoice, stripe_status=status, source=SOURCE, stripe_event=event_id)
+        invoice=invoice, stripe_status=status, source=SOURCE, stripe_event=event_id,
+        reported_failed=event_type == "invoice.payment_failed")

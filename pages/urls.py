@@ -3,7 +3,7 @@ each pattern tried before it costs a little on every view."""
 
 from django.urls import path
 
-from pages import donor, views
+from pages import donor, regular_gift_card, views
 
 app_name = "pages"
 urlpatterns = [
@@ -22,6 +22,9 @@ urlpatterns = [
          name="donor-monthly-cancel"),
     path("donor/monthly/<uuid:pk>/amount/", donor.donor_monthly_amount,
          name="donor-monthly-amount"),
+    # A monthly gift's new card (pages/regular_gift_card.py): the emailed link or a sign-in.
+    path("donor/monthly/<uuid:pk>/card/", regular_gift_card.regular_gift_card,
+         name="regular_gift_card"),
     path("donor/gift-aid/cancel/", donor.donor_gift_aid_cancel, name="donor-gift-aid-cancel"),
     path("donor/news/", donor.donor_news, name="donor-news"),
 ]

@@ -8,7 +8,8 @@
  *                                           digits), cvc and postal_code in the page itself
  *   elements.update({amount}), elements.submit()
  *   stripe.createConfirmationToken({elements, params: {payment_method_data}})
- *   stripe.handleNextAction({clientSecret})  - the in-page "3D Secure" box, once
+ *   stripe.handleNextAction({clientSecret})  - the in-page "3D Secure" box, once (a
+ *                                              PaymentIntent's or a SetupIntent's)
  *   elements.create("expressCheckout").mount(el) - a wallet only when the page's URL asks for
  *       one: ?standin_wallet=1 (the card 4242 4242 4242 4242) or ?standin_wallet=<test card
  *       number> (e.g. 4000000000000341, declined). Its button "Test wallet (stand-in)" fires
@@ -220,6 +221,19 @@
     stripe.handleNextAction = async function ({clientSecret}) {
       const success = await openModal('3D Secure\nDo you want to confirm or cancel?',
                                       'Complete authentication', 'Fail authentication');
+      const setup = clientSecret.match(/^(seti_\w+)_secret_/);
+      if (setup) {  // a SetupIntent (a saved card): confirmed, or canceled if the check failed
+        const {result, error} = await call(
+          `/v1/setup_intents/${setup[1]}/${success ? 'confirm' : 'cancel'}`,
+          {key: apiKey, client_secret: clientSecret, use_stripe_sdk: true});
+        if (error) return {error};
+        if (result.status !== 'succeeded') {
+          return {error: {type: 'card_error', code: 'setup_intent_authentication_failure',
+                          message: 'We are unable to authenticate your payment method.',
+                          setup_intent: result}};
+        }
+        return {setupIntent: result};
+      }
       const pi = clientSecret.match(/^(pi_\w+)_secret_/)[1];
       const {result, error} = await call(
         `/v1/payment_intents/${pi}/_authenticate?success=${success}`,

@@ -17,7 +17,8 @@ block "ConfirmationTokens" below (docs/card-flow.md lists each difference from S
 the ConfirmationToken object (`POST /v1/confirmation_tokens` from Stripe.js with the
 publishable key, `POST /v1/test_helpers/confirmation_tokens` and `GET
 /v1/confirmation_tokens/:id` with the secret key), `POST /v1/payment_intents/:id/confirm`
-with `confirmation_token` (a second confirm after a decline too, as Stripe allows), and in
+with `confirmation_token` (a second confirm after a decline too, as Stripe allows), `POST
+/v1/setup_intents` with `confirm=true` and `confirmation_token` (a monthly gift's new card), and in
 the fake Stripe.js the Payment Element, `elements.submit()`, `stripe.createConfirmationToken`
 and `stripe.handleNextAction`; and the Express Checkout Element with a test wallet that the
 page's URL turns on (`?standin_wallet=1`, or `=<test card>`), whose token is made as a card's.
@@ -171,6 +172,53 @@ def _confirm_with_token(payment_intent_id: str, token_id, data: dict):
     return resources.PaymentIntent._api_confirm(id=payment_intent_id, **data)
 
 
+def _setup_with_token(token_id, data: dict):
+    """`POST /v1/setup_intents` with `confirm=true` and a `confirmation_token`: a SetupIntent
+    made and confirmed at once with the token's card (Stripe's "finalize setups on the
+    server"; localstripe knows neither). As at Stripe, a succeeded SetupIntent's card is
+    attached to its Customer; a declined one answers 402 (the decline block below)."""
+    token = ConfirmationToken._api_retrieve(token_id)
+    if token.payment_intent is not None:
+        raise UserError(400, "This ConfirmationToken has already been used.",
+                        {"code": "confirmation_token_already_used"})
+    if str(data.pop("confirm", "")).lower() != "true":
+        raise UserError(400, "A confirmation_token needs confirm=true.")
+    setup = resources.SetupIntent._api_create(**data)
+    token.payment_intent = setup.id  # spent, as a PaymentIntent's confirm spends it
+    return _confirm_setup(setup.id, {"payment_method": token._payment_method})
+
+
+def _confirm_setup(setup_intent_id: str, data: dict):
+    """A SetupIntent confirmed as localstripe does, then as Stripe does after a success: its
+    card attached to its Customer and, set up for `off_session`, ready for payments without
+    the cardholder (see _off_session_payments)."""
+    setup = resources.SetupIntent._api_confirm(id=setup_intent_id, **data)
+    if setup.status == "succeeded" and setup.payment_method:
+        method = resources.PaymentMethod._api_retrieve(setup.payment_method)
+        if setup.customer:
+            method.customer = setup.customer
+        method._set_up_off_session = setup.usage == "off_session"
+    return setup
+
+
+def _off_session_payments() -> None:
+    """Stripe's 3-D Secure test card 4000002500003155 "requires authentication for one-time
+    payments; set up with a SetupIntent, later off-session payments need none"
+    (docs.stripe.com/testing, "Authentication and setup"). localstripe asks for it on every
+    payment: here an invoice's payment (collected without the donor) with a card set up for
+    off-session use is charged at once."""
+    original = resources.PaymentIntent._confirm
+
+    def _confirm(self, on_failure_now):
+        method = resources.PaymentMethod._api_retrieve(self.payment_method)
+        if getattr(self, "invoice", None) and getattr(method, "_set_up_off_session", False):
+            self._authentication_failed = False
+            return self._create_charge(on_failure_now=on_failure_now)
+        return original(self, on_failure_now)
+
+    resources.PaymentIntent._confirm = _confirm
+
+
 def _add_confirmation_tokens() -> None:
     """The routes, and the fake Stripe.js with the Payment Element, as one middleware placed
     before localstripe's own routes (its router answers the first match)."""
@@ -179,6 +227,7 @@ def _add_confirmation_tokens() -> None:
     with open(STRIPE_JS_EXTENSION) as f:
         js += "\n" + f.read()
     confirm_path = re.compile(r"^/v1/payment_intents/(pi_\w+)/confirm$")
+    setup_confirm_path = re.compile(r"^/v1/setup_intents/(seti_\w+)/confirm$")
     token_path = re.compile(r"^/v1/confirmation_tokens/(ctoken_\w+)$")
 
     def authorised(request, data) -> bool:
@@ -207,6 +256,25 @@ def _add_confirmation_tokens() -> None:
                 raise UserError(401, "Unauthorized")
             return server.json_response(
                 ConfirmationToken._api_retrieve(token_path.match(path)[1])._export())
+        if method == "POST" and path == "/v1/setup_intents":
+            data = await server.get_post_data(request, remove_auth=False) or {}
+            if "confirmation_token" in data:
+                if server.get_api_key(request) is None:
+                    raise UserError(401, "Unauthorized")
+                expand = data.pop("expand", None)
+                setup = _setup_with_token(data.pop("confirmation_token"), data)
+                return server.json_response(setup._export(expand=expand))
+        if method == "POST" and setup_confirm_path.match(path):
+            # Stripe.js's confirm after the bank's check (handleNextAction), or any other:
+            # localstripe's, then the card attached as Stripe attaches it.
+            data = await server.get_post_data(request, remove_auth=False) or {}
+            if not authorised(request, data):
+                raise UserError(401, "Unauthorized")
+            for name in ("payment_user_agent", "referrer"):
+                data.pop(name, None)
+            expand = data.pop("expand", None)
+            setup = _confirm_setup(setup_confirm_path.match(path)[1], data)
+            return server.json_response(setup._export(expand=expand))
         if method == "POST" and confirm_path.match(path):
             data = await server.get_post_data(request, remove_auth=False) or {}
             if "confirmation_token" in data:
@@ -457,6 +525,7 @@ def main() -> None:
     _payment_errors_as_stripe()
     _subscriptions_as_stripe()
     _subscription_changes_as_stripe()
+    _off_session_payments()
 
     app = server.app
     app.middlewares.insert(0, _count_calls)

@@ -53,6 +53,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 15.0,
         "kwargs": {"older_than_seconds": 30},
     },
+    # A monthly gift's email to its donor (a failed month, the gift ended) whose message was
+    # lost goes again; its retries (backoff up to 300 s) are left 10 minutes first.
+    "sweep-unsent-regular-gift-notices": {
+        "task": "donations.tasks.sweep_unsent_regular_gift_notices",
+        "schedule": 300.0,
+        "kwargs": {"older_than_seconds": 600},
+    },
     "reconcile-stripe": {
         "task": "donations.tasks.reconcile_stripe",
         "schedule": 300.0,

@@ -113,3 +113,9 @@ DEFENCE_ATTACK_THRESHOLD = env("DEFENCE_ATTACK_THRESHOLD", default="200/10m")
 DEFENCE_ATTACK_DURATION = env.int("DEFENCE_ATTACK_DURATION", default=3600)
 # Which request header holds the client's address: REMOTE_ADDR unless a trusted proxy sets one.
 RATELIMIT_IP_META_KEY = env("RATELIMIT_IP_META_KEY", default="REMOTE_ADDR")
+
+# Monthly gifts (docs/monthly-gifts.md). The site's public address, for the links in emails
+# to donors (the card page after a failed month, the appeal page after Stripe gave up).
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+# Days the link to a monthly gift's card page, emailed after a failed month, stays valid.
+REGULAR_GIFT_CARD_LINK_DAYS = env.int("REGULAR_GIFT_CARD_LINK_DAYS", default=7)

@@ -187,16 +187,39 @@ def check_card_attempt(request, *, donation) -> Verdict:
     # Whoever tries a card now is the client a decline Stripe reports later is counted on.
     _cache().set(_client_cache_key(donation.pk), client_key(request),
                  timeout=CLIENT_MEMORY_SECONDS)
-    for reason, group, value, rate in (
-        (BlockedAttempt.Reason.CARDS_PER_GIFT, "setups-gift", str(donation.pk),
-         limits["cards_per_gift"]),
+    return _count_card_try(request, group="setups-gift", gift=str(donation.pk), limits=limits,
+                           facts=facts)
+
+
+def check_card_update(request, *, regular_gift) -> Verdict:
+    """Before a monthly gift's new card is tried at Stripe (its card page): limited as a pay
+    request is, by the client's declines, and the cards tried per gift and per client."""
+    facts = {"email": regular_gift.email, "appeal": regular_gift.appeal.slug,
+             "amount": regular_gift.amount, "currency": regular_gift.currency}
+    limits = _limits()
+    wait = _over(request, "declines-ip", client_key(request), limits["declines_per_client"])
+    if wait:
+        return _refuse(request, BlockedAttempt.Reason.DECLINES_CLIENT, wait, **facts)
+    return _count_card_try(request, group="cards-regular-gift", gift=str(regular_gift.pk),
+                           limits=limits, facts=facts)
+
+
+def _count_card_try(request, *, group: str, gift: str, limits: dict, facts: dict) -> Verdict:
+    """One more card tried on this gift and from this client; refused past either limit."""
+    for reason, counter, value, rate in (
+        (BlockedAttempt.Reason.CARDS_PER_GIFT, group, gift, limits["cards_per_gift"]),
         (BlockedAttempt.Reason.VELOCITY_CLIENT, "setups-ip", client_key(request),
          limits["setups_per_client"]),
     ):
-        usage = _usage(request, group, value, rate, increment=True)
+        usage = _usage(request, counter, value, rate, increment=True)
         if usage and usage["should_limit"]:
             return _refuse(request, reason, max(int(usage["time_left"]), 1), **facts)
     return Verdict.ok()
+
+
+def record_card_update_decline(request, *, regular_gift) -> None:
+    """Count a decline of a monthly gift's new card against the client and the email."""
+    _count_decline(client_key(request), regular_gift.email, "", "")
 
 
 def _minimum_amount_message(currency: str, minimum: int) -> str:

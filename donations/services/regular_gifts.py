@@ -29,6 +29,7 @@ from donations.models import (
     RegularGift,
     RegularGiftEvent,
 )
+from donations.services.regular_gift_notices import notice_failed_month, notice_gave_up
 from donations.services.stripe_events import donation_apply_payment_intent
 from donations.services.transitions import log_event
 from donations.states import PAID, EventKind, S
@@ -47,7 +48,9 @@ FROM_STRIPE = {
     "active": G.ACTIVE,
     "trialing": G.ACTIVE,
     "past_due": G.PAST_DUE,
-    "unpaid": G.PAST_DUE,
+    # Stripe's retries ran out and it was set to leave the subscription `unpaid` rather than
+    # cancel it: it collects nothing more by itself, so for the donor the gift has ended.
+    "unpaid": G.CANCELED,
     "canceled": G.CANCELED,
     "incomplete_expired": G.CANCELED,
 }
@@ -76,13 +79,17 @@ def lock_regular_gift(*, subscription: str) -> RegularGift | None:
 
 
 def regular_gift_apply_invoice(*, invoice: stripe_gateway.InvoiceState, stripe_status: str,
-                               source: str, stripe_event: str = "") -> Donation | None:
+                               source: str, stripe_event: str = "",
+                               reported_failed: bool = False) -> Donation | None:
     """Apply an invoice of a monthly gift as Stripe holds it now (read by the caller, with
     its PaymentIntent, outside any transaction) and the subscription's current status.
 
     The first month's invoice names the donation made with the gift; a later month's paid
     invoice makes a new donation for that month (pending, then applied as succeeded: fee,
     card, receipt, its email on commit). Call inside the transaction that records the event.
+    `reported_failed`: Stripe reported the invoice's payment failed (`invoice.payment_failed`);
+    a later month that is still unpaid at Stripe then tells the donor, once per invoice
+    (regular_gift_notices: queued on commit).
     Returns the month's donation (None: no paid month, or not ours).
     """
     gift = lock_regular_gift(subscription=invoice.subscription)
@@ -98,17 +105,29 @@ def regular_gift_apply_invoice(*, invoice: stripe_gateway.InvoiceState, stripe_s
         donation = donation_apply_payment_intent(payment_intent=pi, source=source,
                                                  stripe_event=stripe_event) or donation
     _status_in_line(gift, stripe_status, stripe_event=stripe_event)
+    if reported_failed and donation is None:
+        notice_failed_month(gift=gift, invoice=invoice, stripe_event=stripe_event)
     return donation
 
 
 def regular_gift_apply_status(*, subscription: str, stripe_status: str,
-                              stripe_event: str = "") -> RegularGift | None:
+                              stripe_event: str = "",
+                              failed_payments: bool | None = None) -> RegularGift | None:
     """Bring the gift's status in line with its subscription's status at Stripe (read by the
     caller outside any transaction, or `canceled` from a deletion, which is final). Call
-    inside the transaction that records the event."""
+    inside the transaction that records the event. A gift that was past due and is now
+    canceled (Stripe gave up) tells its donor, once (queued on commit), unless Stripe says it
+    ended for another reason (`failed_payments` False: canceled through the API or the
+    Dashboard, by us or someone; None: Stripe named no reason)."""
     gift = lock_regular_gift(subscription=subscription)
     if gift is not None:
+        before = gift.status
         _status_in_line(gift, stripe_status, stripe_event=stripe_event)
+        if (before == G.PAST_DUE and gift.status == G.CANCELED
+                and failed_payments is not False):
+            # Stripe gave up after failed months (its retries ran out): the donor is told.
+            # A gift canceled while active (the donor's or an admin's choice) is not.
+            notice_gave_up(gift=gift, stripe_event=stripe_event)
     return gift
 
 

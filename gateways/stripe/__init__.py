@@ -12,7 +12,8 @@ Modules, one per Stripe object: client (the SDK client, the pinned API version),
 objects (shared field shapes), declines (a declined card as each report names it),
 payment_intents (and ConfirmationTokens), charges, refunds,
 disputes, subscriptions (monthly gifts: Product, Customer, Subscription, invoices in either API
-shape), balance (what finance reconciles), stripe_js (the origins Stripe.js needs in the
+shape), setup_intents (a monthly gift's new card, its open invoices paid with it),
+balance (what finance reconciles), stripe_js (the origins Stripe.js needs in the
 donor's browser), webhooks (signature, event shape and version),
 standin (where the local stand-in is not Stripe), checks (system checks of the settings),
 testmode (Stripe's test-mode helpers, for scripts/stripe_proof.py only).
@@ -40,6 +41,14 @@ from gateways.stripe.payment_intents import (
     payment_intent_retrieve,
 )
 from gateways.stripe.refunds import RefundState, refund_create, refunds_since
+from gateways.stripe.setup_intents import (
+    CardSetup,
+    card_setup,
+    card_setup_retrieve,
+    invoice_pay,
+    open_invoices,
+    subscription_card_set,
+)
 from gateways.stripe.stripe_js import stripe_sources
 from gateways.stripe.subscriptions import (
     FirstPayment,
@@ -52,6 +61,7 @@ from gateways.stripe.subscriptions import (
     subscription_cancel,
     subscription_change_amount,
     subscription_news_since,
+    subscription_ended_for_failed_payments,
     subscription_start,
     subscription_status,
 )
@@ -89,6 +99,7 @@ __all__ = [
     "SUBSCRIPTION_EVENTS",
     "STRIPE_API_VERSION",
     "BalanceTxn",
+    "CardSetup",
     "CardDecline",
     "CardDeclined",
     "FirstPayment",
@@ -108,6 +119,8 @@ __all__ = [
     "api_version_warning",
     "balance_transactions",
     "charge_payment_intent",
+    "card_setup",
+    "card_setup_retrieve",
     "charge_retrieve",
     "client",
     "confirmation_token_fingerprint",
@@ -116,10 +129,12 @@ __all__ = [
     "disputes_since",
     "event_contents",
     "event_type",
+    "invoice_pay",
     "invoice_state",
     "invoice_subscription",
     "monthly_product",
     "object_id",
+    "open_invoices",
     "payment_intent_cancel",
     "payment_intent_create",
     "payment_intent_confirm",
@@ -129,7 +144,9 @@ __all__ = [
     "refunds_since",
     "stripe_sources",
     "subscription_cancel",
+    "subscription_card_set",
     "subscription_change_amount",
+    "subscription_ended_for_failed_payments",
     "subscription_month_for_test",
     "subscription_news_since",
     "subscription_start",

@@ -56,6 +56,7 @@ class InvoiceState:
     currency: str
     created: datetime | None
     payment_intent: PaymentIntentState | None  # the paying PaymentIntent, read now
+    amount_due: int = 0  # what the invoice asks for (a failed month: what was not taken)
 
 
 def monthly_product(currency: str) -> str:
@@ -198,6 +199,7 @@ def invoice_state(invoice_id: str) -> InvoiceState:
         subscription=invoice_subscription(invoice),
         customer=object_id(invoice.get("customer")),
         amount_paid=int(invoice.get("amount_paid") or 0),
+        amount_due=int(invoice.get("amount_due") or invoice.get("total") or 0),
         currency=str(invoice.get("currency") or "").upper(),
         created=when(invoice.get("created")),
         payment_intent=payment_intent_retrieve(payment_intent) if payment_intent else None,
@@ -330,3 +332,15 @@ def subscription_news_since(since: datetime, *, page_size: int = 100,
                 break
             params = {**params, "starting_after": events[-1]["id"]}
     return found
+
+
+def subscription_ended_for_failed_payments(subscription: dict) -> bool | None:
+    """Whether Stripe says it ended the subscription because its payments failed
+    (`cancellation_details.reason`: `payment_failed`; `cancellation_requested` when it was
+    canceled through the API or the Dashboard). None when the object names no reason (the
+    stand-in; API versions before 2023): the caller then judges by what it knows."""
+    details = subscription.get("cancellation_details")
+    reason = details.get("reason") if isinstance(details, dict) else None
+    if not isinstance(reason, str) or not reason:
+        return None
+    return reason == "payment_failed"
