@@ -11,6 +11,7 @@ urlpatterns = [
     path("appeals/<slug:slug>/", views.appeal_detail, name="appeal"),
     path("appeals/<slug:slug>/embed/", views.appeal_embed, name="embed"),
     path("donations/<uuid:pk>/thanks/", views.thanks, name="thanks"),
+    path("publishers/", views.publisher_page, name="publishers"),
     # The donor's own page (pages/donor.py).
     path("donor/", donor.donor_home, name="donor"),
     path("donor/link-sent/", donor.donor_link_sent, name="donor-link-sent"),

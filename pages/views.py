@@ -259,3 +259,25 @@ def _may_ask_stripe(donation_id) -> bool:
     """True for the first view of the interval (an atomic add in the shared limits cache)."""
     return caches[settings.RATELIMIT_USE_CACHE].add(
         f"thanks-stripe:{donation_id}", 1, timeout=settings.THANKS_PAGE_STRIPE_INTERVAL)
+
+
+@cache_control(private=True, no_store=True)
+@require_safe
+def publisher_page(request):
+    """The publisher's page: a form for its source and key, and its feed shown as tables by
+    its script (static/js/publishers.js), which reads the feed with the key from the browser.
+    The page holds no figure and no key itself (docs/publishers.md)."""
+    return render(request, "pages/publishers.html", {"texts": {
+        "missing": gettext("Enter your publication and your key."),
+        "status401": gettext("That key is not valid. Ask the charity for a new one."),
+        "status403": gettext("That key is for another publication."),
+        "status429": gettext("Too many requests: try again in %(seconds)s seconds."),
+        "failed": gettext("The figures could not be read. Please try again."),
+        "hidden": gettext("fewer than 5"),
+        "noArticle": gettext("(no article)"),
+        "noPlacement": gettext("(none)"),
+        "nothing": gettext("No views or gifts in this period."),
+        "noComparison": gettext("No article has two placements with 5 gifts or more yet."),
+        "clear": gettext("Yes: unlikely to be chance"),
+        "unclear": gettext("Not yet: could be chance"),
+    }})
