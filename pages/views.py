@@ -20,6 +20,7 @@ from django.core.cache import cache, caches
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.html import escape
 from django.views.decorators.cache import cache_control
 from django.views.decorators.clickjacking import xframe_options_exempt
@@ -34,13 +35,14 @@ from donations.giftaid import gift_aid_wording
 from donations.models import Donation, DonationEvent
 from donations.services import stripe_events as services
 from gateways import stripe as stripe_gateway
+from pages.script_messages import script_messages
 
 logger = logging.getLogger(__name__)
 
 # Where the per-request parts go in the widget's cached HTML.
 ATTRIBUTION_QUERY = "lifeline-attribution-query"
 SUCCESSOR_QUERY = "lifeline-successor-query"
-PAGE_CACHE_VERSION = 3
+PAGE_CACHE_VERSION = 4
 # In front of the shared cache, each process keeps the page it last used for this long
 # (a dict read instead of a cache round trip); a gift shows on the page at most that late.
 _local: dict[str, tuple[float, dict]] = {}
@@ -73,6 +75,11 @@ def _appeal_context(slug, *, preview=False):
                 "appeal": appeal.slug,
                 "currency": currency,
                 "locale": str(money_locale()).replace("_", "-"),
+                # Stripe's Payment Element in the page's language ("auto": the browser's,
+                # where Stripe has no translation of it).
+                "stripeLocale": stripe_gateway.elements_locale(translation.get_language()),
+                # The script's own words, in the page's language (CSP: no inline script).
+                "messages": script_messages(),
                 "exponent": CURRENCY_EXPONENT[currency],
                 "min": MIN_AMOUNT[currency],
                 "max": MAX_AMOUNT[currency],
@@ -87,7 +94,8 @@ def _appeal_context(slug, *, preview=False):
 
 
 def _page_key(slug: str, kind: str) -> str:
-    return f"appeal-page:v{PAGE_CACHE_VERSION}:{kind}:{slug}"
+    """One rendering per appeal, kind and language: a German reader gets the German page."""
+    return f"appeal-page:v{PAGE_CACHE_VERSION}:{kind}:{translation.get_language()}:{slug}"
 
 
 def _cached_page(request, slug: str, kind: str, template: str) -> dict:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 from core.errors import Refused
 from donations import leases
@@ -86,7 +87,7 @@ def _replace_payment_intent(donation: Donation, old: stripe_gateway.PaymentInten
 class PaymentInProgress(Refused):
     """Another request is setting up or paying this donation right now."""
 
-    default_message = "This gift's card is being charged already: one moment."
+    default_message = gettext_lazy("This gift's card is being charged already: one moment.")
 
 
 def _claim_payment(donation_id, token: str, *, check) -> Donation:
@@ -137,7 +138,7 @@ def _confirmable(donation: Donation) -> None:
     if donation.status in PAID:
         raise _AlreadyPaid
     if donation.status == S.CANCELED:
-        raise DonationNotPayable("This donation was canceled.")
+        raise DonationNotPayable(gettext("This donation was canceled."))
 
 
 class _AlreadyPaid(Exception):

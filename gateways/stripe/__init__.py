@@ -40,7 +40,7 @@ from gateways.stripe.payment_intents import (
     payment_intent_retrieve,
 )
 from gateways.stripe.refunds import RefundState, refund_create, refunds_since
-from gateways.stripe.stripe_js import stripe_sources
+from gateways.stripe.stripe_js import elements_locale, stripe_sources
 from gateways.stripe.subscriptions import (
     FirstPayment,
     InvoiceState,
@@ -69,6 +69,7 @@ from gateways.stripe.webhooks import (
 )
 
 __all__ = [
+    "elements_locale",
     "DECLINE_EVENTS",
     "DISPUTE_EVENTS",
     "INVOICE_EVENTS",
