@@ -1,7 +1,7 @@
 """Writes to appeals."""
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from appeals.models import Appeal, Designation, SuggestedAmount
 
@@ -11,7 +11,20 @@ def appeal_upsert(*, slug: str, title: str, summary: str, story: str, currency: 
                   goal_amount: int, status: str, image_alt: str = "",
                   designations: list[tuple[str, str, str]] = (),
                   suggested: list[tuple[int, str]] = ()) -> Appeal:
-    """Create or update an appeal with its designations and suggested amounts (idempotent)."""
+    """Create or update an appeal with its designations and suggested amounts (idempotent).
+
+    The text given is the English (the other languages' fall back to it:
+    appeals/translation.py), whatever language is active.
+    """
+    with translation.override("en"):
+        return _appeal_upsert(slug=slug, title=title, summary=summary, story=story,
+                              currency=currency, goal_amount=goal_amount, status=status,
+                              image_alt=image_alt, designations=designations,
+                              suggested=suggested)
+
+
+def _appeal_upsert(*, slug, title, summary, story, currency, goal_amount, status, image_alt,
+                   designations, suggested) -> Appeal:
     appeal, _ = Appeal.objects.update_or_create(
         slug=slug,
         defaults={"title": title, "summary": summary, "story": story, "currency": currency,

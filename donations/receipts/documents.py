@@ -78,7 +78,8 @@ def _receipt_pdf(receipt: Receipt) -> bytes:
     rtl = translation.get_language_bidi()
     align = "R" if rtl else "L"
     pdf = FPDF(format="A4")
-    fonts.add_fonts(pdf)
+    # The donor's, the appeal's and the charity's own words may be in any script.
+    fonts.add_fonts(pdf, [str(value) for value in c.values()] + [donation.appeal.title])
     pdf.set_lang(translation.get_language())
     pdf.set_title(_("Receipt %(number)s") % {"number": receipt.number})
     pdf.set_author(c["charity_name"])
