@@ -104,6 +104,8 @@ LANGUAGES = [
     ("es", "Español"),
     ("ar", "العربية"),
 ]
+# The switcher's choice (django_language) is remembered a year, not only for the session.
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 # Our catalogues (locale/<lang>/LC_MESSAGES/django.po), compiled by the build (`make messages`
 # extracts, scripts/compile_messages.py compiles): the .mo files are not in git.
 # An appeal's own text: each language's field falls back to English where it is empty.
