@@ -62,20 +62,19 @@ def test_the_switcher_goes_back_only_to_our_own_pages(demo):
 
 
 def test_an_appeals_own_text_shows_in_the_readers_language_with_english_as_fallback(demo):
-    appeal = Appeal.objects.get(slug="earthquake-relief")
-    appeal.title_de = "Erdbebenhilfe"
-    appeal.summary_de = "Familien haben beim Erdbeben ihr Zuhause verloren."
+    appeal = Appeal.objects.get(slug="earthquake-relief")  # seed_demo translates it
+    appeal.title_fr = ""  # an admin emptied the French title
     appeal.save()
-    water = appeal.designations.get(code="water")
-    water.name_de = "Wasser"
-    water.save()
+    appeal.designations.filter(code="shelter").update(name_de=None)
 
     german = Client().get(EURO_PAGE, HTTP_ACCEPT_LANGUAGE="de").content.decode()
     assert "<h1>Erdbebenhilfe</h1>" in german and "ihr Zuhause verloren" in german
     assert ">Wasser</option>" in german
     assert ">Shelter</option>" in german  # no German name: the English one
+    assert "A strong earthquake has struck" in german  # the story is English only
     french = Client().get(EURO_PAGE, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     assert "<h1>Earthquake Relief</h1>" in french  # no French title: the English one
+    assert "Des familles ont perdu leur maison" in french
 
     api = Client().get("/api/v1/appeals/earthquake-relief/", HTTP_ACCEPT_LANGUAGE="de").json()
     assert api["title"] == "Erdbebenhilfe"

@@ -85,3 +85,15 @@ def test_an_arabic_receipt_reads_right_to_left():
     pdf = _text(receipt_pdf(receipt))
     assert "إيصال التبرع" in pdf
     assert "محمد عبد الله" in pdf
+
+
+def test_without_the_fonts_start_up_refuses_and_names_them(settings, tmp_path):
+    from django.core import checks
+
+    from donations.receipts.fonts import FontsMissing
+
+    settings.RECEIPT_FONT_DIR = str(tmp_path)
+    errors = [e for e in checks.run_checks() if e.id == "donations.E001"]
+    assert len(errors) == 1 and "fonts-dejavu-core fonts-droid-fallback" in errors[0].msg
+    with pytest.raises(FontsMissing, match="DejaVuSans.ttf"):
+        receipt_pdf(_receipt())
