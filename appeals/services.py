@@ -44,10 +44,11 @@ def _appeal_upsert(*, slug, title, summary, story, currency, goal_amount, status
 
 
 def appeal_translate(*, appeal: Appeal, language: str, title: str = "", summary: str = "",
-                     designations: dict[str, str] | None = None,
+                     designations: dict[str, tuple[str, str]] | None = None,
                      impacts: dict[int, str] | None = None) -> Appeal:
     """Set an appeal's text in one of settings.LANGUAGES (appeals/translation.py): its title,
-    summary, designations' names (by code) and suggested amounts' impact lines (by amount, in
+    summary, designations' names and descriptions (by code) and suggested amounts' impact lines
+    (by amount, in
     minor units). What is not given keeps what it had (empty: the English shows)."""
     fields = [f"{name}_{language}" for name, text in (("title", title), ("summary", summary))
               if text]
@@ -56,8 +57,9 @@ def appeal_translate(*, appeal: Appeal, language: str, title: str = "", summary:
             setattr(appeal, field, title if field.startswith("title_") else summary)
         if fields:
             appeal.save(update_fields=fields)
-        for code, name in (designations or {}).items():
-            appeal.designations.filter(code=code).update(**{f"name_{language}": name})
+        for code, (name, description) in (designations or {}).items():
+            appeal.designations.filter(code=code).update(
+                **{f"name_{language}": name, f"description_{language}": description})
         for amount, impact in (impacts or {}).items():
             appeal.suggested_amounts.filter(amount=amount).update(**{f"impact_{language}": impact})
     return appeal

@@ -22,14 +22,18 @@ Your gift goes to shelter, medical care and water for the families who have lost
 WINTER_STORY = """Last winter your gifts kept families warm: blankets, heaters and hot meals for people sleeping rough and for those who could not afford to heat their homes. This appeal is now closed. Thank you."""
 
 
-# The earthquake appeal in the donors' other languages: title, summary, designations' names,
-# the suggested amounts' impact lines.
+# The earthquake appeal in the donors' other languages: title, summary, designations (name,
+# description), the suggested amounts' impact lines.
 EARTHQUAKE_TRANSLATIONS = {
     "de": dict(
         title="Erdbebenhilfe",
         summary="Familien haben beim Erdbeben ihr Zuhause verloren. Helfen Sie uns, Unterkünfte, "
                 "medizinische Hilfe und sauberes Wasser zu bringen.",
-        designations={"shelter": "Unterkunft", "medicine": "Medizin", "water": "Wasser"},
+        designations={
+            "shelter": ("Unterkunft", "Zelte, Decken und Heizöfen für Familien, die im Freien "
+                                      "schlafen"),
+            "medicine": ("Medizin", "Erste Hilfe, Feldkliniken und Medikamente"),
+            "water": ("Wasser", "Sauberes Trinkwasser und Hygienesets")},
         impacts={1000: "kauft ein Hygieneset für eine Familie",
                  2500: "schenkt einer Familie Decken gegen die Kälte",
                  5000: "bringt 10 Familien eine Woche lang sauberes Wasser",
@@ -38,7 +42,11 @@ EARTHQUAKE_TRANSLATIONS = {
         title="Aide aux victimes du séisme",
         summary="Des familles ont perdu leur maison dans le séisme. Aidez-nous à apporter un abri, "
                 "des soins et de l’eau potable.",
-        designations={"shelter": "Abri", "medicine": "Soins", "water": "Eau"},
+        designations={
+            "shelter": ("Abri", "Tentes, couvertures et chauffages pour les familles qui dorment "
+                                "dehors"),
+            "medicine": ("Soins", "Premiers secours, cliniques de campagne et médicaments"),
+            "water": ("Eau", "Eau potable et kits d’hygiène")},
         impacts={1000: "offre un kit d’hygiène à une famille",
                  2500: "donne à une famille des couvertures contre le froid",
                  5000: "apporte de l’eau potable à 10 familles pendant une semaine",
@@ -47,7 +55,11 @@ EARTHQUAKE_TRANSLATIONS = {
         title="Ayuda tras el terremoto",
         summary="Muchas familias han perdido su hogar en el terremoto. Ayúdanos a llevar refugio, "
                 "atención médica y agua potable.",
-        designations={"shelter": "Refugio", "medicine": "Medicinas", "water": "Agua"},
+        designations={
+            "shelter": ("Refugio", "Tiendas, mantas y estufas para familias que duermen a la "
+                                   "intemperie"),
+            "medicine": ("Medicinas", "Primeros auxilios, clínicas de campaña y medicamentos"),
+            "water": ("Agua", "Agua potable y kits de higiene")},
         impacts={1000: "compra un kit de higiene para una familia",
                  2500: "da a una familia mantas contra el frío",
                  5000: "lleva agua potable a 10 familias durante una semana",
@@ -56,7 +68,11 @@ EARTHQUAKE_TRANSLATIONS = {
         title="Pomoc po trzęsieniu ziemi",
         summary="Rodziny straciły domy w trzęsieniu ziemi. Pomóż nam zapewnić schronienie, opiekę "
                 "medyczną i czystą wodę.",
-        designations={"shelter": "Schronienie", "medicine": "Leki", "water": "Woda"},
+        designations={
+            "shelter": ("Schronienie", "Namioty, koce i grzejniki dla rodzin śpiących pod gołym "
+                                       "niebem"),
+            "medicine": ("Leki", "Pierwsza pomoc, szpitale polowe i leki"),
+            "water": ("Woda", "Czysta woda pitna i zestawy higieniczne")},
         impacts={1000: "to zestaw higieniczny dla jednej rodziny",
                  2500: "to koce chroniące rodzinę przed zimnem",
                  5000: "to czysta woda dla 10 rodzin przez tydzień",
@@ -65,7 +81,11 @@ EARTHQUAKE_TRANSLATIONS = {
         title="Допомога після землетрусу",
         summary="Родини втратили домівки через землетрус. Допоможіть нам забезпечити прихисток, "
                 "медичну допомогу та чисту воду.",
-        designations={"shelter": "Прихисток", "medicine": "Ліки", "water": "Вода"},
+        designations={
+            "shelter": ("Прихисток", "Намети, ковдри й обігрівачі для родин, які ночують просто "
+                                     "неба"),
+            "medicine": ("Ліки", "Перша допомога, польові клініки та медикаменти"),
+            "water": ("Вода", "Чиста питна вода та гігієнічні набори")},
         impacts={1000: "гігієнічний набір для однієї родини",
                  2500: "ковдри, що зігріють родину",
                  5000: "чиста вода для 10 родин на тиждень",
@@ -74,7 +94,10 @@ EARTHQUAKE_TRANSLATIONS = {
         title="إغاثة متضرري الزلزال",
         summary="فقدت عائلات منازلها في الزلزال. ساعدنا في توفير المأوى والرعاية الطبية والمياه "
                 "النظيفة.",
-        designations={"shelter": "المأوى", "medicine": "الدواء", "water": "المياه"},
+        designations={
+            "shelter": ("المأوى", "خيام وبطانيات ومدافئ للعائلات التي تنام في العراء"),
+            "medicine": ("الدواء", "إسعافات أولية وعيادات ميدانية وأدوية"),
+            "water": ("المياه", "مياه شرب نظيفة وحقائب نظافة")},
         impacts={1000: "يوفّر حقيبة نظافة لعائلة واحدة",
                  2500: "يمنح عائلة بطانيات تقيها البرد",
                  5000: "يوفّر مياهًا نظيفة لعشر عائلات لمدة أسبوع",
