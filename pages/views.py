@@ -210,7 +210,9 @@ def thanks(request, pk):
             logger.warning("thanks page could not ask stripe", extra={"donation_id": str(pk)})
         donation = donation_selectors.donation_get_for_thanks(donation_id=pk)
     receipt = getattr(donation, "receipt", None)
-    return render(request, "pages/thanks.html", {"donation": donation, "receipt": receipt})
+    return render(request, "pages/thanks.html", {
+        "donation": donation, "receipt": receipt,
+        "failure_message": stripe_gateway.decline_message(donation.failure_message)})
 
 
 def _may_ask_stripe(donation_id) -> bool:

@@ -125,3 +125,23 @@ def test_the_apis_errors_are_in_the_requests_language(demo):
     assert Donation.objects.count() == 0
     with translation.override("en"):
         assert translation.gettext("Give now") == "Give now"
+
+
+def test_a_declined_card_is_explained_in_the_donors_language(demo, standin):
+    from tests.helpers import confirmation_token
+
+    body = {"appeal": "earthquake-relief", "amount": "25", "currency": "EUR",
+            "email": "leser@example.de"}
+    german = {"HTTP_ACCEPT_LANGUAGE": "de"}
+    created = Client().post("/api/v1/donations/", data=json.dumps(body),
+                            content_type="application/json", **german).json()
+    answer = Client().post(f"/api/v1/donations/{created['id']}/pay/", **german,
+                           content_type="application/json",
+                           data=json.dumps({"confirmation_token":
+                                            confirmation_token("4000000000000341")}))
+
+    assert answer.json()["status"] == "declined"
+    assert answer.json()["message"] == "Ihre Karte wurde abgelehnt."
+    thanks = Client().get(f"/donations/{created['id']}/thanks/", **german).content.decode()
+    assert "Ihre Zahlung ist nicht durchgegangen" in thanks
+    assert "Ihre Karte wurde abgelehnt." in thanks

@@ -21,7 +21,7 @@ testmode (Stripe's test-mode helpers, for scripts/stripe_proof.py only).
 from gateways.stripe.balance import BalanceTxn, balance_transactions
 from gateways.stripe.charges import ChargeState, charge_payment_intent, charge_retrieve
 from gateways.stripe.client import STRIPE_API_VERSION, client, ping
-from gateways.stripe.declines import CardDecline, attempt_key, decline_in
+from gateways.stripe.declines import CardDecline, attempt_key, decline_in, decline_message
 from gateways.stripe.disputes import disputes_since
 from gateways.stripe.errors import (
     CardDeclined,
@@ -70,6 +70,7 @@ from gateways.stripe.webhooks import (
 
 __all__ = [
     "elements_locale",
+    "decline_message",
     "DECLINE_EVENTS",
     "DISPUTE_EVENTS",
     "INVOICE_EVENTS",
