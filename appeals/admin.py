@@ -13,6 +13,7 @@ from appeals.admin_forms import AppealAdminForm, SuggestedAmountForm, SuggestedA
 from appeals.images import AppealImageField
 from appeals.models import Appeal, Designation, SuggestedAmount
 from core.money import format_money
+from donations.monthly_selectors import appeal_monthly
 
 
 # The translated fields' names, as a translator reads them in the language they write in.
@@ -72,14 +73,15 @@ class AppealAdmin(LanguageLabels, TranslationAdmin):
     prepopulated_fields = {"slug": ["title"]}
     inlines = [DesignationInline, SuggestedAmountInline]
     actions = ["publish", "close"]
-    readonly_fields = ["published_at", "closed_at", "totals_by_designation", "public_link"]
+    readonly_fields = ["published_at", "closed_at", "totals_by_designation", "monthly_gifts",
+                       "public_link"]
     fieldsets = [
         (None, {"fields": ["title_en", "slug", "summary_en", "story_en", "image",
                            "image_alt_en"]}),
         ("Money", {"fields": ["currency", "goal_amount"]}),
         ("Publishing", {"fields": ["status", "published_at", "closed_at", "public_link",
                                    "successor"]}),
-        ("Totals", {"fields": ["totals_by_designation"]}),
+        ("Totals", {"fields": ["totals_by_designation", "monthly_gifts"]}),
         # The appeal's text in the other languages, each folded away until opened: empty
         # fields show the English text to that language's readers.
         *((name, {"classes": ["collapse"],
@@ -119,6 +121,24 @@ class AppealAdmin(LanguageLabels, TranslationAdmin):
                 ((row["designation__name"] or "Where most needed",
                   format_money(row["raised"], appeal.currency), row["gifts"]) for row in rows),
             ),
+        )
+
+    @admin.display(description="Monthly gifts")
+    def monthly_gifts(self, appeal):
+        if appeal.pk is None:
+            return "—"
+        figures = appeal_monthly(appeal_id=appeal.pk)
+        return format_html(
+            '<table data-testid="monthly-gifts"><tbody>'
+            "<tr><th>Monthly donors</th><td>{}</td></tr>"
+            "<tr><th>Promised each month</th><td>{}</td></tr>"
+            "<tr><th>Failed payments this month</th><td>{}</td></tr>"
+            "</tbody></table>"
+            '<div class="help">Monthly donors: gifts Stripe still collects (active or past '
+            "due). Promised: what they give each month, without covered fees. Failed: gifts "
+            "whose payment failed since the 1st (they went past due), each once.</div>",
+            figures.donors, format_money(figures.promised, appeal.currency),
+            figures.failed_this_month,
         )
 
     @admin.display(description="Page")

@@ -1,7 +1,8 @@
 """The audit log: one read-only list of what staff did with money, data and access.
 
 Nothing is stored here: the rows are the append-only records the other apps keep
-(DonationEvent for refunds, resends and personal data; finance.ExportLog for exports;
+(DonationEvent for refunds, resends and personal data; RegularGiftEvent for monthly gifts
+canceled or changed by staff; finance.ExportLog for exports;
 DefenceChange for the attack-mode switch; django-axes for admin logins, failures and
 lockouts), merged by time.
 """
@@ -16,7 +17,8 @@ from django.conf import settings
 from django.db.models import Q
 from django.urls import reverse
 
-from donations.models import DefenceChange, DonationEvent
+from core.money import format_money
+from donations.models import DefenceChange, DonationEvent, RegularGift, RegularGiftEvent
 from donations.states import ASKED_BY_A_PERSON
 from finance.models import ExportLog
 
@@ -84,6 +86,27 @@ def _events(actor, date_from, date_to):
         )
 
 
+def _regular_gift_events(actor, date_from, date_to):
+    """Monthly gifts canceled or changed by an admin (the donor's and Stripe's are not staff
+    actions: they are in the gift's own history)."""
+    q = Q(by=RegularGift.By.ADMIN) & _period("created_at", date_from, date_to)
+    if actor:
+        q &= Q(actor__username__icontains=actor)
+    for event in (RegularGiftEvent.objects.filter(q).select_related("actor", "regular_gift")
+                  .order_by("-created_at", "-id").iterator()):
+        gift = event.regular_gift
+        detail = f"{format_money(gift.gift_amount, gift.currency)} a month from {gift.email}"
+        if event.kind == RegularGiftEvent.Kind.AMOUNT_CHANGED:
+            before = format_money(event.data["from"]["gift_amount"], gift.currency)
+            detail = f"{before} → {detail}"
+        yield AuditEntry(
+            at=event.created_at, category="other",
+            actor=event.actor.get_username() if event.actor else "",
+            action=f"monthly gift {event.get_kind_display().lower()}", detail=detail,
+            url=reverse("admin:donations_regulargift_change", args=[gift.pk]),
+        )
+
+
 def _exports(actor, date_from, date_to):
     q = _period("at", date_from, date_to)
     if actor:
@@ -137,6 +160,7 @@ def audit_entries(*, actor: str = "", date_from: dt.date | None = None,
         sources.append(_events(actor, date_from, date_to))
     if category in ("", "other"):
         sources.append(_defence_changes(actor, date_from, date_to))
+        sources.append(_regular_gift_events(actor, date_from, date_to))
     if category in ("", "export"):
         sources.append(_exports(actor, date_from, date_to))
     if category in ("", "login"):

@@ -22,8 +22,9 @@ ERRORS = {
     "404": ("No such appeal, donation, regular gift or page.", DETAIL),
     "409": ("The Idempotency-Key was used with another body, or the donation cannot take "
             "this step now (a detail, or field errors).", FIELD_ERRORS),
-    "429": ("Refused by the card-testing defence: too many attempts from this client, email "
-            "or card. The Retry-After header says when to try again.", FIELD_ERRORS),
+    "429": ("Refused by a rate limit (the card-testing defence: too many attempts from this "
+            "client, email or card; sign-in links: too many for this address or client). The "
+            "Retry-After header says when to try again.", FIELD_ERRORS),
 }
 # Which errors each operation can give, by path: (regex, methods, statuses).
 RULES = [
@@ -32,6 +33,7 @@ RULES = [
     (r"^/api/v1/donations/\{id\}/$", {"get"}, ["404"]),
     (r"^/api/v1/donations/\{id\}/pay/$", {"post"}, ["400", "404", "409", "429"]),
     (r"^/api/v1/regular-gifts/\{id\}/$", {"get"}, ["404"]),
+    (r"^/api/v1/donor-links/$", {"post"}, ["400", "429"]),
     # A page number past the end is DRF's 404.
     (r"^/api/v1/finance/receipts/$", {"get"}, ["400", "401", "403", "404"]),
     (r"^/api/v1/finance/gift-aid/claims/$", {"post"}, ["400", "401", "403"]),

@@ -12,6 +12,7 @@ from appeals import api as appeals_api
 from attribution import api as attribution_api
 from attribution import views as attribution_views
 from donations import api as donations_api
+from donors import api as donors_api
 from finance.urls import api_urlpatterns as finance_api
 
 api_v1 = [
@@ -22,6 +23,7 @@ api_v1 = [
     path("donations/<uuid:pk>/pay/", donations_api.DonationPayApi.as_view(), name="donation-pay"),
     path("regular-gifts/<uuid:pk>/", donations_api.RegularGiftDetailApi.as_view(),
          name="regular-gift-detail"),
+    path("donor-links/", donors_api.DonorLinkApi.as_view(), name="donor-links"),
     *finance_api,
     # The appeal page's view beacon (static/js/attribution.js): not a public API, not in the
     # schema.

@@ -6,11 +6,12 @@ from django.template.response import TemplateResponse
 from django.urls import path
 
 from appeals.models import Designation
-from core.admin import ReadOnlyAdmin
+from core.admin import ReadOnlyAdmin, ReadOnlyInline
 from core.attribution import ATTRIBUTION_FIELDS
 from core.money import format_money
 from donations.admin_forms import RefundForm
 from donations.admin_links import donation_change_link
+from donations.admin_monthly import RegularGiftAdmin
 from donations.health import payments_health
 from donations.models import (
     BlockedAttempt,
@@ -20,25 +21,13 @@ from donations.models import (
     DonationEvent,
     Receipt,
     Refund,
+    RegularGift,
     StripeEvent,
 )
 from donations.receipts.sending import receipt_queue_resend
 from donations.services import defence, personal_data, reconciliation, refunds
 from donations.states import REFUND_REQUESTED
 from gateways import stripe as stripe_gateway
-
-
-class ReadOnlyInline(admin.TabularInline):
-    """History rows: shown, never added or edited here."""
-
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class DonationEventInline(ReadOnlyInline):
@@ -285,6 +274,9 @@ class DonationAdmin(ReadOnlyAdmin):
             "can_reconcile": request.user.has_perm("donations.reconcile_stripe"),
         }
         return TemplateResponse(request, "admin/donations/payments_health.html", context)
+
+
+admin.site.register(RegularGift, RegularGiftAdmin)
 
 
 @admin.register(StripeEvent)

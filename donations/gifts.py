@@ -45,6 +45,13 @@ class RegularGift(DonorDetails):
         ONCE = "once", "Once"
         MONTHLY = "monthly", "Monthly"
 
+    class By(models.TextChoices):
+        """Who ended or changed a monthly gift."""
+
+        DONOR = "donor", "The donor (their page)"
+        ADMIN = "admin", "An admin"
+        STRIPE = "stripe", "Stripe"
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     appeal = models.ForeignKey(Appeal, on_delete=models.PROTECT, related_name="regular_gifts")
     designation = models.ForeignKey(
@@ -71,9 +78,11 @@ class RegularGift(DonorDetails):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     canceled_at = models.DateTimeField(null=True, blank=True)
+    canceled_by = models.CharField(max_length=10, choices=By.choices, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
+        permissions = [("cancel_regular_gift", "Can cancel a monthly gift (ends it at Stripe)")]
         constraints = [
             models.CheckConstraint(condition=models.Q(amount__gt=0),
                                    name="regular_gift_amount_positive"),
@@ -84,4 +93,34 @@ class RegularGift(DonorDetails):
         ]
 
     def __str__(self):
-        return f"{format_money(self.amount, self.currency)} a month to {self.appeal_id} ({self.status})"
+        return (f"{format_money(self.amount, self.currency)} a month to {self.appeal.title} — "
+                f"{self.get_status_display()}")
+
+
+class RegularGiftEvent(models.Model):
+    """Append-only history of a monthly gift: its status changes, its cancel and amount
+    changes, with who asked (each month's donation keeps its own DonationEvent history)."""
+
+    class Kind(models.TextChoices):
+        STATUS = "status", "Status from Stripe"
+        CANCELED = "canceled", "Canceled"
+        AMOUNT_CHANGED = "amount_changed", "Amount changed"
+
+    regular_gift = models.ForeignKey(RegularGift, on_delete=models.CASCADE,
+                                     related_name="events")
+    created_at = models.DateTimeField(auto_now_add=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    by = models.CharField(max_length=10, choices=RegularGift.By.choices)
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20, blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                              on_delete=models.SET_NULL, related_name="+")
+    stripe_event = models.CharField(max_length=255, blank=True)
+    # For an amount change: {"from": minor units, "to": minor units} (charged each month).
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.get_by_display()}"

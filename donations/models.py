@@ -6,7 +6,11 @@ from django.utils.translation import gettext_lazy as _
 
 from appeals.models import Appeal, Designation
 from core.money import CURRENCY_CHOICES, format_money
-from donations.gifts import DonorDetails, RegularGift  # noqa: F401  (named here too)
+from donations.gifts import (  # noqa: F401  (named here too)
+    DonorDetails,
+    RegularGift,
+    RegularGiftEvent,
+)
 
 
 class Donation(DonorDetails):

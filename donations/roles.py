@@ -1,7 +1,8 @@
 """Staff roles as groups. Made by a migration, and again after every `flush` (post_migrate),
 so a database emptied by tests or by hand still has them.
 
-`Appeal admins`: run appeals, read donations, refund and resend receipts. Refunding is a
+`Appeal admins`: run appeals, read donations and monthly gifts, refund and resend receipts,
+cancel monthly gifts (`donations.cancel_regular_gift`). Refunding is a
 permission of its own (`donations.refund_donation`): take it from a user or group and the
 refund form and its POST both answer 403.
 """
@@ -18,6 +19,7 @@ GROUPS = {
         "donations": [
             "view_donation", "view_donationevent", "view_receipt", "view_refund", "view_dispute",
             "view_stripeevent", "refund_donation", "resend_receipt",
+            "view_regulargift", "view_regulargiftevent", "cancel_regular_gift",
         ],
     },
 }

@@ -17,7 +17,11 @@ donor's Stripe.js would make it. The cases:
   (c) pm_card_threeDSecure2Required: requires_action once (a script cannot answer a bank's
       challenge), then canceled through our expiry service, at Stripe and here;
   (d) a partial refund of (a) through our refund service: partially_refunded, and Stripe's
-      charge says the same amount_refunded.
+      charge says the same amount_refunded;
+  (e) a monthly gift: the first month paid with pm_card_visa (the subscription active at
+      Stripe), a later month billed by an invoice and paid with the card Stripe kept, recorded
+      by our services as a month of its own with its own receipt, then canceled by our cancel
+      service (canceled at Stripe).
 
 Webhooks cannot reach this process (it has no public address): each case instead reads the
 PaymentIntent back from Stripe and compares it with the gift, as the reconciliation does.
@@ -59,6 +63,7 @@ RETURN_URL = "https://example.com/lifeline-stripe-proof/return"
 GIFT = {"appeal": "emergency-appeal", "amount": "25.00", "currency": "GBP",
         "email": "stripe-proof@example.com", "first_name": "Stripe", "last_name": "Proof"}
 REFUND = 1000  # of (a)'s 2500, in minor units
+MONTHLY = {**GIFT, "frequency": "monthly"}
 # What Stripe's `next_action.type` may be for a card's 3-D Secure (Stripe.js's own, or a
 # redirect to the bank's page when the token carries a return_url).
 THREE_DS_ACTIONS = ("use_stripe_sdk", "redirect_to_url")
@@ -158,7 +163,7 @@ class Proof:
 
     # --- our code, as the API's views call it ----------------------------------------------
 
-    def give(self, case: Case):
+    def give(self, case: Case, body: dict = GIFT):
         """The gift, created as DonationCreateApi creates it: the same serializer, the same
         service (create.donation_create_once). Returns the donation."""
         from core.attribution import ATTRIBUTION_FIELDS
@@ -167,12 +172,12 @@ class Proof:
         from donations.serializers import DonationCreateSerializer
         from donations.services import create
 
-        serializer = DonationCreateSerializer(data=dict(GIFT), context={"language": "en"})
+        serializer = DonationCreateSerializer(data=dict(body), context={"language": "en"})
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         with self.calls.counting() as made:
             answer = create.donation_create_once(
-                client="stripe-proof", key="", fingerprint=create.request_fingerprint(GIFT),
+                client="stripe-proof", key="", fingerprint=create.request_fingerprint(body),
                 answer=lambda donation, pi: {"id": str(donation.pk)},
                 **{name: data[name] for name in GIFT_FIELDS},
                 attribution={name: data[name] for name in ATTRIBUTION_FIELDS},
@@ -310,6 +315,63 @@ class Proof:
                    f"Stripe's amount_refunded is {charge.amount_refunded}, ours "
                    f"{donation.refunded_amount}")
 
+    def case_e(self, case: Case) -> None:
+        from donations.models import DonationEvent, RegularGift
+        from donations.services.regular_gifts import regular_gift_cancel, regular_gift_reconcile
+        from gateways import stripe as stripe_gateway
+
+        donation = self.give(case, MONTHLY)
+        gift = donation.regular_gift
+        if not case.check(gift is not None, "no monthly gift was made"):
+            return
+        case.note(f"monthly gift {gift.pk}: Customer {gift.stripe_customer}, Subscription "
+                  f"{gift.stripe_subscription}, first invoice {donation.stripe_invoice}")
+        outcome, donation = self.pay(case, donation, CARD_OK)
+        case.check(donation.status == "succeeded", f"the first month is '{donation.status}'")
+        gift = RegularGift.objects.get(pk=gift.pk)
+        case.check(gift.status == "active", f"after the first month the gift is '{gift.status}'")
+        status = stripe_gateway.subscription_status(gift.stripe_subscription)
+        case.note(f"read back from Stripe: subscription '{status}'")
+        case.check(status == "active", f"after the first month Stripe says '{status}'")
+
+        invoice_id = stripe_gateway.subscription_month_for_test(
+            customer=gift.stripe_customer, subscription=gift.stripe_subscription,
+            amount=gift.amount, currency=gift.currency)
+        invoice = stripe_gateway.invoice_state(invoice_id)
+        case.note(f"a later month at Stripe: invoice {invoice.id} '{invoice.status}', paid "
+                  f"{invoice.amount_paid} {invoice.currency}")
+        case.check(invoice.status == "paid", f"the month's invoice is '{invoice.status}'")
+        # What the webhook would apply (it cannot reach this script), applied as the
+        # reconciliation applies a paid invoice no webhook told of: the same services.
+        news = stripe_gateway.MonthlyNews(
+            event_id="", type="invoice.payment_succeeded", object_id=invoice_id,
+            subscription=gift.stripe_subscription, status=invoice.status, created=None)
+        with self.calls.counting() as made:
+            regular_gift_reconcile(news=news, source=DonationEvent.Source.SYSTEM)
+        months = list(gift.payments.order_by("created_at").select_related("receipt"))
+        numbers = [getattr(getattr(m, "receipt", None), "number", None) for m in months]
+        case.note(f"months here: {len(months)}, "
+                  f"{', '.join(f'{m.status} {m.amount} ({n})' for m, n in zip(months, numbers))}"
+                  f"; Stripe calls by our code to record it: {described(made)}")
+        if case.check(len(months) == 2, f"{len(months)} month(s) recorded, not 2"):
+            later = months[1]
+            case.check(later.stripe_invoice == invoice_id and later.status == "succeeded",
+                       f"the later month is '{later.status}' on {later.stripe_invoice}")
+            case.check(later.amount == invoice.amount_paid,
+                       f"the later month is {later.amount}, Stripe took {invoice.amount_paid}")
+            case.check(all(numbers) and numbers[0] != numbers[1],
+                       f"receipt numbers {numbers}: each month needs its own")
+
+        with self.calls.counting() as made:
+            regular_gift_cancel(gift_id=gift.pk, by=RegularGift.By.ADMIN)
+        gift = RegularGift.objects.get(pk=gift.pk)
+        case.note(f"canceled: the gift is '{gift.status}'; Stripe calls by our code: "
+                  f"{described(made)}")
+        case.check(gift.status == "canceled", f"after the cancel the gift is '{gift.status}'")
+        status = stripe_gateway.subscription_status(gift.stripe_subscription)
+        case.note(f"read back from Stripe: subscription '{status}'")
+        case.check(status == "canceled", f"after the cancel Stripe says '{status}'")
+
     # --- the run -----------------------------------------------------------------------------
 
     def run(self) -> int:
@@ -325,6 +387,8 @@ class Proof:
             ("(c) 3-D Secure", "requires_action once, then canceled", self.case_c),
             ("(d) refund part of (a)", f"partially_refunded, {REFUND} refunded at Stripe",
              self.case_d),
+            ("(e) monthly", "first month, a later month by invoice with its own receipt, "
+                            "canceled at Stripe", self.case_e),
         ]
         for name, expected, run in plan:
             case = Case(name, expected)

@@ -402,6 +402,38 @@ def _plan_for(item):
     return {**item, "plan": plan_id}
 
 
+
+# --- A monthly gift changed or ended as at Stripe (docs/monthly-gifts.md) -------------------
+# - `POST /v1/subscription_items/:id` with `price_data` (and `proration_behavior`): Stripe
+#   replaces the item's Price, keeping the item; the next invoice bills the new amount.
+#   localstripe's generic update refuses `price_data`. With `none`, nothing is prorated (the
+#   only behaviour taught: another is a 400 here rather than a silent difference).
+# - `DELETE /v1/subscriptions/:id` of a subscription already ended: Stripe answers 404 "No
+#   such subscription" (localstripe ends it again and sends a second deletion event).
+
+
+def _subscription_changes_as_stripe() -> None:
+    original_delete = resources.Subscription._api_delete.__func__
+
+    def _update(self, price_data=None, proration_behavior=None, **data):
+        if price_data is not None:
+            if proration_behavior not in (None, "none"):
+                raise UserError(400, "Only proration_behavior=none is taught to the stand-in")
+            self.plan = resources.Plan._api_retrieve(
+                _plan_for({"price_data": price_data})["plan"])
+        if data:
+            resources.StripeObject._update(self, **data)
+
+    def _api_delete(cls, id):
+        obj = resources.Subscription._api_retrieve(id)
+        if obj.status in ("canceled", "incomplete_expired"):
+            raise UserError(404, f"No such subscription: '{id}'")
+        return original_delete(cls, id)
+
+    resources.SubscriptionItem._update = _update
+    resources.Subscription._api_delete = classmethod(_api_delete)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=int(os.environ.get("STANDIN_PORT", 8420)))
@@ -424,6 +456,7 @@ def main() -> None:
     _report_setup_declines()
     _payment_errors_as_stripe()
     _subscriptions_as_stripe()
+    _subscription_changes_as_stripe()
 
     app = server.app
     app.middlewares.insert(0, _count_calls)

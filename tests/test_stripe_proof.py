@@ -52,10 +52,10 @@ def test_against_the_stand_in_every_case_is_as_expected(standin):
 
     assert done.returncode == 0, out + done.stderr
     for case in ("(a) 4242", "(b) decline, then 4242", "(c) 3-D Secure",
-                 "(d) refund part of (a)"):
+                 "(d) refund part of (a)", "(e) monthly"):
         assert re.search(rf"^{re.escape(case)} +as expected ", out, re.M), out
     assert "DEVIATED" not in out
-    assert "All 4 cases as expected" in out
+    assert "All 5 cases as expected" in out
     # What it printed is what the stand-in holds: (a)'s PaymentIntent succeeded, its charge
     # refunded 1000 of 2500; (b) declined once then paid on one PaymentIntent; (c) asked for
     # 3-D Secure, then canceled.
@@ -74,6 +74,16 @@ def test_against_the_stand_in_every_case_is_as_expected(standin):
     assert "next_action use_stripe_sdk" in out
     assert "cannot answer the bank's 3-D Secure challenge" in out
     assert "Webhooks: not received here" in out
+    # (e): the monthly gift's subscription, its two months with their own receipts, and the
+    # cancel, as the stand-in holds them.
+    subscription = re.search(r"Subscription (sub_\w+)", out).group(1)
+    sub = requests.get(f"{standin}/v1/subscriptions/{subscription}", headers=auth,
+                       timeout=10).json()
+    assert sub["status"] == "canceled"
+    months = re.search(r"months here: 2, succeeded 2500 \((LL-\d{4}-\d{6})\), succeeded 2500 "
+                       r"\((LL-\d{4}-\d{6})\)", out)
+    assert months and months.group(1) != months.group(2), out
+    assert re.search(r"Stripe calls by our code: 1 \(DELETE /v1/subscriptions/sub_\w+\)", out)
     assert re.search(r"Stripe calls by our code: 1 \(POST /v1/payment_intents/pi_\w+/confirm\)",
                      out)
 
@@ -83,5 +93,5 @@ def test_a_stripe_that_does_not_answer_is_a_failed_proof():
     done = run_proof(STRIPE_SECRET_KEY=TEST_KEY, STRIPE_API_BASE="http://127.0.0.1:9")
 
     assert done.returncode == 1
-    assert "4 of 4 cases deviated" in done.stdout
+    assert "5 of 5 cases deviated" in done.stdout
     assert "as expected" not in done.stdout.split("\ncase ")[-1]

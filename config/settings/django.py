@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "donations.apps.DonationsConfig",
     "finance.apps.FinanceConfig",
     "attribution.apps.AttributionConfig",
+    "donors.apps.DonorsConfig",
     "pages.apps.PagesConfig",
     "csp",
     "axes",

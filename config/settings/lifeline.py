@@ -61,6 +61,14 @@ GIFT_AID_DECLARATION_VERSION = "2025-01"
 # the period takes the rest.
 GIFT_AID_CLAIM_MAX_DONATIONS = 1000
 
+# The donor's own page (donors/, pages/donor.py; docs/donor-page.md). Sign-in links asked for
+# (POST /api/v1/donor-links/ and the page's form), per address and per client (django-ratelimit
+# rates in the `limits` cache), before 429.
+DONOR_LINKS_PER_EMAIL = env("DONOR_LINKS_PER_EMAIL", default="5/h")
+DONOR_LINKS_PER_CLIENT = env("DONOR_LINKS_PER_CLIENT", default="30/h")
+# A donor stays signed in this long after signing in with a link (then asks for a new one).
+DONOR_SESSION_SECONDS = env.int("DONOR_SESSION_SECONDS", default=3600)
+
 # Reconciliation with Stripe (donations/services/reconciliation.py, docs/reconciliation.md).
 # A gift not paid and untouched this long is canceled at Stripe and here: a donor who left
 # mid-payment, a 3-D Secure never finished. A day leaves room for a donor who returns later

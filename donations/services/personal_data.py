@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.db.models import Count, Max
 from django.db.models.functions import Lower
+from django.dispatch import Signal
 from django.utils import timezone
 
 from core.attribution import ATTRIBUTION_FIELDS
@@ -39,6 +40,13 @@ RETAINED = (
     "Stripe keeps its own copy of the payment: ask Stripe to erase it there."
 )
 ERASED_DOMAIN = "erased.invalid"
+
+# Apps above this one that keep data of their own about a donor by email (donors/: sign-in
+# links, news answers, Gift Aid cancellations) answer these, so the export and the erasure
+# cover them without this module importing them. Receivers take `email`; an export's return
+# a dict merged into the export, an erasure's run inside its transaction.
+personal_data_exporting = Signal()
+personal_data_erasing = Signal()
 
 
 def _donations(email: str):
@@ -126,6 +134,8 @@ def donor_data_export(*, email: str, actor=None) -> dict:
         ],
         "retention": RETAINED,
     }
+    for _receiver, extra in personal_data_exporting.send(sender=None, email=email.strip()):
+        data.update(extra or {})
     DonationEvent.objects.bulk_create(
         DonationEvent(donation=d, kind=EventKind.PERSONAL_DATA_EXPORTED, **_actor_fields(actor))
         for d in donations
@@ -202,6 +212,7 @@ def donor_data_erase(*, email: str, actor=None, message: str = "") -> Erasure:
             result.regular_gifts += 1
         result.blocked_attempts = BlockedAttempt.objects.filter(
             email__iexact=email.strip()).update(email="", ip_address="")
+        personal_data_erasing.send(sender=None, email=email.strip())
     logger.info("Donor data erased", extra={"donations": result.donations,
                                             "kept_for_hmrc": len(result.kept_for_hmrc)})
     return result

@@ -25,8 +25,9 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from donations.models import Donation, DonationEvent, ReconcileCursor
+from donations.models import Donation, DonationEvent, ReconcileCursor, StripeEvent
 from donations.services.refunds import donation_of_charge, donation_sync_refunds
+from donations.services.regular_gifts import regular_gift_reconcile
 from donations.services.stripe_events import (
     donation_expire,
     donation_record_dispute,
@@ -39,11 +40,11 @@ logger = logging.getLogger(__name__)
 
 SOURCE = DonationEvent.Source.RECONCILE
 S = Donation.Status
-# Refunds listed again from a little before the last run: Stripe's lists may show a write a
-# moment late. A refund in the overlap costs one more charge read, once or twice.
+# Refunds and events listed again from a little before the last run: Stripe's lists may
+# show a write a moment late. One in the overlap costs one more read, once or twice.
 REFUND_OVERLAP = timedelta(minutes=10)
 COUNTS = ("checked", "changed", "expired", "refunds_seen", "refunds_applied", "disputes_seen",
-          "errors")
+          "monthly_seen", "monthly_applied", "errors")
 
 
 class Pace:
@@ -77,6 +78,7 @@ def reconcile(*, older_than_minutes: int = 30, every_batch: bool = False) -> dic
                   every_batch)
     _settle_refunds(now, counts, pace)
     _settle_disputes(now, counts, pace)
+    _settle_monthly(now, counts, pace)
     counts["calls"] = pace.calls
     logger.info("reconciled with stripe", extra={"counts": counts})
     return counts
@@ -142,16 +144,30 @@ def _read_pending(cutoff, untouched_since, counts, pace, every_batch) -> None:
         cursor.save(update_fields=["position", "updated_at"])
 
 
-def _settle_refunds(now, counts, pace) -> None:
-    """Apply the refunds Stripe made since the last complete pass (at most 120 days back)."""
-    window = now - timedelta(days=settings.RECONCILE_SETTLED_DAYS)
-    cursor, _ = ReconcileCursor.objects.get_or_create(name="refunds")
+def _walked_since(name: str, now, *, days: int):
+    """The cursor of a list walked by creation time, and where this pass starts: the last
+    complete pass less the overlap, never more than `days` back."""
+    window = now - timedelta(days=days)
+    cursor, _ = ReconcileCursor.objects.get_or_create(name=name)
     since = window if cursor.position is None else max(window, cursor.position - REFUND_OVERLAP)
+    return cursor, since
+
+
+def _listed(list_since, since, pace, counts, *, what: str):
+    """`list_since(since, pace=pace)`, or None (counted as an error) when Stripe is down."""
     try:
-        refunds = stripe_gateway.refunds_since(since, pace=pace)
+        return list_since(since, pace=pace)
     except stripe_gateway.PaymentProviderError:
         counts["errors"] += 1
-        logger.warning("reconcile could not list stripe's refunds")
+        logger.warning("reconcile could not list stripe's %s", what)
+        return None
+
+
+def _settle_refunds(now, counts, pace) -> None:
+    """Apply the refunds Stripe made since the last complete pass (at most 120 days back)."""
+    cursor, since = _walked_since("refunds", now, days=settings.RECONCILE_SETTLED_DAYS)
+    refunds = _listed(stripe_gateway.refunds_since, since, pace, counts, what="refunds")
+    if refunds is None:
         return
     counts["refunds_seen"] = len(refunds)
     charges = {}
@@ -196,3 +212,41 @@ def _settle_disputes(now, counts, pace) -> None:
         )
         if ours is not None and dispute.get("id"):
             donation_record_dispute(dispute=dispute, source=SOURCE)
+
+
+READS = {"invoice.payment_succeeded": 3, "customer.subscription.updated": 1}
+
+
+def _settle_monthly(now, counts, pace) -> None:
+    """Apply what Stripe's events say of our monthly gifts that the books do not show: each
+    object once (the newest event of a subscription's updates), events the webhook applied
+    skipped (docs/reconciliation.md, "Monthly gifts")."""
+    cursor, since = _walked_since("monthly", now, days=stripe_gateway.EVENTS_KEPT_DAYS)
+    news = _listed(stripe_gateway.subscription_news_since, since, pace, counts,
+                   what="subscription events")
+    if news is None:
+        return
+    newest = {}
+    for item in sorted(news, key=lambda n: n.created.timestamp() if n.created else 0):
+        newest[(item.type, item.object_id)] = item  # the last of an object's events wins
+    applied = set(StripeEvent.objects.filter(
+        event_id__in=[n.event_id for n in newest.values()]).values_list("event_id", flat=True))
+    counts["monthly_seen"] = len(newest)
+    complete = True
+    for item in newest.values():
+        if item.event_id in applied or not item.subscription:
+            continue
+        # At most what the service may read: the invoice, its PaymentIntent and the
+        # subscription; a subscription's status; nothing for a deletion.
+        pace(READS.get(item.type, 0))
+        try:
+            if regular_gift_reconcile(news=item, source=SOURCE):
+                counts["monthly_applied"] += 1
+        except stripe_gateway.PaymentProviderError:
+            counts["errors"] += 1
+            complete = False
+            logger.warning("reconcile could not read a monthly gift at stripe",
+                           extra={"stripe_event": item.event_id})
+    if complete:
+        cursor.position = now
+        cursor.save(update_fields=["position", "updated_at"])

@@ -16,13 +16,18 @@ from __future__ import annotations
 
 import logging
 
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from core.money import MAX_AMOUNT, MIN_AMOUNT, estimate_fee_to_cover, format_money
 from donations.models import (
     Donation,
     GiftAidDeclaration,
     PaymentAttempt,
     RegularGift,
+    RegularGiftEvent,
 )
 from donations.services.stripe_events import donation_apply_payment_intent
 from donations.services.transitions import log_event
@@ -32,6 +37,9 @@ from gateways import stripe as stripe_gateway
 logger = logging.getLogger(__name__)
 
 G = RegularGift.Status
+BY = RegularGift.By
+# A gift whose amount may change: one Stripe still collects.
+CHANGEABLE = (G.ACTIVE, G.PAST_DUE)
 
 # A subscription's status at Stripe, as the gift's. Others (`paused`) change nothing.
 FROM_STRIPE = {
@@ -117,9 +125,15 @@ def _status_in_line(gift: RegularGift, stripe_status: str, *, stripe_event: str)
     gift.status = target
     fields = ["status", "updated_at"]
     if target == G.CANCELED:
+        # Ended at Stripe without our asking (the Dashboard, Stripe giving up on a card):
+        # a cancel we asked for is recorded as ours before Stripe's report comes.
         gift.canceled_at = timezone.now()
-        fields.append("canceled_at")
+        gift.canceled_by = BY.STRIPE
+        fields += ["canceled_at", "canceled_by"]
     gift.save(update_fields=fields)
+    RegularGiftEvent.objects.create(
+        regular_gift=gift, kind=RegularGiftEvent.Kind.STATUS, by=BY.STRIPE,
+        from_status=current, to_status=target, stripe_event=stripe_event)
     logger.info("monthly gift %s -> %s", current, target,
                 extra={"regular_gift": str(gift.pk), "stripe_event": stripe_event})
 
@@ -159,3 +173,141 @@ def _new_month(gift: RegularGift, invoice: stripe_gateway.InvoiceState,
                     "payment_intent": pi.id})
     return donation
 
+
+
+# --- asked for by the donor, an admin or Stripe -------------------------------------------
+
+
+def _by(by: str) -> str:
+    if by not in BY.values:
+        raise ValueError(f"by must be one of {BY.values}, not {by!r}")
+    return by
+
+
+def regular_gift_cancel(*, gift_id, by: str, actor=None) -> RegularGift:
+    """End a monthly gift: its subscription is canceled at Stripe at once (nothing more is
+    collected), then, under the gift's row lock, the gift is `canceled` with when and who
+    (`by`: donor | admin | stripe; `actor`: the staff user, for an admin). A gift already
+    canceled is left as it is (no Stripe call); a subscription already ended at Stripe is
+    fine. Stripe is called outside any transaction; the row lock is held only to write.
+
+    :raises RegularGift.DoesNotExist: no such gift.
+    :raises PaymentProviderError: Stripe unreachable or refused (nothing written here; the
+        gift still collects: say so, and let the person try again).
+    """
+    _by(by)
+    gift = RegularGift.objects.get(pk=gift_id)
+    if gift.status == G.CANCELED:
+        return gift
+    ended_now = stripe_gateway.subscription_cancel(gift.stripe_subscription)
+    with transaction.atomic():
+        gift = RegularGift.objects.select_for_update().get(pk=gift_id)
+        if gift.status == G.CANCELED and not (ended_now and gift.canceled_by == BY.STRIPE):
+            return gift
+        # Here, or Stripe's deletion event came between our call and this lock: the
+        # cancel was ours, and is recorded as ours.
+        current = gift.status if gift.status != G.CANCELED else ""
+        gift.status = G.CANCELED
+        gift.canceled_at = gift.canceled_at or timezone.now()
+        # Already ended at Stripe (its report never reached us): Stripe ended it; the
+        # event still records who asked.
+        gift.canceled_by = by if ended_now else BY.STRIPE
+        gift.save(update_fields=["status", "canceled_at", "canceled_by", "updated_at"])
+        RegularGiftEvent.objects.create(
+            regular_gift=gift, kind=RegularGiftEvent.Kind.CANCELED, by=by, actor=actor,
+            from_status=current, to_status=G.CANCELED,
+            data={} if ended_now else {"already_ended_at_stripe": True})
+    logger.info("monthly gift canceled by %s", by, extra={"regular_gift": str(gift.pk)})
+    return gift
+
+
+def regular_gift_change_amount(*, gift_id, amount: int, by: str, actor=None) -> RegularGift:
+    """Give `amount` (minor units, the gift's currency) a month from the next collection on:
+    the subscription item's price is replaced at Stripe with no proration, then the gift's
+    `gift_amount` and `amount` (what the card is charged: with the fee estimate added where
+    the donor covers fees) are written under its row lock, with an event naming who asked.
+    Within the limits of a gift (core.money); only an active or past_due gift. The same
+    amount changes nothing (no Stripe call).
+
+    :raises ValidationError: `{"amount": [...]}` out of limits, or the gift not collecting;
+        nothing asked of Stripe.
+    :raises RegularGift.DoesNotExist: no such gift.
+    :raises PaymentProviderError: Stripe unreachable or refused (nothing written here).
+    """
+    _by(by)
+    gift = RegularGift.objects.get(pk=gift_id)
+    currency = gift.currency
+    if isinstance(amount, bool) or not isinstance(amount, int):
+        raise ValidationError({"amount": [_("Enter an amount.")]})
+    if amount < MIN_AMOUNT[currency]:
+        raise ValidationError({"amount": [_("The smallest gift is %(amount)s.") % {
+            "amount": format_money(MIN_AMOUNT[currency], currency)}]})
+    if amount > MAX_AMOUNT[currency]:
+        raise ValidationError({"amount": [_(
+            "The largest gift online is %(amount)s. Please contact us for larger gifts.") % {
+            "amount": format_money(MAX_AMOUNT[currency], currency)}]})
+    if gift.status not in CHANGEABLE:
+        raise ValidationError({"amount": [_(
+            "Only a monthly gift that is still collected can change its amount.")]})
+    charged = amount + (estimate_fee_to_cover(amount, currency) if gift.cover_fees else 0)
+    if amount == gift.gift_amount and charged == gift.amount:
+        return gift
+    stripe_gateway.subscription_change_amount(
+        subscription_id=gift.stripe_subscription, amount=charged, currency=currency)
+    with transaction.atomic():
+        gift = RegularGift.objects.select_for_update().get(pk=gift_id)
+        if gift.status not in CHANGEABLE:
+            # Canceled meanwhile: nothing more is collected, whatever the price.
+            return gift
+        before = {"amount": gift.amount, "gift_amount": gift.gift_amount}
+        gift.amount, gift.gift_amount = charged, amount
+        gift.save(update_fields=["amount", "gift_amount", "updated_at"])
+        RegularGiftEvent.objects.create(
+            regular_gift=gift, kind=RegularGiftEvent.Kind.AMOUNT_CHANGED, by=by, actor=actor,
+            from_status=gift.status, to_status=gift.status,
+            data={"from": before, "to": {"amount": charged, "gift_amount": amount},
+                  "currency": currency})
+    logger.info("monthly gift amount changed by %s", by, extra={"regular_gift": str(gift.pk)})
+    return gift
+
+
+# --- what webhooks missed (reconciliation) -------------------------------------------------
+
+
+def regular_gift_reconcile(*, news: stripe_gateway.MonthlyNews, source: str) -> bool:
+    """Apply one event of a monthly gift that reconciliation found at Stripe, through the
+    webhook's own services (the same locks, the same unique invoice), reading Stripe only
+    where the books may differ. True when something may have changed here.
+
+    - a subscription deleted: the gift canceled (final; nothing to read), unless it is;
+    - a subscription updated: its status read now, unless the event's snapshot maps to the
+      gift's status already;
+    - an invoice paid: the month recorded (the invoice and the subscription's status read
+      now), unless a paid donation has that invoice.
+
+    :raises PaymentProviderError: Stripe unreachable (nothing written).
+    """
+    gift = RegularGift.objects.filter(stripe_subscription=news.subscription).first()
+    if gift is None:
+        return False
+    if news.type in stripe_gateway.SUBSCRIPTION_EVENTS:
+        if gift.status == G.CANCELED:
+            return False
+        if news.type == "customer.subscription.deleted":
+            status = "canceled"
+        elif FROM_STRIPE.get(news.status) in (None, gift.status):
+            return False
+        else:
+            status = stripe_gateway.subscription_status(news.subscription)
+        with transaction.atomic():
+            regular_gift_apply_status(subscription=news.subscription, stripe_status=status,
+                                      stripe_event=news.event_id)
+        return True
+    if Donation.objects.filter(stripe_invoice=news.object_id, status__in=PAID).exists():
+        return False
+    status = stripe_gateway.subscription_status(news.subscription)
+    invoice = stripe_gateway.invoice_state(news.object_id)
+    with transaction.atomic():
+        donation = regular_gift_apply_invoice(invoice=invoice, stripe_status=status,
+                                              source=source, stripe_event=news.event_id)
+    return donation is not None

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from donations.models import Dispute, Donation, PaymentAttempt, RegularGift
+from donations.models import Dispute, Donation, PaymentAttempt, RegularGift, RegularGiftEvent
 from donations.receipts.numbering import receipt_issue
 from donations.services.refunds import apply_refunded, donation_for_charge
 from donations.services.transitions import (
@@ -153,10 +153,13 @@ def on_payment_succeeded(donation: Donation) -> None:
     its first invoice's PaymentIntent succeeds). Only `incomplete` moves: a gift that Stripe
     has since reported past due or canceled keeps what Stripe said."""
     receipt_issue(donation=donation)
-    if donation.regular_gift_id is not None:
-        RegularGift.objects.filter(
+    if donation.regular_gift_id is not None and RegularGift.objects.filter(
             pk=donation.regular_gift_id, status=RegularGift.Status.INCOMPLETE,
-        ).update(status=RegularGift.Status.ACTIVE, updated_at=timezone.now())
+    ).update(status=RegularGift.Status.ACTIVE, updated_at=timezone.now()):
+        RegularGiftEvent.objects.create(
+            regular_gift_id=donation.regular_gift_id, kind=RegularGiftEvent.Kind.STATUS,
+            by=RegularGift.By.STRIPE, from_status=RegularGift.Status.INCOMPLETE,
+            to_status=RegularGift.Status.ACTIVE, data={"first_month": str(donation.pk)})
 
 
 

@@ -43,14 +43,23 @@ from gateways.stripe.refunds import RefundState, refund_create, refunds_since
 from gateways.stripe.stripe_js import elements_locale, stripe_sources
 from gateways.stripe.subscriptions import (
     FirstPayment,
+    EVENTS_KEPT_DAYS,
     InvoiceState,
+    MonthlyNews,
     invoice_state,
     invoice_subscription,
     monthly_product,
+    subscription_cancel,
+    subscription_change_amount,
+    subscription_news_since,
     subscription_start,
     subscription_status,
 )
-from gateways.stripe.testmode import NotTestMode, confirmation_token_for_test
+from gateways.stripe.testmode import (
+    NotTestMode,
+    confirmation_token_for_test,
+    subscription_month_for_test,
+)
 from gateways.stripe.webhooks import (
     DECLINE_EVENTS,
     DISPUTE_EVENTS,
@@ -72,6 +81,7 @@ __all__ = [
     "elements_locale",
     "decline_message",
     "DECLINE_EVENTS",
+    "EVENTS_KEPT_DAYS",
     "DISPUTE_EVENTS",
     "INVOICE_EVENTS",
     "INVOICE_PAID_EVENTS",
@@ -85,6 +95,7 @@ __all__ = [
     "CardDeclined",
     "FirstPayment",
     "InvoiceState",
+    "MonthlyNews",
     "IntentNotConfirmable",
     "ChargeState",
     "MalformedEvent",
@@ -119,6 +130,10 @@ __all__ = [
     "refund_create",
     "refunds_since",
     "stripe_sources",
+    "subscription_cancel",
+    "subscription_change_amount",
+    "subscription_month_for_test",
+    "subscription_news_since",
     "subscription_start",
     "subscription_status",
     "webhook_event",

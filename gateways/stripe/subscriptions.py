@@ -233,3 +233,100 @@ def subscription_status(subscription_id: str) -> str:
     :raises PaymentProviderError: Stripe unreachable.
     """
     return str(call(client().v1.subscriptions.retrieve, subscription_id).status or "")
+
+
+ENDED = frozenset({"canceled", "incomplete_expired"})
+
+
+def subscription_cancel(subscription_id: str) -> bool:
+    """End the subscription at Stripe at once (no more invoices, nothing more collected).
+    True when this call ended it; False when it had already ended (Stripe answers a second
+    cancel with "No such subscription": the subscription is then read to tell that from an
+    unknown id). One call; two when it had ended.
+
+    :raises PaymentProviderError: Stripe unreachable, or refused a subscription still running.
+    """
+    try:
+        call(client().v1.subscriptions.cancel, subscription_id)
+        return True
+    except PaymentProviderError as exc:
+        if not isinstance(exc.__cause__, stripe.InvalidRequestError):
+            raise
+        if subscription_status(subscription_id) in ENDED:
+            return False
+        raise
+
+
+def subscription_change_amount(*, subscription_id: str, amount: int, currency: str) -> None:
+    """Charge `amount` (minor units) a month from the next invoice on: the subscription
+    item's inline Price replaced (`price_data`), with no proration (this month's payment
+    stands as it was). Two calls: the subscription read for its item, the item updated.
+
+    :raises PaymentProviderError: Stripe unreachable or refused (the subscription ended).
+    """
+    subscription = call(client().v1.subscriptions.retrieve, subscription_id).to_dict()
+    if subscription.get("status") in ENDED:
+        raise PaymentProviderError("The subscription has ended at Stripe.")
+    items = (subscription.get("items") or {}).get("data") or []
+    if len(items) != 1:
+        raise PaymentProviderError("The subscription has not exactly one item.")
+    call(client().v1.subscription_items.update, items[0]["id"], params={
+        "price_data": {
+            "currency": currency.lower(), "product": monthly_product(currency),
+            "unit_amount": amount, "recurring": {"interval": "month"},
+        },
+        "proration_behavior": "none",
+    })
+
+
+# What reconciliation looks for (docs/reconciliation.md, "Monthly gifts"): a subscription
+# ended or changed, an invoice paid. Real Stripe sends invoice.payment_succeeded beside
+# invoice.paid for every paid invoice, and the stand-in only the former: one list covers both.
+RECONCILED_EVENTS = ("customer.subscription.deleted", "customer.subscription.updated",
+                     "invoice.payment_succeeded")
+# Stripe keeps events for 30 days: the list reaches no further back.
+EVENTS_KEPT_DAYS = 30
+
+
+@dataclass(frozen=True)
+class MonthlyNews:
+    """An event of a monthly gift's subscription or invoice, as reconciliation reads it: what
+    happened to which object (its snapshot, only to decide whether to read it now)."""
+
+    event_id: str
+    type: str
+    object_id: str
+    subscription: str
+    status: str  # the object's status in the event's snapshot
+    created: datetime | None  # when the event was made
+
+
+def subscription_news_since(since: datetime, *, page_size: int = 100,
+                            pace=None) -> list[MonthlyNews]:
+    """The events of subscriptions ended or changed, and of invoices paid, created at Stripe
+    from `since` on (at most EVENTS_KEPT_DAYS back): one call per type per `page_size`.
+    `pace()`, if given, runs before each call.
+
+    :raises PaymentProviderError: Stripe unreachable.
+    """
+    found: list[MonthlyNews] = []
+    for event_type in RECONCILED_EVENTS:
+        params: dict = {"type": event_type, "limit": page_size,
+                        "created": {"gte": int(since.timestamp())}}
+        while True:
+            if pace:
+                pace()
+            page = call(client().v1.events.list, params=params)
+            events = [e.to_dict() for e in page.data]
+            for event in events:
+                obj = (event.get("data") or {}).get("object") or {}
+                subscription = (object_id(obj) if obj.get("object") == "subscription"
+                                else invoice_subscription(obj))
+                found.append(MonthlyNews(
+                    event_id=str(event.get("id") or ""), type=event_type,
+                    object_id=object_id(obj), subscription=subscription,
+                    status=str(obj.get("status") or ""), created=when(event.get("created"))))
+            if not page.has_more or not events:
+                break
+            params = {**params, "starting_after": events[-1]["id"]}
+    return found

@@ -40,3 +40,27 @@ def confirmation_token_for_test(*, payment_method: str, return_url: str = "") ->
     if return_url:
         params["return_url"] = return_url
     return call(client().v1.test_helpers.confirmation_tokens.create, params=params).id
+
+
+def subscription_month_for_test(*, customer: str, subscription: str, amount: int,
+                                currency: str) -> str:
+    """Bill and pay one month of a subscription now, as Stripe's clock does each month (a
+    test can't wait a month); the invoice's id. Stripe makes an invoice for a subscription
+    empty (pending items excluded since 2022-08-01): the month's amount is added to it as an
+    item, then it is finalized. The stand-in bills the subscription's items at once. Paid with
+    the card Stripe keeps for the subscription.
+
+    :raises NotTestMode: the key is not a test-mode key (nothing was sent).
+    :raises PaymentProviderError: Stripe refused or could not be reached.
+    """
+    if not is_test_mode():
+        raise NotTestMode("Stripe's clock is advanced by hand with a test-mode key only.")
+    invoice = call(client().v1.invoices.create,
+                   params={"customer": customer, "subscription": subscription})
+    if not invoice.total:
+        call(client().v1.invoice_items.create, params={
+            "customer": customer, "invoice": invoice.id, "amount": amount,
+            "currency": currency.lower(), "description": "Monthly gift (make stripe-proof)"})
+        call(client().v1.invoices.finalize_invoice, invoice.id)
+    call(client().v1.invoices.pay, invoice.id)
+    return invoice.id

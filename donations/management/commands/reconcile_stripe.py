@@ -6,7 +6,8 @@ from donations.services.reconciliation import reconcile
 class Command(BaseCommand):
     help = ("Bring every pending donation older than --older-than minutes in line with Stripe, "
             "cancel abandoned ones, and apply the refunds and disputes Stripe holds for the "
-            "settled donations of the last 120 days.")
+            "settled donations of the last 120 days, and the monthly gifts' subscriptions ended "
+            "and invoices paid at Stripe in the last 30 days that no webhook told of.")
 
     def add_arguments(self, parser):
         parser.add_argument("--older-than", type=int, default=30, metavar="MINUTES",
@@ -21,7 +22,9 @@ class Command(BaseCommand):
             f"{counts['errors']} could not be checked. Expired {counts['expired']} abandoned "
             f"gift(s). Refunds at Stripe: {counts['refunds_seen']} seen, "
             f"{counts['refunds_applied']} gift(s) updated. Disputes at Stripe: "
-            f"{counts['disputes_seen']} seen. Stripe calls: {counts['calls']}."
+            f"{counts['disputes_seen']} seen. Monthly gifts' events at Stripe: "
+            f"{counts['monthly_seen']} seen, {counts['monthly_applied']} applied. "
+            f"Stripe calls: {counts['calls']}."
         )
         if counts["errors"]:
             raise CommandError("Stripe could not be reached for some donations; run again.")

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('donations', '0015_regular_gifts'),
+        ('donations', '0017_regular_gift_cancel_permission'),
     ]
 
     operations = [
