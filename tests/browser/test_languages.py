@@ -1,5 +1,5 @@
 """Readers in German and Arabic, in Debian's Chromium (issue 16, docs/languages.md): the appeal
-page, the widget and the thanks page in their language and direction, amounts as they write
+page, the widget, the thanks page and the donor's own page in their language and direction, amounts as they write
 them, the switcher remembered, no sideways scrolling on a phone, axe clean; a German donor's
 "10,50" charged as ten euros fifty, and their receipt email in German."""
 
@@ -7,6 +7,7 @@ import io
 import re
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
@@ -144,3 +145,27 @@ def test_a_german_donor_types_10_50_and_is_charged_ten_euros_fifty_with_a_german
                       if part.get_content_type() == "application/pdf")
     pdf = PdfReader(io.BytesIO(attachment.get_content())).pages[0].extract_text()
     assert "Spendenquittung" in pdf and "Jürgen Groß" in pdf
+
+
+@pytest.mark.parametrize("locale, lang, direction, sign_in, heading, amount", [
+    ("de-DE", "de", "ltr", "Anmelden", "Ihre Spenden", "25,00\u00a0€"),
+    ("ar-EG", "ar", "rtl", "تسجيل الدخول", "تبرعاتك", "\u200f25.00\u00a0€"),
+])
+def test_the_donors_own_page_in_german_and_arabic(demo, live_server, browser, locale, lang,
+                                                   direction, sign_in, heading, amount):
+    from donors.services import sign_in_link_create
+
+    euro = demo.__class__.objects.get(slug="earthquake-relief")
+    DonationFactory(appeal=euro, amount=2500, email="leser@example.de",
+                    first_name="Jürgen", succeeded_at=timezone.now())
+    context, page = reader(browser, locale)
+    page.goto(f"{live_server.url}/donor/sign-in/{sign_in_link_create(email='leser@example.de')}/")
+    expect(page.locator("html")).to_have_attribute("lang", lang)
+    page.get_by_role("button", name=sign_in).click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text(heading)
+    expect(page.locator("html")).to_have_attribute("dir", direction)
+    expect(page.get_by_test_id("gift").first).to_contain_text(amount)
+    fits(page)
+    assert_no_violations(page)
+    context.close()
