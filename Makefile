@@ -7,7 +7,7 @@ SCALE_PROCFILE := $(if $(STRIPE_SECRET_KEY),Procfile.scale,Procfile.scale.standi
 # Without STRIPE_SECRET_KEY the Procfiles start the Stripe stand-in: install it first.
 STANDIN := $(if $(STRIPE_SECRET_KEY),,$(VENV)/.installed-standin)
 
-.PHONY: FORCE run run-scale scale-preflight test test-fast lint-imports test-faults bench-load install install-dev chromium nginx apt-install migrate seed static clean bench-tools stripe-proof
+.PHONY: FORCE run run-scale scale-preflight test test-fast lint-imports test-faults bench-load install install-dev chromium nginx fonts apt-install migrate seed static clean bench-tools stripe-proof messages compilemessages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,9 +38,16 @@ chromium:
 nginx:
 	@$(MAKE) --no-print-directory apt-install PROGRAM=/usr/sbin/nginx PACKAGE=nginx
 
-# One Debian package, installed only when PROGRAM is missing (chromium, nginx).
+# Debian's fonts for the receipt PDF (donations/receipts/fonts.py): DejaVu Sans (Latin,
+# Cyrillic, Arabic) and Droid Sans Fallback (Chinese, Japanese, Korean). Without them
+# `manage.py migrate` and the receipts refuse, naming them.
+fonts:
+	@$(MAKE) --no-print-directory apt-install PROGRAM=/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf PACKAGE=fonts-dejavu-core
+	@$(MAKE) --no-print-directory apt-install PROGRAM=/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf PACKAGE=fonts-droid-fallback
+
+# One Debian package, installed only when PROGRAM (a program or a font file) is missing.
 apt-install:
-	@if [ ! -x $(PROGRAM) ]; then \
+	@if [ ! -e $(PROGRAM) ]; then \
 		echo "Installing Debian's $(PACKAGE)…"; \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(PACKAGE) >/dev/null; \
@@ -49,17 +56,36 @@ apt-install:
 var:
 	mkdir -p var/broker/queue var/broker/processed
 
-migrate: install var
+# The languages (docs/languages.md). `make messages` extracts every translatable string into
+# locale/<lang>/LC_MESSAGES/django.po (GNU gettext's xgettext, for developers only: installed
+# here if missing); translate the new entries, then the build compiles them with Babel
+# (scripts/compile_messages.py; the .mo files are not in git).
+LANGUAGE_CODES := uk pl de fr es ar
+MO_FILES := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/django.po))
+
+messages: install
+	@$(MAKE) --no-print-directory apt-install PROGRAM=/usr/bin/xgettext PACKAGE=gettext
+	$(BIN)/python manage.py makemessages --no-obsolete --add-location file \
+		$(foreach l,$(LANGUAGE_CODES),--locale $(l)) \
+		--ignore '.venv/*' --ignore 'tests/*' --ignore 'bench/*' --ignore 'staticfiles/*' \
+		--ignore 'var/*' --ignore 'scripts/*'
+
+compilemessages: $(MO_FILES)
+
+locale/%.mo: locale/%.po | $(VENV)/.installed
+	$(BIN)/python scripts/compile_messages.py $<
+
+migrate: install var fonts
 	$(BIN)/python manage.py migrate --noinput
 
 seed: migrate
 	$(BIN)/python manage.py seed_demo
 
-static: install
+static: install compilemessages
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 
 # Everything on http://127.0.0.1:8000; Ctrl-C stops every process honcho started.
-run: seed static $(STANDIN) var/make-run.sentinel
+run: seed static compilemessages $(STANDIN) var/make-run.sentinel
 
 # A file target on purpose: when make is sent SIGINT it deletes this file (GNU make removes
 # an interrupted recipe's target), which tells scripts/supervise.py to stop honcho.
@@ -95,11 +121,11 @@ bench-load: install-dev var
 lint-imports: install-dev
 	$(BIN)/lint-imports
 
-test: install-dev chromium nginx var lint-imports
+test: install-dev chromium nginx fonts compilemessages var lint-imports
 	$(BIN)/python -m pytest
 
 # The fast tier (tests/unit/): no server process, no stand-in, no browser; under 30 s.
-test-fast: install-dev lint-imports
+test-fast: install-dev compilemessages lint-imports
 	$(BIN)/python -m pytest tests/unit -q
 
 # The same gifts as the suite (4242, a decline then 4242, 3-D Secure, a refund) through our

@@ -1,7 +1,12 @@
+from django.conf import settings
 from django.contrib import admin, messages
 from django.db import models
 from django.urls import reverse
+from django.utils import translation
 from django.utils.html import format_html, format_html_join
+from django.utils.text import capfirst
+from django.utils.translation import gettext, gettext_noop
+from modeltranslation.admin import TranslationAdmin, TranslationStackedInline
 
 from appeals import selectors, services
 from appeals.admin_forms import AppealAdminForm, SuggestedAmountForm, SuggestedAmountFormSet
@@ -11,13 +16,44 @@ from core.money import format_money
 from donations.monthly_selectors import appeal_monthly
 
 
-class DesignationInline(admin.TabularInline):
+# The translated fields' names, as a translator reads them in the language they write in.
+FIELD_NAMES = {
+    "title": gettext_noop("Title"), "summary": gettext_noop("Summary"),
+    "story": gettext_noop("Story"), "image_alt": gettext_noop("Image alt"),
+    "name": gettext_noop("Name"), "description": gettext_noop("Description"),
+    "impact": gettext_noop("Impact"),
+}
+OTHER_LANGUAGES = [(code, name) for code, name in settings.LANGUAGES if code != "en"]
+
+
+class LanguageLabels:
+    """An appeal's text in every language (appeals/translation.py): the English field keeps
+    its plain label ("Title"); another language's is named in that language, with its name
+    ("Titel (Deutsch)"), and its input says its language and direction."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        language = getattr(db_field, "language", None)
+        if field is None or language is None:
+            return field
+        name = FIELD_NAMES.get(db_field.translated_field.name, db_field.translated_field.name)
+        if language == "en":
+            field.label = capfirst(gettext(name))
+            return field
+        with translation.override(language):
+            field.label = f"{capfirst(gettext(name))} ({dict(settings.LANGUAGES)[language]})"
+        field.widget.attrs.update(lang=language, dir="rtl" if language in settings.LANGUAGES_BIDI
+                                  else "ltr")
+        return field
+
+
+class DesignationInline(LanguageLabels, TranslationStackedInline):
     model = Designation
     extra = 1
     fields = ["code", "name", "description", "position"]
 
 
-class SuggestedAmountInline(admin.TabularInline):
+class SuggestedAmountInline(LanguageLabels, TranslationStackedInline):
     model = SuggestedAmount
     form = SuggestedAmountForm
     formset = SuggestedAmountFormSet
@@ -26,7 +62,7 @@ class SuggestedAmountInline(admin.TabularInline):
 
 
 @admin.register(Appeal)
-class AppealAdmin(admin.ModelAdmin):
+class AppealAdmin(LanguageLabels, TranslationAdmin):
     form = AppealAdminForm
     list_display = ["title", "slug", "status", "currency", "goal_display", "raised_display",
                     "donor_count", "published_at"]
@@ -40,11 +76,18 @@ class AppealAdmin(admin.ModelAdmin):
     readonly_fields = ["published_at", "closed_at", "totals_by_designation", "monthly_gifts",
                        "public_link"]
     fieldsets = [
-        (None, {"fields": ["title", "slug", "summary", "story", "image", "image_alt"]}),
+        (None, {"fields": ["title_en", "slug", "summary_en", "story_en", "image",
+                           "image_alt_en"]}),
         ("Money", {"fields": ["currency", "goal_amount"]}),
         ("Publishing", {"fields": ["status", "published_at", "closed_at", "public_link",
                                    "successor"]}),
         ("Totals", {"fields": ["totals_by_designation", "monthly_gifts"]}),
+        # The appeal's text in the other languages, each folded away until opened: empty
+        # fields show the English text to that language's readers.
+        *((name, {"classes": ["collapse"],
+                  "fields": [f"{field}_{code}" for field in ("title", "summary", "story",
+                                                              "image_alt")]})
+          for code, name in OTHER_LANGUAGES),
     ]
 
     def get_queryset(self, request):

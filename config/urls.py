@@ -3,6 +3,8 @@ from csp.decorators import csp_update
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.views.decorators.csrf import csrf_exempt
+from django.views.i18n import set_language
 from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
@@ -45,6 +47,11 @@ urlpatterns = [
     path("admin/reports/appeals/<slug:slug>/attribution/",
          attribution_views.appeal_attribution_report, name="appeal-attribution-report"),
     path("admin/", admin.site.urls),
+    # The pages' language switcher posts here: Django's set_language keeps the choice in the
+    # language cookie and goes back to `next`. Without a CSRF token, as the shared appeal page
+    # cannot carry one: another site could at most change a reader's language
+    # (docs/languages.md).
+    path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
     path("api/v1/", include((api_v1, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up script as a file: no inline script (CSP).

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import JsonResponse
+from django.utils.translation import gettext_lazy
 from django.views import defaults
 from rest_framework import status
 from rest_framework.exceptions import ParseError
@@ -26,7 +27,7 @@ class DomainError(Exception):
     """A request a service will not carry out, with the message for the person who sent it."""
 
     status_code = status.HTTP_400_BAD_REQUEST
-    default_message = "This request could not be carried out."
+    default_message = gettext_lazy("This request could not be carried out.")
 
     def __init__(self, message: str | None = None, *, field: str = "non_field_errors"):
         self.message = message or self.default_message
@@ -60,7 +61,7 @@ class NotFound(DomainError):
 
 class Unavailable(DomainError):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    default_message = "This service is unavailable for a moment; please try again."
+    default_message = gettext_lazy("This service is unavailable for a moment; please try again.")
     retry_after = 30  # seconds, as config.middleware answers a database outage
 
     def headers(self) -> dict:

@@ -18,6 +18,7 @@ from babel.numbers import (
 )
 from django.conf import settings
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 CURRENCY_EXPONENT = {"GBP": 2, "EUR": 2, "USD": 2, "JPY": 0}
 SUPPORTED_CURRENCIES = tuple(CURRENCY_EXPONENT)
@@ -53,25 +54,25 @@ def exponent(currency: str) -> int:
     try:
         return CURRENCY_EXPONENT[currency]
     except KeyError:
-        raise MoneyError(f"Unsupported currency {currency!r}.") from None
+        raise MoneyError(_("Unsupported currency %(currency)s.") % {"currency": repr(currency)}) from None
 
 
 def to_minor(value, currency: str) -> int:
     """Major units (Decimal, str or int) to integer minor units; refuses excess precision."""
     if isinstance(value, bool):
-        raise MoneyError("Enter an amount, like 25.00.")
+        raise MoneyError(_("Enter an amount, like %(example)s.") % {"example": "25.00"})
     try:
         amount = Decimal(str(value).strip()) if not isinstance(value, Decimal) else value
     except (InvalidOperation, ValueError):
-        raise MoneyError("Enter an amount, like 25.00.") from None
+        raise MoneyError(_("Enter an amount, like %(example)s.") % {"example": "25.00"}) from None
     if not amount.is_finite() or amount.adjusted() > MAX_DIGITS:
         # Also refuses "1e999999": scaling it overflows, and int() of it takes seconds.
-        raise MoneyError("Enter an amount, like 25.00.")
+        raise MoneyError(_("Enter an amount, like %(example)s.") % {"example": "25.00"})
     try:
         scaled = amount.scaleb(exponent(currency))
         whole = scaled.to_integral_value()
     except ArithmeticError:  # decimal.Overflow, InvalidOperation…
-        raise MoneyError("Enter an amount, like 25.00.") from None
+        raise MoneyError(_("Enter an amount, like %(example)s.") % {"example": "25.00"}) from None
     if scaled != whole:
         raise _too_precise(currency, exponent(currency))
     return int(scaled)
@@ -122,8 +123,11 @@ def _example(places: int, decimal: str, group: str) -> tuple[str, str]:
 
 
 def _too_precise(currency: str, places: int) -> MoneyError:
-    return MoneyError(f"{currency} amounts have no decimal places." if places == 0
-                      else f"{currency} amounts have at most {places} decimal places.")
+    if places == 0:
+        return MoneyError(_("%(currency)s amounts have no decimal places.")
+                          % {"currency": currency})
+    return MoneyError(_("%(currency)s amounts have at most %(places)d decimal places.")
+                      % {"currency": currency, "places": places})
 
 
 def parse_amount(text, currency: str, language: str = "en") -> int:
@@ -143,21 +147,22 @@ def parse_amount(text, currency: str, language: str = "en") -> int:
     places = exponent(currency)
     decimal, group, primary, secondary = _number_symbols(language)
     small, big = _example(places, decimal, group)
-    invalid = f"Enter an amount, like {small}."
+    invalid = _("Enter an amount, like %(example)s.") % {"example": small}
     if not isinstance(text, str) or len(text) > MAX_TYPED:
         raise MoneyError(invalid)
-    text = text.strip()
+    text = _latin_digits(text.strip(), language)
     for mark in _currency_marks(currency, language):
         if text.startswith(mark) or text.endswith(mark):
             text = (text[len(mark):] if text.startswith(mark) else text[: -len(mark)]).strip()
             break
     if not text:
-        raise MoneyError("Enter an amount.")
+        raise MoneyError(_("Enter an amount."))
     if text[0] in SIGNS:
-        raise MoneyError("Enter the amount without a + sign." if text[0] in "+\uff0b"
-                         else "Enter an amount greater than zero.")
+        raise MoneyError(_("Enter the amount without a + sign.") if text[0] in "+\uff0b"
+                         else _("Enter an amount greater than zero."))
     if any(ch.isdigit() and not "0" <= ch <= "9" for ch in text):
-        raise MoneyError(f"Type the amount in the digits 0-9, like {small}.")
+        raise MoneyError(_("Type the amount in the digits 0-9, like %(example)s.")
+                         % {"example": small})
 
     readings, too_precise = set(), False
     machine = re.fullmatch(r"([0-9]+)(?:\.([0-9]+))?", text)
@@ -168,15 +173,19 @@ def parse_amount(text, currency: str, language: str = "en") -> int:
         else:
             too_precise = True
     if len(readings) > 1:
-        raise MoneyError(f"This amount could be read two ways. Write it like {big}.")
+        raise MoneyError(_("This amount could be read two ways. Write it like %(example)s.")
+                         % {"example": big})
     if readings:
         return readings.pop()
     if too_precise:
         raise _too_precise(currency, places)
     grouped = group in text or (group in SPACES and any(c in SPACES for c in text))
     if grouped and all(c.isdigit() or c in decimal + group + SPACES + ".'" for c in text):
-        sep = "a space" if group in SPACES else f'"{group}"'
-        raise MoneyError(f"{invalid} Use {sep} only between thousands, as in {big}.")
+        if group in SPACES:
+            hint = _("Use a space only between thousands, as in %(example)s.")
+        else:
+            hint = _('Use "%(group)s" only between thousands, as in %(example)s.')
+        raise MoneyError(f"{invalid} " + hint % {"group": group, "example": big})
     raise MoneyError(invalid)
 
 
@@ -204,9 +213,20 @@ def _read_in_language(text: str, decimal: str, group: str, primary: int, seconda
     return match[1].replace(group, ""), match[2] or ""
 
 
+# Arabic-Indic and Eastern Arabic-Indic digits, and the Arabic decimal and thousands marks:
+# what an Arabic keyboard types. Read as 0-9 . , on an Arabic page only (docs/typed-amounts.md).
+ARABIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹٫٬", "01234567890123456789.,")
+
+
+def _latin_digits(text: str, language: str) -> str:
+    if (language or "").lower().split("-")[0].split("_")[0] == "ar":
+        return text.translate(ARABIC_DIGITS)
+    return text
+
+
 def _minor(whole: str, fraction: str, places: int) -> int:
     if len(whole.lstrip("0")) > MAX_DIGITS:
-        raise MoneyError("Enter a smaller amount.")
+        raise MoneyError(_("Enter a smaller amount."))
     return int(whole + fraction.ljust(places, "0"))
 
 

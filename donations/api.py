@@ -9,6 +9,7 @@ from django.conf import settings
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext, gettext_lazy
 from django.utils.crypto import salted_hmac
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -18,6 +19,7 @@ from rest_framework.views import APIView
 from core.attribution import ATTRIBUTION_FIELDS
 from core.clients import client_address
 from core.errors import Unavailable
+from core.languages import gift_language
 from core.money import request_language, to_major_str
 from donations.models import BlockedAttempt, Donation
 from donations.services import create, defence, pay
@@ -50,7 +52,8 @@ class NoStoreMixin:
 
 
 class PaymentsUnavailable(Unavailable):
-    default_message = "Payments are unavailable for a moment. Nothing was charged; please try again."
+    default_message = gettext_lazy(
+        "Payments are unavailable for a moment. Nothing was charged; please try again.")
 
 
 @contextmanager
@@ -110,7 +113,7 @@ class DonationCreateApi(NoStoreMixin, APIView):
             return Response({"Idempotency-Key": [f"At most {MAX_KEY_LENGTH} characters."]},
                             status=status.HTTP_400_BAD_REQUEST)
         if not isinstance(request.data, dict):
-            return Response({"non_field_errors": ["Send a JSON object."]},
+            return Response({"non_field_errors": [gettext("Send a JSON object.")]},
                             status=status.HTTP_400_BAD_REQUEST)
         fingerprint = create.request_fingerprint(request.data)
         client = _client_scope(request)
@@ -136,6 +139,7 @@ class DonationCreateApi(NoStoreMixin, APIView):
                 charity_name=settings.CHARITY_NAME,
                 ip_address=client_address(request),
                 user_agent=request.headers.get("User-Agent", ""),
+                language=gift_language(request),
             )
         return Response(answer.body, status=answer.status)
 
@@ -168,7 +172,7 @@ def _screen_new_gift(request, data) -> Response | None:
     if verdict.allowed:
         return None
     if verdict.reason == BlockedAttempt.Reason.HONEYPOT:  # a bot: an ordinary-looking refusal
-        return Response({"non_field_errors": ["This gift could not be accepted."]},
+        return Response({"non_field_errors": [gettext("This gift could not be accepted.")]},
                         status=status.HTTP_400_BAD_REQUEST)
     if verdict.reason == BlockedAttempt.Reason.MINIMUM_AMOUNT:
         return Response({"amount": [verdict.message]}, status=status.HTTP_400_BAD_REQUEST)
@@ -204,8 +208,9 @@ class RegularGiftDetailApi(NoStoreMixin, APIView):
 class PayRequestSerializer(serializers.Serializer):
     confirmation_token = serializers.RegexField(
         r"^ctoken_[A-Za-z0-9_]{1,200}$",
-        error_messages={"invalid": "Not a Stripe ConfirmationToken id.",
-                        "required": "The card details did not arrive; please try again."})
+        error_messages={"invalid": gettext_lazy("Not a Stripe ConfirmationToken id."),
+                        "required": gettext_lazy(
+                            "The card details did not arrive; please try again.")})
 
 
 class DonationPayApi(NoStoreMixin, APIView):

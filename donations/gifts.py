@@ -23,6 +23,9 @@ class DonorDetails(models.Model):
     gift_aid = models.BooleanField(default=False)
     address_line1 = models.CharField(max_length=200, blank=True)
     postcode = models.CharField(max_length=10, blank=True)
+    # The language of the page the gift was made on (the API's: the request's): its receipts,
+    # a monthly gift's later months' too, are written in it (docs/languages.md).
+    language = models.CharField(max_length=10, choices=settings.LANGUAGES, default="en")
 
     class Meta:
         abstract = True

@@ -2,6 +2,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from appeals.models import Appeal, Designation
 from core.money import CURRENCY_CHOICES, format_money
@@ -15,13 +16,13 @@ from donations.gifts import (  # noqa: F401  (named here too)
 
 class Donation(DonorDetails):
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        SUCCEEDED = "succeeded", "Succeeded"
-        FAILED = "failed", "Failed"
-        CANCELED = "canceled", "Canceled"
-        REFUNDED = "refunded", "Refunded"
-        PARTIALLY_REFUNDED = "partially_refunded", "Partially refunded"
-        DISPUTED = "disputed", "Disputed"
+        PENDING = "pending", _("Pending")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+        CANCELED = "canceled", _("Canceled")
+        REFUNDED = "refunded", _("Refunded")
+        PARTIALLY_REFUNDED = "partially_refunded", _("Partially refunded")
+        DISPUTED = "disputed", _("Disputed")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     appeal = models.ForeignKey(Appeal, on_delete=models.PROTECT, related_name="donations")

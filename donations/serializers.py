@@ -1,6 +1,8 @@
 from collections.abc import Mapping
 
 from drf_spectacular.utils import extend_schema_field
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 from rest_framework.fields import SkipField
 
@@ -24,7 +26,7 @@ class AmountField(serializers.Field):
     """A decimal string (or number) in major units; kept as text until the currency is known,
     then read by money.parse_amount: a string in the request's language, a number as is."""
 
-    default_error_messages = {"invalid": "Enter an amount, like 25.00."}
+    default_error_messages = {"invalid": gettext_lazy("Enter an amount, like 25.00.")}
 
     def to_internal_value(self, data):
         if isinstance(data, bool) or not isinstance(data, (str, int, float)):
@@ -69,16 +71,17 @@ class DonationCreateSerializer(serializers.Serializer):
         except Appeal.DoesNotExist:
             appeal = None
         if appeal is None:
-            raise serializers.ValidationError("No such appeal.")
+            raise serializers.ValidationError(_("No such appeal."))
         if appeal.status != Appeal.Status.LIVE:
-            raise serializers.ValidationError("This appeal is closed and takes no more gifts.")
+            raise serializers.ValidationError(_("This appeal is closed and takes no more gifts."))
         return appeal
 
     def validate_currency(self, value):
         code = value.upper()
         if code not in SUPPORTED_CURRENCIES:
             raise serializers.ValidationError(
-                f"Unsupported currency. Use one of {', '.join(SUPPORTED_CURRENCIES)}."
+                _("Unsupported currency. Use one of %(currencies)s.")
+                % {"currencies": ", ".join(SUPPORTED_CURRENCIES)}
             )
         return code
 
@@ -118,7 +121,8 @@ class DonationCreateSerializer(serializers.Serializer):
         the page's), so "10,50" is 10.50 in German and an error in English. A JSON number is
         no one's typing: read as the machine form ("en" has no other reading of it)."""
         if currency != appeal_currency:
-            return {"currency": [f"This appeal takes gifts in {appeal_currency}."]}
+            return {"currency": [_("This appeal takes gifts in %(currency)s.")
+                                 % {"currency": appeal_currency}]}
         amount = data["amount"]
         typed = isinstance(amount, str)
         language = self.context.get("language", "en") if typed else "en"
@@ -128,12 +132,12 @@ class DonationCreateSerializer(serializers.Serializer):
             return {"amount": [str(exc)]}
         data["gift_amount"] = minor
         if minor < MIN_AMOUNT[currency]:
-            return {"amount": [
-                f"The smallest gift is {format_money(MIN_AMOUNT[currency], currency)}."]}
+            return {"amount": [_("The smallest gift is %(amount)s.")
+                               % {"amount": format_money(MIN_AMOUNT[currency], currency)}]}
         if minor > MAX_AMOUNT[currency]:
             return {"amount": [
-                f"The largest gift online is {format_money(MAX_AMOUNT[currency], currency)}. "
-                "Please contact us for larger gifts."]}
+                _("The largest gift online is %(amount)s. Please contact us for larger gifts.")
+                % {"amount": format_money(MAX_AMOUNT[currency], currency)}]}
         return {}
 
     def _cross_field_errors(self, data) -> dict:
@@ -150,7 +154,7 @@ class DonationCreateSerializer(serializers.Serializer):
         if code and appeal is not None:
             match = appeal.designations.filter(code=code).first()
             if match is None:
-                errors["designation"] = ["Not a fund of this appeal."]
+                errors["designation"] = [_("Not a fund of this appeal.")]
             else:
                 data["designation"] = match
 
@@ -159,16 +163,19 @@ class DonationCreateSerializer(serializers.Serializer):
 
         if data.get("gift_aid"):
             if currency is not None and currency != "GBP":
-                errors["gift_aid"] = ["Gift Aid applies only to gifts in pounds sterling (GBP)."]
-            for name, label in (("first_name", "first name"), ("last_name", "last name"),
-                                ("address_line1", "house name or number and street")):
+                errors["gift_aid"] = [
+                    _("Gift Aid applies only to gifts in pounds sterling (GBP).")]
+            for name, message in (
+                    ("first_name", _("Gift Aid needs your first name.")),
+                    ("last_name", _("Gift Aid needs your last name.")),
+                    ("address_line1", _("Gift Aid needs your house name or number and street."))):
                 if not data[name]:
-                    errors[name] = [f"Gift Aid needs your {label}."]
+                    errors[name] = [message]
             if data["address_line1"] and not any(ch.isalnum() for ch in data["address_line1"]):
-                errors["address_line1"] = ["Enter your house name or number and street."]
+                errors["address_line1"] = [_("Enter your house name or number and street.")]
             postcode = normalise_uk_postcode(data.get("postcode", ""))
             if postcode is None:
-                errors["postcode"] = ["Gift Aid needs a UK postcode, like SW1A 1AA."]
+                errors["postcode"] = [_("Gift Aid needs a UK postcode, like SW1A 1AA.")]
             else:
                 data["postcode"] = postcode
         else:

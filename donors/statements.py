@@ -1,7 +1,7 @@
 """A donor's statement for a UK tax year (6 April to 5 April): every gift of the year, Gift
-Aid marked, totals per currency. A PDF drawn with fpdf2, as the receipt is
-(donations/receipts/documents.py), in fpdf2's core font (Latin-1) for now: the receipt's
-embedded Unicode fonts (issue 16's languages) are for it to adopt once both are merged."""
+Aid marked, totals per currency. A PDF drawn with fpdf2 in the receipt's embedded fonts
+(donations/receipts/fonts.py: any script, Arabic shaped right to left), in the active
+language."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from fpdf import FPDF
 
 from core.money import format_money
 from donations.models import Donation
+from donations.receipts import fonts
 from donations.states import S
 from donors.selectors import gift_date
 
@@ -24,15 +25,13 @@ APPEAL_CHARS = 34
 
 
 def _text(value: str) -> str:
-    """For the core font (Latin-1): other characters become "?"."""
-    return value.encode("latin-1", "replace").decode("latin-1")
+    """As it is: the embedded fonts print any script (before, the core font printed "?")."""
+    return value
 
 
 def pdf_money(minor: int, currency: str) -> str:
-    """format_money, with the currency's code where the core font has no symbol for it
-    ("EUR 25.00"; "£25.00" and "¥3,000" print as they are)."""
-    text = format_money(minor, currency)
-    return text if _text(text) == text else format_money(minor, currency, iso_code=True)
+    """format_money: the embedded fonts have every currency's sign ("€25.00", "25,00 €")."""
+    return format_money(minor, currency)
 
 
 def tax_year_label(year: int) -> str:
@@ -58,22 +57,25 @@ def counted_amount(donation: Donation) -> int:
 
 def statement_pdf(*, year: int, gifts: list[Donation], donor_name: str, email: str) -> bytes:
     pdf = FPDF(format="A4")
+    # The donor's name and the appeals' titles may be in any script.
+    fonts.add_fonts(pdf, [donor_name, email, settings.CHARITY_NAME, settings.CHARITY_ADDRESS,
+                          *(gift.appeal.title for gift in gifts)])
     title = _("Statement of your gifts, tax year %(years)s") % {
         "years": f"{year}-{str(year + 1)[-2:]}"}
     pdf.set_title(_text(title))
     pdf.set_author(_text(settings.CHARITY_NAME))
     pdf.add_page()
-    pdf.set_font("Helvetica", "B", 20)
+    pdf.set_font(fonts.MAIN, "B", 20)
     pdf.cell(0, 12, _text(settings.CHARITY_NAME), new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Helvetica", "", 10)
+    pdf.set_font(fonts.MAIN, "", 10)
     pdf.cell(0, 6, _text(_("Registered charity number %(number)s") % {
         "number": settings.CHARITY_NUMBER}), new_x="LMARGIN", new_y="NEXT")
     if settings.CHARITY_ADDRESS:
         pdf.multi_cell(0, 5, _text(settings.CHARITY_ADDRESS), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(8)
-    pdf.set_font("Helvetica", "B", 16)
+    pdf.set_font(fonts.MAIN, "B", 16)
     pdf.multi_cell(0, 9, _text(title), new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Helvetica", "", 11)
+    pdf.set_font(fonts.MAIN, "", 11)
     pdf.cell(0, 7, _text(tax_year_label(year)), new_x="LMARGIN", new_y="NEXT")
     pdf.cell(0, 7, _text(f"{donor_name} <{email}>" if donor_name else email),
              new_x="LMARGIN", new_y="NEXT")
@@ -81,11 +83,11 @@ def statement_pdf(*, year: int, gifts: list[Donation], donor_name: str, email: s
 
     headings = {"date": _("Date"), "receipt": _("Receipt"), "appeal": _("Appeal"),
                 "gift": _("Gift"), "gift_aid": _("Gift Aid")}
-    pdf.set_font("Helvetica", "B", 10)
+    pdf.set_font(fonts.MAIN, "B", 10)
     for width, key in COLUMNS:
         pdf.cell(width, 8, _text(headings[key]), border="B")
     pdf.ln(8)
-    pdf.set_font("Helvetica", "", 10)
+    pdf.set_font(fonts.MAIN, "", 10)
     totals: dict[str, int] = defaultdict(int)
     aided: dict[str, int] = defaultdict(int)
     for donation in gifts:
@@ -108,28 +110,28 @@ def statement_pdf(*, year: int, gifts: list[Donation], donor_name: str, email: s
             note = (_("Disputed with your bank") if donation.status == S.DISPUTED else
                     _("Refunded: %(amount)s") % {
                         "amount": pdf_money(donation.refunded_amount, donation.currency)})
-            pdf.set_font("Helvetica", "I", 9)
+            pdf.set_font(fonts.MAIN, "", 9)
             pdf.cell(COLUMNS[0][0], 6, "")
             pdf.cell(0, 6, _text(note), new_x="LMARGIN", new_y="NEXT")
-            pdf.set_font("Helvetica", "", 10)
+            pdf.set_font(fonts.MAIN, "", 10)
         totals[donation.currency] += counted_amount(donation)
         if is_gift_aided(donation):
             aided[donation.currency] += counted_amount(donation)
 
     pdf.ln(4)
-    pdf.set_font("Helvetica", "B", 11)
+    pdf.set_font(fonts.MAIN, "B", 11)
     for currency in sorted(totals):
         pdf.cell(0, 7, _text(_("Total given in %(currency)s: %(amount)s") % {
             "currency": currency, "amount": pdf_money(totals[currency], currency)}),
             new_x="LMARGIN", new_y="NEXT")
         if aided[currency]:
-            pdf.set_font("Helvetica", "", 10)
+            pdf.set_font(fonts.MAIN, "", 10)
             pdf.cell(0, 6, _text(_("of which Gift Aid is claimed on: %(amount)s") % {
                 "amount": pdf_money(aided[currency], currency)}),
                 new_x="LMARGIN", new_y="NEXT")
-            pdf.set_font("Helvetica", "B", 11)
+            pdf.set_font(fonts.MAIN, "B", 11)
     pdf.ln(6)
-    pdf.set_font("Helvetica", "", 9)
+    pdf.set_font(fonts.MAIN, "", 9)
     pdf.multi_cell(0, 5, _text(_(
         "Gift Aid: Yes marks the gifts we claim Gift Aid on, with your declaration (gifts in "
         "pounds sterling only). Refunded amounts are left out of the totals. Each gift has a "

@@ -20,6 +20,7 @@ from django.core.cache import cache, caches
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.html import escape
 from django.utils.translation import gettext
 from django.views.decorators.cache import cache_control
@@ -44,6 +45,7 @@ from donations.models import Donation, DonationEvent
 from donations.services import stripe_events as services
 from donations.states import PAID
 from gateways import stripe as stripe_gateway
+from pages.script_messages import script_messages
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +53,7 @@ logger = logging.getLogger(__name__)
 ATTRIBUTION_QUERY = "lifeline-attribution-query"
 SUCCESSOR_QUERY = "lifeline-successor-query"
 READERS_TOTAL = "lifeline-readers-total"
-PAGE_CACHE_VERSION = 3
+PAGE_CACHE_VERSION = 5
 # In front of the shared cache, each process keeps the page it last used for this long
 # (a dict read instead of a cache round trip); a gift shows on the page at most that late.
 _local: dict[str, tuple[float, dict]] = {}
@@ -85,6 +87,11 @@ def _appeal_context(slug, *, preview=False):
                 "appeal": appeal.slug,
                 "currency": currency,
                 "locale": str(money_locale()).replace("_", "-"),
+                # Stripe's Payment Element in the page's language ("auto": the browser's,
+                # where Stripe has no translation of it).
+                "stripeLocale": stripe_gateway.elements_locale(translation.get_language()),
+                # The script's own words, in the page's language (CSP: no inline script).
+                "messages": script_messages(),
                 "exponent": CURRENCY_EXPONENT[currency],
                 "min": MIN_AMOUNT[currency],
                 "max": MAX_AMOUNT[currency],
@@ -99,7 +106,8 @@ def _appeal_context(slug, *, preview=False):
 
 
 def _page_key(slug: str, kind: str) -> str:
-    return f"appeal-page:v{PAGE_CACHE_VERSION}:{kind}:{slug}"
+    """One rendering per appeal, kind and language: a German reader gets the German page."""
+    return f"appeal-page:v{PAGE_CACHE_VERSION}:{kind}:{translation.get_language()}:{slug}"
 
 
 def _cached_page(request, slug: str, kind: str, template: str) -> dict:
@@ -234,6 +242,7 @@ def thanks(request, pk):
     response = render(request, "pages/thanks.html", {
         "donation": donation, "receipt": receipt, "embed": embed,
         "share": _share(request, donation) if donation.status in PAID else None,
+        "failure_message": stripe_gateway.decline_message(donation.failure_message),
     })
     if embed:
         # The widget's gift ends in the publisher's iframe: this page may be framed there

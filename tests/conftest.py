@@ -94,6 +94,17 @@ def _empty_cache():
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language: a request in German leaves German active in
+    the test's thread, and an appeal made then would have German text only."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def standin(stripe_standin_url):
     """A clean stand-in for each test, with webhooks muted unless a test asks for them."""
     requests.delete(stripe_standin_url + "/_config/data", timeout=5)

@@ -187,3 +187,58 @@ def test_a_gift_passes_through_nginx_and_the_app_sees_the_donors_address(demo, n
     assert answer.getheader("X-Cache-Status") is None
     declaration = GiftAidDeclaration.objects.get(donation_id=created["id"])
     assert declaration.ip_address == "127.0.0.2"
+
+
+# --- one copy per language (issue 16, docs/languages.md) ----------------------------------
+
+
+@pytest.mark.django_db
+def test_django_keeps_one_appeal_page_per_language_and_never_hands_one_to_another(demo):
+    english = Client().get(PAGE, HTTP_ACCEPT_LANGUAGE="en-GB,en;q=0.9")
+    german = Client().get(PAGE, HTTP_ACCEPT_LANGUAGE="de-DE,de;q=0.9")
+    english_again = Client().get(PAGE)
+    by_cookie = Client()
+    by_cookie.cookies["django_language"] = "de"
+    german_again = by_cookie.get(PAGE, HTTP_ACCEPT_LANGUAGE="en")
+
+    assert b'<html lang="en"' in english.content and b"Give now" in english.content
+    assert b'<html lang="de"' in german.content and "Jetzt spenden".encode() in german.content
+    assert english_again.content == english.content
+    assert german_again.content == german.content
+    for answer in (english, german):
+        assert answer["Cache-Control"] == "public, max-age=0, s-maxage=5"
+        assert not answer.cookies
+        assert "cookie" not in answer.get("Vary", "").lower()
+
+
+def test_nginx_maps_the_same_languages_as_django(settings):
+    template = (ROOT / "config/nginx/lifeline.conf.template").read_text()
+    for code, _name in settings.LANGUAGES:
+        assert f"{code};" in template, code
+
+
+@pytest.mark.django_db(transaction=True)
+def test_nginx_never_gives_a_german_reader_the_english_page_or_the_reverse(demo, nginx):
+    english, status = _get(nginx + PAGE, headers={"Accept-Language": "en-GB,en;q=0.9"})
+    assert (status, english.headers["Content-Language"]) == ("MISS", "en")
+    german, status = _get(nginx + PAGE, headers={"Accept-Language": "de-DE,de;q=0.9,en;q=0.5"})
+    assert status == "MISS"  # not the English copy
+    assert '<html lang="de"' in german.text and "Jetzt spenden" in german.text
+
+    # Each language's copy is served to that language's readers, however they ask for it.
+    for headers, cookies, want in [
+        ({"Accept-Language": "de"}, {}, german),
+        ({"Accept-Language": "DE-at, fr;q=0.4"}, {}, german),
+        ({"Accept-Language": "fr"}, {"django_language": "de"}, german),  # the switcher's cookie
+        ({}, {}, english),
+        ({"Accept-Language": "pt-BR"}, {}, english),  # none of ours: English
+        ({"Accept-Language": "de"}, {"django_language": "en"}, english),
+    ]:
+        answer, status = _get(nginx + PAGE, headers=headers, cookies=cookies)
+        assert status == "HIT", (headers, cookies)
+        assert answer.content == want.content, (headers, cookies)
+
+    # A raw header the map does not know does not make a copy of its own.
+    arabic, status = _get(nginx + PAGE, headers={"Accept-Language": "ar-EG,ar;q=0.9"})
+    assert status == "MISS" and '<html lang="ar" dir="rtl">' in arabic.text
+    assert _get(nginx + PAGE, headers={"Accept-Language": "ar-SA"})[1] == "HIT"

@@ -9,6 +9,9 @@ SECRET_KEY = env("DJANGO_SECRET_KEY", default=INSECURE_DEFAULT_SECRET_KEY)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 
 INSTALLED_APPS = [
+    # An appeal's own text in every language (appeals/translation.py); before the admin, as
+    # django-modeltranslation asks.
+    "modeltranslation",
     # Django's admin on Lifeline's admin site: optional two-factor for staff (security/).
     "security.apps.LifelineAdminConfig",
     "django.contrib.auth",
@@ -43,6 +46,9 @@ MIDDLEWARE = [
     "security.csp.StripeCSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The reader's language (docs/languages.md): the cache in front's choice when it names one
+    # of ours, else Django's (the language cookie, then Accept-Language).
+    "config.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -88,6 +94,28 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en-gb"
+# The donor's languages (SPEC, "Pages"), each named in itself for the switcher. Adding one:
+# README, "Languages".
+LANGUAGES = [
+    ("en", "English"),
+    ("uk", "Українська"),
+    ("pl", "Polski"),
+    ("de", "Deutsch"),
+    ("fr", "Français"),
+    ("es", "Español"),
+    ("ar", "العربية"),
+]
+# The switcher's choice (django_language) is remembered a year, not only for the session.
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+# Our catalogues (locale/<lang>/LC_MESSAGES/django.po), compiled by the build (`make messages`
+# extracts, scripts/compile_messages.py compiles): the .mo files are not in git.
+# An appeal's own text: each language's field falls back to English where it is empty.
+MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
+MODELTRANSLATION_FALLBACK_LANGUAGES = ("en",)
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# The header nginx puts its choice of language in, for the cached appeal page
+# (config/nginx/lifeline.conf.template): Django answers in the language nginx keyed its copy on.
+LANGUAGE_HEADER = "HTTP_X_LIFELINE_LANGUAGE"
 # The charity's time zone: receipt years, export dates and Gift Aid dates use it.
 TIME_ZONE = env("TIME_ZONE", default="Europe/London")
 USE_I18N = True

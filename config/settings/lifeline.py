@@ -7,6 +7,8 @@ from .environment import env
 CHARITY_NAME = env("CHARITY_NAME", default="Lifeline Relief")
 CHARITY_NUMBER = env("CHARITY_NUMBER", default="1234567")
 RECEIPT_PREFIX = env("RECEIPT_PREFIX", default="LL")
+# The receipt PDF's TrueType fonts (donations/receipts/fonts.py): Debian's, from `make fonts`.
+RECEIPT_FONT_DIR = env("RECEIPT_FONT_DIR", default="/usr/share/fonts/truetype")
 # The charity's postal address, printed on receipts (one line, or lines separated by ", ").
 CHARITY_ADDRESS = env("CHARITY_ADDRESS", default="1 Example Street, London, AB1 2CD")
 

@@ -7,21 +7,14 @@ from email.utils import parseaddr
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
-from django.utils import timezone
+from babel.dates import format_date
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from fpdf import FPDF
 
-from core.money import format_money
+from core.money import format_money, money_locale
 from donations.models import Receipt
-
-
-def pdf_money(minor: int, currency: str) -> str:
-    """For the PDF's Latin-1 core font: "£25.00", "¥3,000", but "EUR 25.00" (no € in it)."""
-    text = format_money(minor, currency)
-    try:
-        text.encode("latin-1")
-    except UnicodeEncodeError:
-        return format_money(minor, currency, iso_code=True)
-    return text
+from donations.receipts import fonts
 
 
 # Stripe's card brand codes as a donor knows them; any other is shown from its code.
@@ -36,11 +29,13 @@ def card_display(brand: str, last4: str) -> str:
     """"Visa ending 4242"; "" when Stripe gave no last four digits."""
     if not last4:
         return ""
-    name = CARD_BRANDS.get(brand) or brand.replace("_", " ").title() or "Card"
-    return f"{name} ending {last4}"
+    name = CARD_BRANDS.get(brand) or brand.replace("_", " ").title() or _("Card")
+    return _("%(brand)s ending %(last4)s") % {"brand": name, "last4": last4}
 
 
 def receipt_context(receipt: Receipt) -> dict:
+    """What the email and the PDF say, in the active language (receipt_email and receipt_pdf
+    activate the gift's)."""
     donation = receipt.donation
     issued_local = timezone.localtime(receipt.issued_at)
     declaration = getattr(donation, "declaration", None) if donation.gift_aid else None
@@ -57,71 +52,83 @@ def receipt_context(receipt: Receipt) -> dict:
             declaration.address_line1 if declaration else donation.address_line1,
             declaration.postcode if declaration else donation.postcode,
         ) if part) if donation.gift_aid else "",
-        "donor_name": donation.donor_name or "Friend",
+        "donor_name": donation.donor_name or _("Friend"),
         "gift": format_money(donation.gift_amount, donation.currency),
         "charged": format_money(donation.amount, donation.currency),
-        "fund": donation.designation.name if donation.designation else "Where it's most needed",
-        "date": issued_local.strftime("%d %B %Y"),
+        "fund": donation.designation.name if donation.designation else _("Where it's most needed"),
+        # "7 December 2026", "7. Dezember 2026", "7 грудня 2026 р.": CLDR's long date.
+        "date": format_date(issued_local.date(), format="long", locale=money_locale()),
         "gift_aid": donation.gift_aid,
     }
 
 
 def receipt_pdf(receipt: Receipt) -> bytes:
+    """The receipt as a PDF, in the language the gift was made in, with embedded fonts that
+    print a name in any script (Latin, Cyrillic, Arabic right to left, CJK).
+
+    :raises fonts.FontsMissing: the fonts are not installed (`make fonts`).
+    """
+    with translation.override(receipt.donation.language):
+        return _receipt_pdf(receipt)
+
+
+def _receipt_pdf(receipt: Receipt) -> bytes:
     c = receipt_context(receipt)
     donation = receipt.donation
+    rtl = translation.get_language_bidi()
+    align = "R" if rtl else "L"
     pdf = FPDF(format="A4")
-    pdf.set_title(f"Receipt {receipt.number}")
+    # The donor's, the appeal's and the charity's own words may be in any script.
+    fonts.add_fonts(pdf, [str(value) for value in c.values()] + [donation.appeal.title])
+    pdf.set_lang(translation.get_language())
+    pdf.set_title(_("Receipt %(number)s") % {"number": receipt.number})
     pdf.set_author(c["charity_name"])
     pdf.add_page()
-    pdf.set_font("Helvetica", "B", 20)
-    pdf.cell(0, 12, c["charity_name"], new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Helvetica", "", 10)
-    pdf.cell(0, 6, f"Registered charity number {c['charity_number']}", new_x="LMARGIN",
-             new_y="NEXT")
+
+    def line(text: str, size: int, style: str = "", height: float = 6) -> None:
+        pdf.set_font(fonts.MAIN, style, size)
+        pdf.multi_cell(0, height, text, align=align, new_x="LMARGIN", new_y="NEXT")
+
+    line(c["charity_name"], 20, "B", 12)
+    line(_("Registered charity number %(number)s") % {"number": c["charity_number"]}, 10)
     if c["charity_address"]:
-        pdf.multi_cell(0, 5, _latin1(c["charity_address"]), new_x="LMARGIN", new_y="NEXT")
+        line(c["charity_address"], 10, height=5)
     pdf.ln(8)
-    pdf.set_font("Helvetica", "B", 16)
-    pdf.cell(0, 10, "Donation receipt", new_x="LMARGIN", new_y="NEXT")
+    line(_("Donation receipt"), 16, "B", 10)
     pdf.ln(2)
     rows = [
-        ("Receipt number", receipt.number),
-        ("Date", c["date"]),
-        ("Donor", c["donor_name"]),
-        ("Appeal", donation.appeal.title),
-        ("Fund", c["fund"]),
-        ("Gift", pdf_money(donation.gift_amount, donation.currency)),
+        (_("Receipt number"), receipt.number),
+        (_("Date"), c["date"]),
+        (_("Donor"), c["donor_name"]),
+        (_("Appeal"), donation.appeal.title),
+        (_("Fund"), c["fund"]),
+        (_("Gift"), c["gift"]),
     ]
     if donation.cover_fees:
-        rows.append(("Charged (card fee covered)", pdf_money(donation.amount, donation.currency)))
+        rows.append((_("Charged (card fee covered)"), c["charged"]))
     if c["card"]:
-        rows.append(("Paid by", c["card"]))
-    rows.append(("Gift Aid", "Yes - declared" if c["gift_aid"] else "No"))
+        rows.append((_("Paid by"), c["card"]))
+    rows.append((_("Gift Aid"), _("Yes - declared") if c["gift_aid"] else _("No")))
     if c["donor_address"]:
-        rows.append(("Your address", c["donor_address"]))
+        rows.append((_("Your address"), c["donor_address"]))
+    label_width = 60
+    value_width = pdf.epw - label_width
     for label, value in rows:
-        pdf.set_font("Helvetica", "B", 11)
-        pdf.cell(60, 8, label)
-        pdf.set_font("Helvetica", "", 11)
-        pdf.cell(0, 8, _latin1(value), new_x="LMARGIN", new_y="NEXT")
+        # Label then value, from the start of the line: the right in Arabic.
+        cells = [(label_width, label, "B"), (value_width, value, "")]
+        for width, text, style in reversed(cells) if rtl else cells:
+            pdf.set_font(fonts.MAIN, style, 11)
+            pdf.cell(width, 8, text, align=align)
+        pdf.ln(8)
     pdf.ln(8)
-    pdf.set_font("Helvetica", "", 10)
-    pdf.multi_cell(
-        0, 5,
-        _latin1(f"Thank you for your gift to {c['charity_name']}. No goods or services were "
-                "given in return for this donation. Please keep this receipt for your records."),
-    )
+    line(_("Thank you for your gift to %(charity)s. No goods or services were given in return "
+           "for this donation. Please keep this receipt for your records.")
+         % {"charity": c["charity_name"]}, 10, height=5)
     if c["declaration_wording"]:
         pdf.ln(4)
-        pdf.set_font("Helvetica", "B", 10)
-        pdf.cell(0, 6, "Your Gift Aid declaration", new_x="LMARGIN", new_y="NEXT")
-        pdf.set_font("Helvetica", "", 10)
-        pdf.multi_cell(0, 5, _latin1(c["declaration_wording"]))
+        line(_("Your Gift Aid declaration"), 10, "B")
+        line(c["declaration_wording"], 10, height=5)
     return bytes(pdf.output())
-
-
-def _latin1(text: str) -> str:
-    return text.encode("latin-1", "replace").decode("latin-1")
 
 
 def message_id(receipt: Receipt, *, resend: bool, attempt: int) -> str:
@@ -133,8 +140,15 @@ def message_id(receipt: Receipt, *, resend: bool, attempt: int) -> str:
 
 
 def receipt_email(receipt: Receipt) -> EmailMultiAlternatives:
+    """The receipt email (text, HTML, the PDF attached), in the language the gift was made in."""
+    with translation.override(receipt.donation.language):
+        return _receipt_email(receipt)
+
+
+def _receipt_email(receipt: Receipt) -> EmailMultiAlternatives:
     c = receipt_context(receipt)
-    subject = f"Your receipt {receipt.number} from {settings.CHARITY_NAME}"
+    subject = _("Your receipt %(number)s from %(charity)s") % {
+        "number": receipt.number, "charity": settings.CHARITY_NAME}
     message = EmailMultiAlternatives(
         subject=subject,
         body=render_to_string("donations/email/receipt.txt", c),
@@ -143,5 +157,5 @@ def receipt_email(receipt: Receipt) -> EmailMultiAlternatives:
         headers={"X-Lifeline-Receipt": receipt.number},
     )
     message.attach_alternative(render_to_string("donations/email/receipt.html", c), "text/html")
-    message.attach(f"receipt-{receipt.number}.pdf", receipt_pdf(receipt), "application/pdf")
+    message.attach(f"receipt-{receipt.number}.pdf", _receipt_pdf(receipt), "application/pdf")
     return message

@@ -9,11 +9,12 @@ import logging
 from smtplib import SMTPException
 
 from celery import shared_task
-from celery.signals import worker_ready
+from celery.signals import worker_init, worker_ready
 from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
 from django.contrib.auth import get_user_model
 
+from donations.receipts import fonts
 from donations.receipts.sending import (
     RESEND_RECEIPT_EMAIL,
     SEND_RECEIPT_EMAIL,
@@ -77,6 +78,17 @@ def sweep_unsent_receipts(older_than_seconds: int = 120) -> None:
     count = receipt_sweep_unsent(older_than_seconds=older_than_seconds)
     if count:
         logger.info("queued %d unsent receipt(s) again", count)
+
+
+@worker_init.connect
+def _refuse_without_receipt_fonts(sender=None, **kwargs):
+    """A worker cannot make a receipt PDF without its fonts (`make fonts`): it stops at start,
+    naming them, rather than retrying every receipt until someone looks."""
+    try:
+        fonts.check_fonts()
+    except fonts.FontsMissing as exc:
+        logger.critical("%s", exc)
+        raise SystemExit(str(exc)) from None  # not an Exception: Celery's signal lets it out
 
 
 @worker_ready.connect

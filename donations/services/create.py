@@ -62,6 +62,7 @@ def donation_create(
     user_agent: str = "",
     on_saved=None,
     frequency: str = RegularGift.Frequency.ONCE,
+    language: str = "en",
 ) -> tuple[Donation, stripe_gateway.PaymentIntentState]:
     """Create a pending donation and its PaymentIntent, all or nothing.
 
@@ -95,6 +96,7 @@ def donation_create(
         gift_aid=gift_aid,
         address_line1=address_line1 if gift_aid else "",
         postcode=postcode if gift_aid else "",
+        language=language,
         **attribution,
     )
     # The PaymentIntent first, so that the donation is written once, with its id.
@@ -162,6 +164,7 @@ def _start_monthly(donation: Donation) -> tuple[RegularGift, stripe_gateway.Paym
         cover_fees=donation.cover_fees, email=donation.email, first_name=donation.first_name,
         last_name=donation.last_name, anonymous=donation.anonymous, gift_aid=donation.gift_aid,
         address_line1=donation.address_line1, postcode=donation.postcode,
+        language=donation.language,
     )
     first = stripe_gateway.subscription_start(
         email=donation.email, name=donation.donor_name, amount=donation.amount,

@@ -34,6 +34,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.cache import caches
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 from django_ratelimit.core import get_usage
 
 from core.clients import client_ip, client_key
@@ -44,8 +45,8 @@ from gateways import stripe as stripe_gateway
 logger = logging.getLogger(__name__)
 
 HONEYPOT_FIELD = "website"
-REFUSED_MESSAGE = ("Too many attempts. Nothing was charged. Please wait a while and try "
-                   "again, or contact us if you need help giving.")
+REFUSED_MESSAGE = gettext_lazy("Too many attempts. Nothing was charged. Please wait a while "
+                               "and try again, or contact us if you need help giving.")
 ATTACK_CACHE_KEY = "defence:attack-mode"
 # How long a gift's card-trying client is remembered, for declines Stripe reports by event
 # (which carry no client), and how long a counted decline's name is kept (the longest window).

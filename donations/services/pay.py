@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 from core.errors import Refused
 from donations import leases
@@ -86,7 +87,7 @@ def _replace_payment_intent(donation: Donation, old: stripe_gateway.PaymentInten
 class PaymentInProgress(Refused):
     """Another request is setting up or paying this donation right now."""
 
-    default_message = "This gift's card is being charged already: one moment."
+    default_message = gettext_lazy("This gift's card is being charged already: one moment.")
 
 
 def _claim_payment(donation_id, token: str, *, check) -> Donation:
@@ -137,7 +138,7 @@ def _confirmable(donation: Donation) -> None:
     if donation.status in PAID:
         raise _AlreadyPaid
     if donation.status == S.CANCELED:
-        raise DonationNotPayable("This donation was canceled.")
+        raise DonationNotPayable(gettext("This donation was canceled."))
 
 
 class _AlreadyPaid(Exception):
@@ -200,7 +201,8 @@ def _outcome_of_the_other_click(donation_id, *, source: str) -> PaymentOutcome:
     if donation.status in PAID:
         return PaymentOutcome(status="succeeded", repeated=True)
     if donation.status == S.FAILED:
-        return PaymentOutcome(status="declined", message=donation.failure_message or "Declined.",
+        return PaymentOutcome(status="declined", message=stripe_gateway.decline_message(
+                                  donation.failure_message or "Declined."),
                               repeated=True)
     return PaymentOutcome(status="pending", repeated=True)
 
@@ -235,7 +237,8 @@ def _pay(donation: Donation, confirmation_token: str, *, source: str,
                 locked.save(update_fields=["failure_message", "updated_at"])
                 transition(locked, S.FAILED, source=source, message=exc.message,
                            strict=True)
-        return PaymentOutcome(status="declined", message=exc.message,
+        return PaymentOutcome(status="declined",
+                              message=stripe_gateway.decline_message(exc.message),
                               card_fingerprint=card.fingerprint(),
                               attempt=stripe_gateway.attempt_key(
                                   intent=donation.stripe_payment_intent, charge=exc.charge,
@@ -246,7 +249,8 @@ def _pay(donation: Donation, confirmation_token: str, *, source: str,
     if pi.status == "requires_action":
         return PaymentOutcome(status="requires_action", client_secret=pi.client_secret)
     if pi.status == "requires_payment_method":
-        return PaymentOutcome(status="declined", message=pi.error_message or "Declined.",
+        return PaymentOutcome(status="declined", message=stripe_gateway.decline_message(
+                                  pi.error_message or "Declined."),
                               card_fingerprint=card.fingerprint(),
                               attempt=stripe_gateway.attempt_key(
                                   intent=pi.id, charge=pi.charge_id,

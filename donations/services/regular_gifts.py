@@ -171,7 +171,7 @@ def _new_month(gift: RegularGift, invoice: stripe_gateway.InvoiceState,
         last_name=gift.last_name, anonymous=gift.anonymous, gift_aid=gift.gift_aid,
         address_line1=gift.address_line1, postcode=gift.postcode, regular_gift=gift,
         stripe_invoice=invoice.id, stripe_payment_intent=pi.id,
-        stripe_customer=gift.stripe_customer,
+        stripe_customer=gift.stripe_customer, language=gift.language,
     )
     PaymentAttempt.objects.get_or_create(payment_intent=pi.id, defaults={"donation": donation})
     declaration = gift.declaration

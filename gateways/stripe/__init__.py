@@ -22,7 +22,7 @@ testmode (Stripe's test-mode helpers, for scripts/stripe_proof.py only).
 from gateways.stripe.balance import BalanceTxn, balance_transactions
 from gateways.stripe.charges import ChargeState, charge_payment_intent, charge_retrieve
 from gateways.stripe.client import STRIPE_API_VERSION, client, ping
-from gateways.stripe.declines import CardDecline, attempt_key, decline_in
+from gateways.stripe.declines import CardDecline, attempt_key, decline_in, decline_message
 from gateways.stripe.disputes import disputes_since
 from gateways.stripe.errors import (
     CardDeclined,
@@ -49,7 +49,7 @@ from gateways.stripe.setup_intents import (
     open_invoices,
     subscription_card_set,
 )
-from gateways.stripe.stripe_js import stripe_sources
+from gateways.stripe.stripe_js import elements_locale, stripe_sources
 from gateways.stripe.subscriptions import (
     FirstPayment,
     EVENTS_KEPT_DAYS,
@@ -88,6 +88,8 @@ from gateways.stripe.webhooks import (
 )
 
 __all__ = [
+    "elements_locale",
+    "decline_message",
     "DECLINE_EVENTS",
     "EVENTS_KEPT_DAYS",
     "DISPUTE_EVENTS",

@@ -11,7 +11,27 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from django.utils.translation import gettext, gettext_noop
+
 from gateways.stripe.objects import object_id
+
+# Stripe's messages for a declined card (its API writes them in English; Stripe.js's own are
+# in the page's language already): shown to the donor in theirs, any other as Stripe gave it.
+STRIPE_MESSAGES = frozenset({
+    gettext_noop("Your card was declined."),
+    gettext_noop("Your card has insufficient funds."),
+    gettext_noop("Your card has expired."),
+    gettext_noop("Your card's security code is incorrect."),
+    gettext_noop("Your card number is incorrect."),
+    gettext_noop("An error occurred while processing your card. Try again in a little bit."),
+    gettext_noop("Declined."),
+})
+
+
+def decline_message(message: str) -> str:
+    """Stripe's message for a decline in the active language, where it is one we know."""
+    return gettext(message) if message in STRIPE_MESSAGES else message
+
 
 # A card that fails 3-D Secure was not declined by its bank: not a card tester's signal.
 NOT_A_DECLINE = frozenset({"payment_intent_authentication_failure",

@@ -33,3 +33,23 @@ def stripe_sources(js_url: str, api_base: str) -> dict[str, list[str]]:
     if js == "https://js.stripe.com":
         return {**REAL_STRIPE, "connect-src": sorted({api, *REAL_STRIPE["connect-src"]})}
     return {"script-src": [js], "frame-src": [js], "connect-src": sorted({js, api})}
+
+
+# The languages Stripe.js's Elements are translated into (docs.stripe.com/js/appendix/
+# supported_locales). Ukrainian is not among them.
+ELEMENTS_LOCALES = frozenset({
+    "ar", "bg", "cs", "da", "de", "el", "en", "en-GB", "es", "es-419", "et", "fi", "fil", "fr",
+    "fr-CA", "he", "hr", "hu", "id", "it", "ja", "ko", "lt", "lv", "ms", "mt", "nb", "nl", "pl",
+    "pt", "pt-BR", "ro", "ru", "sk", "sl", "sv", "th", "tr", "vi", "zh", "zh-HK", "zh-TW",
+})
+
+
+def elements_locale(language: str | None) -> str:
+    """The `locale` for stripe.elements(): the page's language where Stripe has it, else
+    "auto" (Stripe picks the browser's language)."""
+    language = (language or "").lower()
+    base = language.split("-")[0]
+    for candidate in (language, base):
+        if candidate in ELEMENTS_LOCALES:
+            return candidate
+    return "auto"

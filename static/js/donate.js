@@ -16,19 +16,19 @@
   var form = document.getElementById("donate-form");
   if (!form) return;
   var config = JSON.parse(document.getElementById("form-config").textContent);
+  // Every word the script shows, in the page's language (pages/script_messages.py).
+  var M = config.messages;
   var button = document.getElementById("donate-button");
   var statusEl = document.getElementById("form-status");
   if (typeof window.Stripe !== "function") {
     // Stripe.js did not load (a blocker, no connection): the button stays disabled, so the
     // form sends nothing (no details in a URL or a log), and the donor is told why.
     statusEl.textContent = "";
-    document.getElementById("err-card").textContent =
-      "The secure payment fields could not load, so nothing has been sent. Please check your " +
-      "connection, allow js.stripe.com if a blocker is on, and reload the page.";
+    document.getElementById("err-card").textContent = M.stripeMissing;
     return;
   }
   var stripe = window.Stripe(config.publishableKey);
-  var elements = stripe.elements({mode: "payment", amount: 100,
+  var elements = stripe.elements({mode: "payment", amount: 100, locale: config.stripeLocale,
                                   currency: config.currency.toLowerCase(),
                                   paymentMethodTypes: config.paymentMethodTypes});
   var paymentElement = elements.create("payment");
@@ -49,7 +49,8 @@
     return s.slice(0, -exp) + "." + s.slice(-exp);
   }
   // The same CLDR formats as the server's Babel (core/money.py format_money), same locale.
-  var money = new Intl.NumberFormat(config.locale, {style: "currency", currency: config.currency});
+  // Latin digits, as Babel writes them (Arabic too: CLDR's default for "ar").
+  var money = new Intl.NumberFormat(config.locale + "-u-nu-latn", {style: "currency", currency: config.currency});
   function display(minor) {
     return money.format(Number(minorToMajor(minor)));
   }
@@ -63,9 +64,9 @@
   function labelCardInputs() {
     // Real Stripe.js labels the fields inside its own iframe. The stand-in's fake one puts
     // bare inputs in our page: name them so every donor (and axe) knows what each one is.
-    var names = {number: ["Card number", "cc-number"], exp_month: ["Expiry month (MM)", "cc-exp-month"],
-      exp_year: ["Expiry year (YY)", "cc-exp-year"], cvc: ["Security code (CVC)", "cc-csc"],
-      postal_code: ["Billing postcode", "postal-code"]};
+    var names = {number: [M.cardNumber, "cc-number"], exp_month: [M.expMonth, "cc-exp-month"],
+      exp_year: [M.expYear, "cc-exp-year"], cvc: [M.cvc, "cc-csc"],
+      postal_code: [M.postcode, "postal-code"]};
     document.querySelectorAll("#card-element input[placeholder]").forEach(function (input) {
       var n = names[input.getAttribute("placeholder")];
       if (!n) return;
@@ -149,24 +150,26 @@
     var monthly = form.querySelector("input[name=frequency][value=monthly]");
     monthly = !!(monthly && monthly.checked);
     var summary = document.getElementById("frequency-summary");
-    document.getElementById("per-month").textContent = monthly ? " a month" : "";
+    document.getElementById("per-month").textContent = monthly ? M.perMonth : "";
     summary.hidden = !(monthly && gift);
     if (gift) {
       var fee = feeEstimate(gift);
       feeEl.textContent = display(fee);
       total.textContent = display(gift + (form.cover_fees.checked ? fee : 0));
       // A monthly gift: what is taken and when (Stripe bills on this day of each month).
-      summary.textContent = display(gift + (form.cover_fees.checked ? fee : 0)) + " today, then " +
-        display(gift + (form.cover_fees.checked ? fee : 0)) + " on the " + ordinal(new Date().getDate()) +
-        " of each month, until you cancel.";
+      summary.textContent = M.monthlySummary
+        .split("{amount}").join(display(gift + (form.cover_fees.checked ? fee : 0)))
+        .split("{day}").join(dayOfMonth(new Date().getDate()));
       // Elements offers the payment methods that suit the amount (Stripe asks to keep it true).
       elements.update({amount: gift + (form.cover_fees.checked ? fee : 0)});
     } else {
-      feeEl.textContent = "a little";
+      feeEl.textContent = M.aLittle;
       total.textContent = "";
     }
   }
-  function ordinal(day) {
+  function dayOfMonth(day) {
+    // "the 7th" in English; the other languages' sentences take the number as it is.
+    if (pageLang.slice(0, 2) !== "en") return String(day);
     var tens = day % 100, ones = day % 10;
     var suffix = (tens > 10 && tens < 14) ? "th" : ones === 1 ? "st" : ones === 2 ? "nd" : ones === 3 ? "rd" : "th";
     return day + suffix;
@@ -290,9 +293,9 @@
       if (res.status === 400) {
         showErrors(res.json);
         if (cardProblem) document.getElementById("err-card").textContent = cardProblem;
-        busy(false, "Please check the form.");
+        busy(false, M.checkForm);
       }
-      else { fail((res.json.non_field_errors || ["Something went wrong. Nothing was charged; please try again."]).join(" ")); }
+      else { fail((res.json.non_field_errors || [M.somethingWrong]).join(" ")); }
       return null;
     });
   }
@@ -322,30 +325,30 @@
     var data = body();
     var serialised = JSON.stringify(data);
     keyFor(serialised);
-    busy(true, "Checking your details…");
+    busy(true, M.checking);
     // The payment fields are checked first (Stripe asks for elements.submit() before other
     // work); the donor's details are checked by the server either way, so every problem
     // shows at once.
     var cardProblem = null;
     elements.submit().then(function (checked) {
-      cardProblem = checked.error ? (checked.error.message || "Please check the card details.") : null;
+      cardProblem = checked.error ? (checked.error.message || M.checkCard) : null;
       return createDonation(data, serialised, cardProblem);
     }).then(function (donation) {
       if (donation && cardProblem) { fail(cardProblem, true); return null; }
       return donation;
     }).then(function (donation) {
       if (!donation) return;
-      busy(true, "Securing your card…");
+      busy(true, M.securing);
       return tokenAndPay(donation, data).then(function (result) {
         if (result.error) {
-          fail((result.error.message || "Your card was not accepted.") + " Nothing was charged; please check the card or try another.", true);
+          fail((result.error.message || M.cardNotAccepted) + " " + M.checkOrTryAnother, true);
           return;
         }
         return settle(donation, result.res);
       });
     }).catch(function () {
       // Before the pay request: nothing was charged (pay() and settle() handle lost answers).
-      fail("We lost the connection before your gift was taken. Nothing was charged; please try again.");
+      fail(M.lostConnection);
     });
   });
 
@@ -353,11 +356,11 @@
   // it is still being taken. An answer that says nothing (lost, 5xx, not JSON) is not a
   // decline: the confirm may have reached Stripe, so settle() reads the gift's own status.
   var SLOW_MS = 8000, STATUS_EVERY_MS = 2000, STATUS_FOR_MS = 45000;
-  var STILL_TAKING = "Still taking your gift. Please don't pay again…";
+  var STILL_TAKING = M.stillTaking;
   function pay(donation, token) {
     // Our server's answer, or null when none came.
     paying = true;
-    busy(true, "Taking your gift…");
+    busy(true, M.taking);
     var slow = setTimeout(function () { busy(true, STILL_TAKING); }, SLOW_MS);
     var url = "/api/v1/donations/" + donation.id + "/pay/";
     var send = function () {
@@ -399,7 +402,7 @@
           if (status === "failed" && (!retried || seenPending)) {
             donation.declined = true;
             if (onDeclined) onDeclined();
-            fail("Your card was declined. Nothing was charged; please try another card.", true);
+            fail(M.declinedTryAnother, true);
             return;
           }
           if ((status && status !== "pending" && status !== "failed") || Date.now() >= until) {
@@ -424,12 +427,12 @@
     if (res.status === 200 && out.status === "succeeded") { toThanks(out.thanks_url); return; }
     if (res.status === 200 && out.status === "pending") { toThanks(out.thanks_url); return; }
     if (res.status === 200 && out.status === "requires_action") {
-      busy(true, "Your bank wants to confirm it's you…");
+      busy(true, M.bankConfirm);
       return stripe.handleNextAction({clientSecret: out.client_secret}).then(function (result) {
         var pi = result.paymentIntent;
         if (result.error || !pi || pi.status === "requires_payment_method") {
           donation.declined = true;
-          fail("Your bank could not confirm the payment. Nothing was charged; please try again or use another card.", true);
+          fail(M.bankFailed, true);
           return;
         }
         toThanks(out.thanks_url);
@@ -437,10 +440,10 @@
     }
     if (res.status === 402) {
       donation.declined = true;
-      fail((out.message || "Your card was declined.") + " Nothing was charged; please try another card.", true);
+      fail((out.message || M.declined) + " " + M.tryAnother, true);
       return;
     }
-    fail((out.non_field_errors || ["Something went wrong. Nothing was charged; please try again."]).join(" "));
+    fail((out.non_field_errors || [M.somethingWrong]).join(" "));
   }
 
   /* Wallets (Apple Pay, Google Pay): Stripe's Express Checkout Element above the form, on the
@@ -467,7 +470,7 @@
       clearErrors();
       if (button.disabled || paying) return; // the card is being paid: no second payment sheet
       if (!selectedMinor()) {
-        showErrors({amount: ["Please choose or type an amount first."]});
+        showErrors({amount: [M.chooseAmount]});
         return; // not resolved: no payment sheet opens for an amount that is not one
       }
       var giftAidTicked = giftAid ? giftAid.checked : false;
@@ -481,17 +484,17 @@
       var data = body();
       var serialised = JSON.stringify(data);
       keyFor(serialised);
-      busy(true, "Checking your details…");
+      busy(true, M.checking);
       function refused() { event.paymentFailed({reason: "fail"}); }
       elements.submit().then(function (checked) {
-        if (checked.error) { refused(); fail(checked.error.message || "Your wallet could not pay. Nothing was charged."); return null; }
+        if (checked.error) { refused(); fail(checked.error.message || M.walletFailed); return null; }
         return createDonation(data, serialised, null);
       }).then(function (donation) {
         if (!donation) { refused(); return; }
         return tokenAndPay(donation, data).then(function (result) {
           if (result.error) {
             refused();
-            fail((result.error.message || "Your wallet's card was not accepted.") + " Nothing was charged; please try another card.", true);
+            fail((result.error.message || M.walletCardNotAccepted) + " " + M.tryAnother, true);
             return;
           }
           // No answer: the gift's status decides (settle), and refuses the sheet on a decline.
@@ -502,7 +505,7 @@
         });
       }).catch(function () {
         refused();
-        fail("We lost the connection before your gift was taken. Nothing was charged; please try again.");
+        fail(M.lostConnection);
       });
     });
     wallet.mount("#express-checkout");

@@ -15,8 +15,10 @@ ADD = reverse("admin:appeals_appeal_add")
 def appeal_form(*, goal, suggestions=(), currency="GBP", slug="earthquake-response", **extra):
     """The add/change form as the browser posts it, with its two inlines."""
     data = {
-        "title": "Earthquake response", "slug": slug, "summary": "Shelter after the earthquake.",
-        "story": "The ground shook.", "image_alt": "", "currency": currency,
+        # The English text (the other languages' fields may stay empty: appeals/translation.py).
+        "title_en": "Earthquake response", "slug": slug,
+        "summary_en": "Shelter after the earthquake.",
+        "story_en": "The ground shook.", "image_alt_en": "", "currency": currency,
         "goal_amount": goal, "status": "draft",
         "designations-TOTAL_FORMS": "0", "designations-INITIAL_FORMS": "0",
         "suggested_amounts-TOTAL_FORMS": str(len(suggestions)),
@@ -24,7 +26,7 @@ def appeal_form(*, goal, suggestions=(), currency="GBP", slug="earthquake-respon
     }
     for i, amount in enumerate(suggestions):
         data |= {f"suggested_amounts-{i}-amount": amount,
-                 f"suggested_amounts-{i}-impact": f"impact {i}",
+                 f"suggested_amounts-{i}-impact_en": f"impact {i}",
                  f"suggested_amounts-{i}-position": str(i)}
     return data | extra
 

@@ -45,13 +45,13 @@ def test_admin_creates_and_publishes_an_appeal_and_it_appears_on_the_home_page(
     page.get_by_label("Summary").fill("Shelter and clean water after the earthquake.")
     page.get_by_label("Story").fill("The ground shook for forty seconds.\n\nFamilies slept outside.")
     page.locator("#id_image").set_input_files(str(photo))
-    page.locator("#id_image_alt").fill("Rubble of a school after the earthquake")
+    page.locator("#id_image_alt_en").fill("Rubble of a school after the earthquake")
     page.get_by_label("Currency").select_option("GBP")
     page.get_by_label("Goal amount").fill("50,000")  # pounds, as people write them
     page.locator("#id_designations-0-code").fill("shelter")
-    page.locator("#id_designations-0-name").fill("Shelter")
+    page.locator("#id_designations-0-name_en").fill("Shelter")  # English: the fallback
     page.locator("#id_suggested_amounts-0-amount").fill("25")
-    page.locator("#id_suggested_amounts-0-impact").fill("a tent for a family")
+    page.locator("#id_suggested_amounts-0-impact_en").fill("a tent for a family")
     page.get_by_role("button", name="Save", exact=True).click()
     expect(page.locator(".messagelist")).to_contain_text("was added successfully")
 

@@ -72,9 +72,10 @@ def form_of(client, url) -> dict:
 
 def add_appeal(client, image: SimpleUploadedFile, slug="flood-relief"):
     data = form_of(client, ADD)
-    data.update(title="Flood relief", slug=slug, summary="Families cut off by the flood.",
-                story="Water rose overnight.", currency="GBP", goal_amount="1000",
-                status="draft", image_alt="A flooded street", image=image)
+    # The English text (appeals/translation.py: the other languages may stay empty).
+    data.update(title_en="Flood relief", slug=slug, summary_en="Families cut off by the flood.",
+                story_en="Water rose overnight.", currency="GBP", goal_amount="1000",
+                status="draft", image_alt_en="A flooded street", image=image)
     return client.post(ADD, data)
 
 

@@ -303,12 +303,13 @@ def test_a_typed_amount_is_read_in_the_requests_language(
 @pytest.mark.parametrize("accept_language, amount, says", [
     ("en", "10,50", 'Use "," only between thousands, as in 1,250.00.'),
     ("en-GB", "10,5", 'Use "," only between thousands'),
-    ("de", "1e1", "Enter an amount, like 25,00."),
+    # The message is in the request's language too (locale/de/LC_MESSAGES/django.po).
+    ("de", "1e1", "Geben Sie einen Betrag ein, z. B. 25,00."),
     ("en", "1e1", "Enter an amount, like 25.00."),
-    ("de", "10,555", "GBP amounts have at most 2 decimal places."),
-    ("de", "９", "digits 0-9"),
-    ("ar", "\u0661\u0660", "digits 0-9"),
-    ("de", 1.005, "GBP amounts have at most 2 decimal places."),  # a number is not typed text
+    ("de", "10,555", "Beträge in GBP haben höchstens 2 Nachkommastellen."),
+    ("de", "９", "Ziffern 0–9"),
+    ("en", "\u0661\u0660", "digits 0-9"),  # Arabic-Indic digits: read on an Arabic page only
+    ("de", 1.005, "Beträge in GBP haben höchstens 2 Nachkommastellen."),  # a number: not typed
 ])
 def test_an_amount_that_is_not_one_in_the_requests_language_is_refused_not_guessed(
     client, appeals, standin, accept_language, amount, says

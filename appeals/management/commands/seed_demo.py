@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from appeals.models import Appeal
-from appeals.services import appeal_set_successor, appeal_upsert
+from appeals.services import appeal_set_successor, appeal_translate, appeal_upsert
 
 EMERGENCY_STORY = """Floods have swept through river towns after a week of record rain. More than 40,000 people have left their homes, many with nothing but what they could carry. Clean water has run out in the worst-hit districts, and clinics are treating children for diarrhoea and infected wounds.
 
@@ -20,6 +20,89 @@ Search and rescue teams are still at work. Our volunteers are giving first aid, 
 Your gift goes to shelter, medical care and water for the families who have lost their homes, or wherever the need is greatest right now."""
 
 WINTER_STORY = """Last winter your gifts kept families warm: blankets, heaters and hot meals for people sleeping rough and for those who could not afford to heat their homes. This appeal is now closed. Thank you."""
+
+
+# The earthquake appeal in the donors' other languages: title, summary, designations (name,
+# description), the suggested amounts' impact lines.
+EARTHQUAKE_TRANSLATIONS = {
+    "de": dict(
+        title="Erdbebenhilfe",
+        summary="Familien haben beim Erdbeben ihr Zuhause verloren. Helfen Sie uns, Unterkünfte, "
+                "medizinische Hilfe und sauberes Wasser zu bringen.",
+        designations={
+            "shelter": ("Unterkunft", "Zelte, Decken und Heizöfen für Familien, die im Freien "
+                                      "schlafen"),
+            "medicine": ("Medizin", "Erste Hilfe, Feldkliniken und Medikamente"),
+            "water": ("Wasser", "Sauberes Trinkwasser und Hygienesets")},
+        impacts={1000: "kauft ein Hygieneset für eine Familie",
+                 2500: "schenkt einer Familie Decken gegen die Kälte",
+                 5000: "bringt 10 Familien eine Woche lang sauberes Wasser",
+                 10000: "gibt einer Familie ein Zelt und einen Heizofen"}),
+    "fr": dict(
+        title="Aide aux victimes du séisme",
+        summary="Des familles ont perdu leur maison dans le séisme. Aidez-nous à apporter un abri, "
+                "des soins et de l’eau potable.",
+        designations={
+            "shelter": ("Abri", "Tentes, couvertures et chauffages pour les familles qui dorment "
+                                "dehors"),
+            "medicine": ("Soins", "Premiers secours, cliniques de campagne et médicaments"),
+            "water": ("Eau", "Eau potable et kits d’hygiène")},
+        impacts={1000: "offre un kit d’hygiène à une famille",
+                 2500: "donne à une famille des couvertures contre le froid",
+                 5000: "apporte de l’eau potable à 10 familles pendant une semaine",
+                 10000: "abrite une famille avec une tente et un chauffage"}),
+    "es": dict(
+        title="Ayuda tras el terremoto",
+        summary="Muchas familias han perdido su hogar en el terremoto. Ayúdanos a llevar refugio, "
+                "atención médica y agua potable.",
+        designations={
+            "shelter": ("Refugio", "Tiendas, mantas y estufas para familias que duermen a la "
+                                   "intemperie"),
+            "medicine": ("Medicinas", "Primeros auxilios, clínicas de campaña y medicamentos"),
+            "water": ("Agua", "Agua potable y kits de higiene")},
+        impacts={1000: "compra un kit de higiene para una familia",
+                 2500: "da a una familia mantas contra el frío",
+                 5000: "lleva agua potable a 10 familias durante una semana",
+                 10000: "da refugio a una familia con una tienda y una estufa"}),
+    "pl": dict(
+        title="Pomoc po trzęsieniu ziemi",
+        summary="Rodziny straciły domy w trzęsieniu ziemi. Pomóż nam zapewnić schronienie, opiekę "
+                "medyczną i czystą wodę.",
+        designations={
+            "shelter": ("Schronienie", "Namioty, koce i grzejniki dla rodzin śpiących pod gołym "
+                                       "niebem"),
+            "medicine": ("Leki", "Pierwsza pomoc, szpitale polowe i leki"),
+            "water": ("Woda", "Czysta woda pitna i zestawy higieniczne")},
+        impacts={1000: "to zestaw higieniczny dla jednej rodziny",
+                 2500: "to koce chroniące rodzinę przed zimnem",
+                 5000: "to czysta woda dla 10 rodzin przez tydzień",
+                 10000: "to namiot i grzejnik dla jednej rodziny"}),
+    "uk": dict(
+        title="Допомога після землетрусу",
+        summary="Родини втратили домівки через землетрус. Допоможіть нам забезпечити прихисток, "
+                "медичну допомогу та чисту воду.",
+        designations={
+            "shelter": ("Прихисток", "Намети, ковдри й обігрівачі для родин, які ночують просто "
+                                     "неба"),
+            "medicine": ("Ліки", "Перша допомога, польові клініки та медикаменти"),
+            "water": ("Вода", "Чиста питна вода та гігієнічні набори")},
+        impacts={1000: "гігієнічний набір для однієї родини",
+                 2500: "ковдри, що зігріють родину",
+                 5000: "чиста вода для 10 родин на тиждень",
+                 10000: "намет і обігрівач для однієї родини"}),
+    "ar": dict(
+        title="إغاثة متضرري الزلزال",
+        summary="فقدت عائلات منازلها في الزلزال. ساعدنا في توفير المأوى والرعاية الطبية والمياه "
+                "النظيفة.",
+        designations={
+            "shelter": ("المأوى", "خيام وبطانيات ومدافئ للعائلات التي تنام في العراء"),
+            "medicine": ("الدواء", "إسعافات أولية وعيادات ميدانية وأدوية"),
+            "water": ("المياه", "مياه شرب نظيفة وحقائب نظافة")},
+        impacts={1000: "يوفّر حقيبة نظافة لعائلة واحدة",
+                 2500: "يمنح عائلة بطانيات تقيها البرد",
+                 5000: "يوفّر مياهًا نظيفة لعشر عائلات لمدة أسبوع",
+                 10000: "يؤوي عائلة بخيمة ومدفأة"}),
+}
 
 
 class Command(BaseCommand):
@@ -62,7 +145,7 @@ class Command(BaseCommand):
                        (10000, "a week in a shelter")],
         )
         # A euro appeal, so a German, French or Spanish page has one in its own currency.
-        appeal_upsert(
+        earthquake = appeal_upsert(
             slug="earthquake-relief",
             title="Earthquake Relief",
             summary="Families have lost their homes in the earthquake. Help us bring shelter, "
@@ -83,6 +166,9 @@ class Command(BaseCommand):
                 (10000, "shelters a family with a tent and a heater"),
             ],
         )
+        # Its own text in every language but the story (which falls back to English).
+        for language, text in EARTHQUAKE_TRANSLATIONS.items():
+            appeal_translate(appeal=earthquake, language=language, **text)
         winter = appeal_upsert(
             slug="winter-appeal-2025",
             title="Winter Appeal 2025",
