@@ -61,7 +61,10 @@ def test_a_german_reader_reads_the_appeal_page_widget_and_thanks_page_in_german(
 
     german.goto(live_server.url + EURO + "embed/")
     expect(german.locator("html")).to_have_attribute("lang", "de")
-    expect(german.get_by_role("link", name=re.compile("^Für „Erdbebenhilfe“ spenden"))) \
+    # The widget takes the gift in place, in German, with the full page as the fallback.
+    expect(german.get_by_role("radio", name=re.compile(r"^25,00\s€"))).to_be_attached()
+    expect(german.get_by_role("button", name="Spenden")).to_be_attached()
+    expect(german.get_by_role("link", name=re.compile("^Stattdessen auf der ganzen Seite spenden"))) \
         .to_be_visible()
     fits(german)
     assert_no_violations(german)
