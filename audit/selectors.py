@@ -71,11 +71,10 @@ def _events(actor, date_from, date_to):
         "created_at", date_from, date_to)
     if actor:
         q &= Q(actor__username__icontains=actor)
-    for event in (DonationEvent.objects.filter(q).select_related("actor")
+    for event in (DonationEvent.objects.filter(q).select_related("actor", "donation")
                   .order_by("-created_at", "-id").iterator()):
-        detail = event.message
-        if "amount" in event.data:
-            detail = f"{event.data['amount']} (minor units) {detail}".strip()
+        # Amounts in the donation's currency, in major units (DonationEvent.data_display).
+        detail = "; ".join(part for part in (event.message, event.data_display) if part)
         yield AuditEntry(
             at=event.created_at, category=_category(event.kind),
             actor=event.actor.get_username() if event.actor else "",

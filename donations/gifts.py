@@ -80,4 +80,5 @@ class RegularGift(DonorDetails):
         ]
 
     def __str__(self):
-        return f"{format_money(self.amount, self.currency)} a month to {self.appeal_id} ({self.status})"
+        return (f"{format_money(self.amount, self.currency)} a month to {self.appeal} — "
+                f"{self.get_status_display()}")

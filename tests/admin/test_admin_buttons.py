@@ -1,0 +1,108 @@
+"""Every button and action the project adds to the admin, clicked in Debian's Chromium as
+staff click them; each test checks what they would notice (an email arrives, a row changes,
+a file downloads). The refund, publish and "Reconcile now" buttons are in
+test_admin_browser.py; the image upload too."""
+
+import json
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from donations.models import Donation
+from donations.services import refunds
+from tests.admin.conftest import PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+MONEY = re.compile(r"^£\d[\d,]*\.\d\d$")
+
+
+@pytest.fixture
+def superuser(django_user_model):
+    return django_user_model.objects.create_superuser("sam", "sam@charity.example", PASSWORD)
+
+
+def refund_ten_pounds(donation_id, actor):
+    refunds.donation_refund(donation_id=donation_id, amount=1000, reason="Asked by the donor",
+                            request_key="k-" + str(donation_id), actor=actor)
+
+
+def test_resend_receipt_clicked_emails_the_receipt_again(
+        admin_page, live_server, paid_gift, inbox, worker):
+    number = Donation.objects.get(pk=paid_gift).receipt.number
+    assert len(inbox.wait_for(1)) == 1  # the first sending
+    admin_page.goto(f"{live_server.url}/admin/donations/donation/{paid_gift}/change/")
+
+    admin_page.get_by_role("button", name=f"Resend receipt {number}").click()
+
+    expect(admin_page.locator(".messagelist")).to_contain_text(
+        f"Receipt {number} will be emailed again")
+    messages = inbox.wait_for(2)
+    assert len(messages) == 2
+    assert messages[1]["To"] == "giver@example.com"
+    assert number in messages[1]["Subject"]
+
+
+def test_donation_page_shows_money_in_pounds_and_rows_by_name(
+        admin_page, live_server, paid_gift, appeal_admin):
+    refund_ten_pounds(paid_gift, appeal_admin)
+    page = admin_page
+    page.goto(f"{live_server.url}/admin/donations/donation/{paid_gift}/change/")
+
+    expect(page.locator("#content h2").first).to_have_text(
+        "£25.00 to Emergency Appeal: Floods — Partially refunded")
+    for field in ("fee_display", "net_display", "amount_display", "refunded_display"):
+        expect(page.locator(f"div.field-{field} .readonly")).to_have_text(MONEY)
+    history = page.locator("#events-group")
+    expect(history).not_to_contain_text("object (")
+    expect(history).to_contain_text("Status succeeded → partially_refunded")
+    expect(history).to_contain_text("amount: £10.00")
+
+    page.goto(f"{live_server.url}/admin/donations/donation/")
+    expect(page.get_by_role("row", name=re.compile(paid_gift[:8]))).to_contain_text("£25.00")
+
+
+def test_audit_log_shows_a_refund_in_pounds(sign_in, live_server, paid_gift, superuser):
+    refund_ten_pounds(paid_gift, superuser)
+    page = sign_in(superuser)
+    page.get_by_role("link", name="Audit log").click()
+
+    row = page.locator("#audit-log tbody tr").filter(has_text="refund requested")
+    expect(row).to_contain_text("amount: £10.00")
+    expect(page.locator("#audit-log")).not_to_contain_text("minor units")
+
+
+def test_erase_personal_data_action_asks_then_erases(sign_in, live_server, paid_gift, superuser):
+    page = sign_in(superuser)
+    page.goto(f"{live_server.url}/admin/donations/donation/")
+    page.get_by_role("checkbox", name=re.compile("for an action")).first.check()
+    page.locator("select[name=action]").select_option("erase_personal_data")
+    page.get_by_role("button", name="Go").click()
+    expect(page.get_by_role("listitem").filter(has_text="giver@example.com")).to_be_visible()
+
+    page.get_by_role("button", name="Yes, erase").click()
+
+    expect(page.locator(".messagelist")).to_contain_text("Erased giver@example.com")
+    expect(page.get_by_role("row", name=re.compile(paid_gift[:8]))).not_to_contain_text(
+        "giver@example.com")
+
+
+def test_export_personal_data_action_downloads_the_donors_data(
+        sign_in, live_server, paid_gift, superuser):
+    page = sign_in(superuser)
+    page.goto(f"{live_server.url}/admin/donations/donation/")
+    page.get_by_role("checkbox", name=re.compile("for an action")).first.check()
+    page.locator("select[name=action]").select_option("export_personal_data")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Go").click()
+
+    assert download.value.suggested_filename == "donor-data.json"
+    data = json.loads(open(download.value.path()).read())
+    assert list(data) == ["giver@example.com"]
+
+
+def test_payments_health_link_opens_the_health_page(admin_page, live_server, demo):
+    admin_page.goto(f"{live_server.url}/admin/donations/donation/")
+    admin_page.get_by_role("link", name="Payments health").click()
+    expect(admin_page.get_by_role("heading", level=1)).to_have_text("Payments health")
+    expect(admin_page.get_by_test_id("payments-health")).to_contain_text("Pending donations")
