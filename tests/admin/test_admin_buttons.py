@@ -106,3 +106,82 @@ def test_payments_health_link_opens_the_health_page(admin_page, live_server, dem
     admin_page.get_by_role("link", name="Payments health").click()
     expect(admin_page.get_by_role("heading", level=1)).to_have_text("Payments health")
     expect(admin_page.get_by_test_id("payments-health")).to_contain_text("Pending donations")
+
+
+# --- Finance: the exports one click away --------------------------------------------------
+
+
+@pytest.fixture
+def finance_member(django_user_model):
+    from django.contrib.auth.models import Group
+
+    user = django_user_model.objects.create_user("fiona", "fiona@charity.example", PASSWORD,
+                                                 is_staff=True)
+    user.groups.add(Group.objects.get(name="Finance"))
+    return user
+
+
+def finance_rows():
+    """Two receipted gifts on two appeals, in December 2026 and January 2027."""
+    from tests.factories import AppealFactory
+    from tests.finance.conftest import local, receipted
+
+    floods = AppealFactory(slug="floods", title="Floods")
+    quake = AppealFactory(slug="quake", title="Quake")
+    receipted(appeal=floods, amount=2500, gift_amount=2500, issued_at=local(2026, 12, 10, 12),
+              declared=True)
+    receipted(appeal=quake, amount=4000, gift_amount=4000, issued_at=local(2027, 1, 5, 12))
+
+
+def download(page, button):
+    with page.expect_download() as download:
+        page.get_by_role("button", name=button).click()
+    return download.value
+
+
+def test_finance_downloads_exports_from_the_admin_index_with_filters(
+        sign_in, finance_member, live_server):
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    finance_rows()
+    page = sign_in(finance_member)  # lands on the index: the exports are there
+    page.get_by_label("From:", exact=True).fill("2026-12-01")
+    page.get_by_label("To:", exact=True).fill("2026-12-31")
+    page.get_by_label("Appeal:", exact=True).select_option(label="Floods")
+
+    receipts = download(page, "Download receipts.csv")
+    assert receipts.suggested_filename == "receipts_floods_2026-12-01_2026-12-31.csv"
+    rows = list(csv.DictReader(io.StringIO(open(receipts.path(), encoding="utf-8-sig").read())))
+    assert [(r["appeal"], r["amount"]) for r in rows] == [("floods", "25.00")]
+
+    xlsx = download(page, "Download receipts.xlsx").path().read_bytes()
+    sheet = load_workbook(io.BytesIO(xlsx)).active
+    assert [row[7] for row in sheet.iter_rows(min_row=2, values_only=True)] == [25]
+
+    gift_aid = open(download(page, "Download gift-aid.csv").path(), encoding="utf-8-sig").read()
+    assert "25.00" in gift_aid
+
+    page.get_by_label("Appeal:", exact=True).select_option(label="All appeals")
+    page.get_by_label("To:", exact=True).fill("2027-01-31")
+    rows = list(csv.DictReader(io.StringIO(open(
+        download(page, "Download receipts.csv").path(), encoding="utf-8-sig").read())))
+    assert sorted(r["appeal"] for r in rows) == ["floods", "quake"]
+
+
+def test_finance_export_with_to_before_from_says_so_on_the_page(
+        sign_in, finance_member, live_server):
+    page = sign_in(finance_member)
+    page.get_by_role("link", name="Exports (receipts, Gift Aid)").click()
+    page.get_by_label("From:", exact=True).fill("2026-12-31")
+    page.get_by_label("To:", exact=True).fill("2026-12-01")
+    page.get_by_role("button", name="Download receipts.csv").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Finance exports")
+    expect(page.get_by_test_id("finance-exports")).to_contain_text("must be on or after")
+
+
+def test_staff_outside_finance_see_no_exports(admin_page, live_server):
+    expect(admin_page.get_by_test_id("finance-exports")).to_have_count(0)
+    assert admin_page.goto(f"{live_server.url}/admin/finance/exports/").status == 403
