@@ -70,3 +70,12 @@ def sign_in(browser, live_server):
 def admin_page(sign_in, appeal_admin):
     """An `Appeal admins` member signed in, at 1280×900."""
     return sign_in(appeal_admin)
+
+
+def run_action(page, row: str, action: str) -> None:
+    """Tick the change list's row named `row`, choose the action, press Go."""
+    import re
+
+    page.get_by_role("checkbox", name=re.compile(f"for an action - {re.escape(row)}")).check()
+    page.locator("select[name=action]").select_option(action)
+    page.get_by_role("button", name="Go").click()

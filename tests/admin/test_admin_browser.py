@@ -7,6 +7,7 @@ import stripe
 from playwright.sync_api import expect
 
 from donations.models import Donation, Refund
+from tests.admin.conftest import run_action
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -40,9 +41,7 @@ def test_admin_creates_and_publishes_an_appeal_and_it_appears_on_the_home_page(
     expect(page.get_by_text("Earthquake response")).to_have_count(0)  # a draft
 
     page.goto(f"{live_server.url}/admin/appeals/appeal/")
-    page.get_by_role("checkbox", name=re.compile("for an action - Earthquake response")).check()
-    page.locator("select[name=action]").select_option("publish")
-    page.get_by_role("button", name="Go").click()
+    run_action(page, "Earthquake response", "publish")
     expect(page.locator(".messagelist")).to_contain_text("1 appeal(s) published")
 
     page.goto(f"{live_server.url}/")

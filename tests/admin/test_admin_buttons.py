@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from donations.models import Donation
 from donations.services import refunds
-from tests.admin.conftest import PASSWORD
+from tests.admin.conftest import PASSWORD, run_action
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 MONEY = re.compile(r"^£\d[\d,]*\.\d\d$")
@@ -185,3 +185,46 @@ def test_finance_export_with_to_before_from_says_so_on_the_page(
 def test_staff_outside_finance_see_no_exports(admin_page, live_server):
     expect(admin_page.get_by_test_id("finance-exports")).to_have_count(0)
     assert admin_page.goto(f"{live_server.url}/admin/finance/exports/").status == 403
+
+
+# --- the audit log: appeals and access ---------------------------------------------------
+
+
+def test_audit_log_shows_appeals_created_published_closed_and_access_given(
+        sign_in, live_server, superuser, appeal_admin, demo):
+    page = sign_in(superuser)
+    page.goto(f"{live_server.url}/admin/appeals/appeal/add/")
+    page.get_by_label("Title").press_sequentially("Drought response")
+    page.get_by_label("Summary").fill("Water for villages in the drought.")
+    page.get_by_label("Story").fill("No rain since March.")
+    page.get_by_label("Currency").select_option("GBP")
+    page.get_by_label("Goal amount").fill("10,000")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator(".messagelist")).to_contain_text("was added successfully")
+    for action, done in (("publish", "published"), ("close", "closed")):
+        run_action(page, "Drought response", action)
+        expect(page.locator(".messagelist")).to_contain_text(f"1 appeal(s) {done}")
+
+    page.goto(f"{live_server.url}/admin/auth/user/{appeal_admin.pk}/change/")
+    page.get_by_label("Superuser status").check()
+    page.locator("#id_groups_from").select_option("Finance")
+    page.get_by_role("button", name="Choose selected groups").click()
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
+
+    page.goto(f"{live_server.url}/admin/")
+    page.get_by_role("link", name="Audit log").click()
+    page.get_by_label("What").select_option(label="Users and permissions")
+    page.get_by_role("button", name="Filter").click()
+    access = page.locator("#audit-log tbody tr").filter(has_text="amira")
+    expect(access).to_contain_text("Superuser status: no → yes")
+    expect(access).to_contain_text("Groups: added Finance")
+    expect(access).to_contain_text("sam")
+
+    page.get_by_label("What").select_option(label="Appeals")
+    page.get_by_role("button", name="Filter").click()
+    rows = page.locator("#audit-log tbody tr").filter(has_text="Drought response")
+    expect(rows).to_have_count(3)
+    expect(rows.nth(0)).to_contain_text("Status: Live → Closed")
+    expect(rows.nth(1)).to_contain_text("Status: Draft → Live")
+    expect(rows.nth(2)).to_contain_text("appeal added")
