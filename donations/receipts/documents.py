@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from email.utils import parseaddr
+from email.utils import formataddr, parseaddr
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from fpdf import FPDF
 
 from core.money import format_money
@@ -50,6 +51,8 @@ def receipt_context(receipt: Receipt) -> dict:
         "charity_name": settings.CHARITY_NAME,
         "charity_number": settings.CHARITY_NUMBER,
         "charity_address": settings.CHARITY_ADDRESS,
+        "charity_email": settings.CHARITY_EMAIL,
+        "appeal_url": settings.SITE_URL + donation.appeal.get_absolute_url(),
         "card": card_display(donation.card_brand, donation.card_last4),
         # HMRC: the declaration as the donor made it, and the address it was made with.
         "declaration_wording": declaration.wording if declaration else "",
@@ -80,6 +83,8 @@ def receipt_pdf(receipt: Receipt) -> bytes:
              new_y="NEXT")
     if c["charity_address"]:
         pdf.multi_cell(0, 5, _latin1(c["charity_address"]), new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 5, _latin1(_("Questions: %(email)s") % {"email": c["charity_email"]}), new_x="LMARGIN", new_y="NEXT",
+             link=f"mailto:{c['charity_email']}")
     pdf.ln(8)
     pdf.set_font("Helvetica", "B", 16)
     pdf.cell(0, 10, "Donation receipt", new_x="LMARGIN", new_y="NEXT")
@@ -89,6 +94,7 @@ def receipt_pdf(receipt: Receipt) -> bytes:
         ("Date", c["date"]),
         ("Donor", c["donor_name"]),
         ("Appeal", donation.appeal.title),
+        (_("Appeal page"), c["appeal_url"]),
         ("Fund", c["fund"]),
         ("Gift", pdf_money(donation.gift_amount, donation.currency)),
     ]
@@ -132,13 +138,19 @@ def message_id(receipt: Receipt, *, resend: bool, attempt: int) -> str:
     return f"<receipt.{receipt.number}{suffix}@{domain}>"
 
 
+def sender() -> str:
+    """DEFAULT_FROM_EMAIL, named as the charity when it gives no display name of its own."""
+    name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    return settings.DEFAULT_FROM_EMAIL if name else formataddr((settings.CHARITY_NAME, address))
+
+
 def receipt_email(receipt: Receipt) -> EmailMultiAlternatives:
     c = receipt_context(receipt)
     subject = f"Your receipt {receipt.number} from {settings.CHARITY_NAME}"
     message = EmailMultiAlternatives(
         subject=subject,
         body=render_to_string("donations/email/receipt.txt", c),
-        from_email=settings.DEFAULT_FROM_EMAIL,
+        from_email=sender(),
         to=[receipt.donation.email],
         headers={"X-Lifeline-Receipt": receipt.number},
     )
