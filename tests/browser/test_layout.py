@@ -13,15 +13,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 FITS = "document.documentElement.scrollWidth <= screen.width"
 
 
-@pytest.fixture
-def desktop(browser):
-    context = browser.new_context(viewport={"width": 1366, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    yield page
-    context.close()
-
-
 def paid(live_server, **body) -> str:
     created = create_donation(live_server.url, **body)
     assert created.status_code == 201, created.text
