@@ -1,6 +1,7 @@
 from collections.abc import Mapping
 
 from drf_spectacular.utils import extend_schema_field
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 from rest_framework.fields import SkipField
 
@@ -41,7 +42,13 @@ class DonationCreateSerializer(serializers.Serializer):
     currency = serializers.CharField(max_length=3, min_length=3)
     designation = serializers.CharField(max_length=40, required=False, allow_null=True,
                                         allow_blank=True)
-    email = serializers.EmailField(max_length=254)
+    email = serializers.EmailField(max_length=254, error_messages={
+        "required": _("Enter your email address so we can send your receipt."),
+        "blank": _("Enter your email address so we can send your receipt."),
+        "null": _("Enter your email address so we can send your receipt."),
+        "invalid": _("Enter your email address like name@example.com, so we can send your "
+                     "receipt."),
+    })
     first_name = serializers.CharField(max_length=100, required=False, allow_blank=True,
                                        default="")
     last_name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")

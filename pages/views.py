@@ -46,8 +46,15 @@ PAGE_CACHE_VERSION = 3
 _local: dict[str, tuple[float, dict]] = {}
 
 
+def _percent(appeal) -> int:
+    """How far the appeal is to its goal, for its progress bar (0 to 100)."""
+    return min(100, appeal.raised_amount * 100 // appeal.goal_amount)
+
+
 def index(request):
     appeals = selectors.appeal_list_public()
+    for appeal in appeals:
+        appeal.percent = _percent(appeal)
     return render(request, "pages/index.html", {"appeals": appeals})
 
 
@@ -59,7 +66,7 @@ def _appeal_context(slug, *, preview=False):
     pct, fixed = FEE_ESTIMATE[currency]
     return {
         "appeal": appeal,
-        "percent": min(100, appeal.raised_amount * 100 // appeal.goal_amount),
+        "percent": _percent(appeal),
         "suggested": list(appeal.suggested_amounts.all()),
         "designations": list(appeal.designations.all()),
         "attribution_fields": ATTRIBUTION_FIELDS,
@@ -202,7 +209,15 @@ def thanks(request, pk):
             logger.warning("thanks page could not ask stripe", extra={"donation_id": str(pk)})
         donation = donation_selectors.donation_get_for_thanks(donation_id=pk)
     receipt = getattr(donation, "receipt", None)
-    return render(request, "pages/thanks.html", {"donation": donation, "receipt": receipt})
+    return render(request, "pages/thanks.html", {"donation": donation, "receipt": receipt,
+                                                 "receipt_to": mask_email(donation.email)})
+
+
+def mask_email(address: str) -> str:
+    """"j…@example.com": enough for donors to know their own address, not to read another's
+    off a shared link (the thanks page's address is its only secret)."""
+    local, at, domain = address.partition("@")
+    return f"{local[:1]}…{at}{domain}" if at else address
 
 
 def _may_ask_stripe(donation_id) -> bool:
