@@ -228,3 +228,109 @@ def test_audit_log_shows_appeals_created_published_closed_and_access_given(
     expect(rows.nth(0)).to_contain_text("Status: Live → Closed")
     expect(rows.nth(1)).to_contain_text("Status: Draft → Live")
     expect(rows.nth(2)).to_contain_text("appeal added")
+
+
+# --- appeals: successor, preview, attribution report ------------------------------------
+
+
+def test_successor_chosen_in_the_admin_sends_readers_of_the_closed_appeal_on(
+        admin_page, live_server, demo):
+    page = admin_page
+    page.goto(f"{live_server.url}/admin/appeals/appeal/")
+    page.get_by_role("link", name="Typhoon Relief: Japan", exact=True).click()
+    page.get_by_label("Successor").select_option(label="Emergency Appeal: Floods")
+    page.get_by_label("Status").select_option("closed")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
+
+    page.goto(f"{live_server.url}/appeals/typhoon-relief-japan/?utm_source=daily&ref=a1")
+    expect(page.get_by_role("heading", name="This appeal is closed")).to_be_visible()
+    page.get_by_role("link", name="Give to the Emergency Appeal: Floods").click()
+    expect(page).to_have_url(re.compile(r"/appeals/emergency-appeal/\?utm_source=daily&ref=a1$"))
+
+
+def test_preview_link_shows_a_draft_to_its_admin(admin_page, live_server, demo):
+    from tests.factories import AppealFactory
+
+    draft = AppealFactory(slug="drought", title="Drought response", status="draft")
+    page = admin_page
+    page.goto(f"{live_server.url}/admin/appeals/appeal/{draft.pk}/change/")
+    with page.context.expect_page() as opened:
+        page.get_by_role("link", name="Preview (draft: only staff see it)").click()
+    preview = opened.value
+    expect(preview.get_by_test_id("preview")).to_contain_text("this draft is not public yet")
+    expect(preview.get_by_role("heading", level=1)).to_have_text("Drought response")
+
+
+def test_attribution_report_link_opens_the_appeals_report(admin_page, live_server, demo):
+    page = admin_page
+    page.goto(f"{live_server.url}/admin/appeals/appeal/{demo.pk}/change/")
+    page.get_by_role("link", name="Attribution report").click()
+    expect(page.get_by_role("table", name="Attribution for Emergency Appeal: Floods")).to_be_visible()
+
+
+# --- defence, Gift Aid claims, two-factor -------------------------------------------------
+
+
+def test_attack_mode_switched_on_in_the_admin_shows_in_the_audit_log(
+        sign_in, live_server, superuser):
+    page = sign_in(superuser)
+    page.get_by_role("link", name="Card-testing defence").click()
+    page.get_by_label("Attack mode").check()
+    page.get_by_label("Reason").fill("Many declines from one network")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
+
+    page.goto(f"{live_server.url}/admin/audit/")
+    expect(page.locator("#audit-log tbody tr").first).to_contain_text("attack mode on")
+    expect(page.locator("#audit-log tbody tr").first).to_contain_text(
+        "Many declines from one network")
+
+
+def test_gift_aid_claim_schedule_link_downloads_the_claim(
+        sign_in, live_server, finance_member):
+    from datetime import date
+
+    from finance.filters import Period
+    from finance.services import gift_aid_claim_record
+
+    finance_rows()
+    december = Period(start=date(2026, 12, 1), end=date(2026, 12, 31))
+    claim, _ = gift_aid_claim_record(period=december, user=finance_member)
+    page = sign_in(finance_member)
+    page.get_by_role("link", name="Gift aid claims").click()
+    with page.expect_download() as download:
+        page.get_by_role("link", name="gift-aid.csv").click()
+    assert download.value.suggested_filename.startswith(f"gift-aid-claim-{claim.pk}")
+    assert "25.00" in download.value.path().read_text(encoding="utf-8-sig")
+
+
+def test_two_factor_turned_on_is_asked_at_the_next_login_then_removed(
+        sign_in, live_server, appeal_admin):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from tests.test_security import code_for
+
+    page = sign_in(appeal_admin)
+    page.get_by_role("link", name="Two-factor authentication").click()
+    expect(page.get_by_test_id("two-factor-status")).to_contain_text("off")
+    device = TOTPDevice.objects.get(user=appeal_admin)
+    page.get_by_label("Code from the app").fill(code_for(device))
+    page.get_by_role("button", name="Turn on two-factor").click()
+    expect(page.get_by_test_id("two-factor-status")).to_contain_text("on")
+
+    page.get_by_role("button", name="Log out").click()
+    page.goto(f"{live_server.url}/admin/login/")
+    page.get_by_label("Username").fill("amira")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.locator(".errornote")).to_contain_text("Enter the code from your authenticator")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("Two-factor code").fill(code_for(device, steps_ahead=1))
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("administration")
+
+    page.get_by_role("link", name="Two-factor authentication").click()
+    page.get_by_label("Code from the app").fill(code_for(device, steps_ahead=2))
+    page.get_by_role("button", name="Remove two-factor").click()
+    expect(page.get_by_test_id("two-factor-status")).to_contain_text("off")
