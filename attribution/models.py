@@ -35,4 +35,4 @@ class PageView(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.views} {self.kind} views of {self.appeal_id} on {self.day}"
+        return f"{self.views} {self.kind} views of {self.appeal} on {self.day}"

@@ -5,6 +5,7 @@ Donations, declarations, disputes and receipts stay in `donations`; finance only
 
 from django.conf import settings
 from django.db import models
+from django.utils.timezone import localtime
 
 from core.money import format_money
 from donations.models import Donation
@@ -45,7 +46,7 @@ class ExportLog(models.Model):
         ordering = ["-at", "-id"]
 
     def __str__(self):
-        return f"{self.kind} by {self.actor} at {self.at:%Y-%m-%d %H:%M}"
+        return f"{self.get_kind_display()} by {self.actor} at {localtime(self.at):%Y-%m-%d %H:%M}"
 
 
 class GiftAidClaim(models.Model):
