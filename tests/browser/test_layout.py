@@ -58,3 +58,13 @@ def test_desktop_keeps_donate_in_view_while_reading_the_story(live_server, demo,
     donate = desktop.get_by_role("button", name="Donate")
     expect(donate).to_be_in_viewport()
     assert desktop.evaluate(FITS)
+
+
+@pytest.mark.parametrize("path", [
+    "/", "/appeals/emergency-appeal/embed/?utm_source=daily-news",
+    "/appeals/winter-appeal-2025/", "/appeals/typhoon-relief-japan/embed/",
+])
+def test_other_donor_pages_fit_a_phone(live_server, demo, phone, path):
+    phone.goto(live_server.url + path)
+    expect(phone.locator("main")).to_be_visible()
+    assert phone.evaluate(FITS), phone.evaluate("document.documentElement.scrollWidth")
