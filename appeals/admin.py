@@ -12,6 +12,7 @@ from appeals import selectors, services
 from appeals.admin_forms import AppealAdminForm, SuggestedAmountForm, SuggestedAmountFormSet
 from appeals.images import AppealImageField
 from appeals.models import Appeal, Designation, SuggestedAmount
+from core.admin import ValuesInChangeMessage
 from core.money import format_money
 from donations.monthly_selectors import appeal_monthly
 
@@ -62,7 +63,7 @@ class SuggestedAmountInline(LanguageLabels, TranslationStackedInline):
 
 
 @admin.register(Appeal)
-class AppealAdmin(LanguageLabels, TranslationAdmin):
+class AppealAdmin(ValuesInChangeMessage, LanguageLabels, TranslationAdmin):
     form = AppealAdminForm
     list_display = ["title", "slug", "status", "currency", "goal_display", "raised_display",
                     "donor_count", "published_at"]
@@ -73,6 +74,8 @@ class AppealAdmin(LanguageLabels, TranslationAdmin):
     prepopulated_fields = {"slug": ["title"]}
     inlines = [DesignationInline, SuggestedAmountInline]
     actions = ["publish", "close"]
+    # Written into the admin's history with their values (the audit log shows them).
+    audited_fields = ("status", "successor", "currency")
     readonly_fields = ["published_at", "closed_at", "totals_by_designation", "monthly_gifts",
                        "public_link"]
     fieldsets = [
@@ -183,6 +186,9 @@ class AppealAdmin(LanguageLabels, TranslationAdmin):
     def _set_status(self, request, queryset, status, verb):
         count = 0
         for appeal in queryset:
+            before = appeal.get_status_display()
             services.appeal_set_status(appeal=appeal, status=status)
+            # In the admin's history, as a change by form is (the audit log reads it).
+            self.log_change(request, appeal, f"Status: {before} → {appeal.get_status_display()}")
             count += 1
         messages.success(request, f"{count} appeal(s) {verb}.")

@@ -37,7 +37,7 @@ class PageView(models.Model):
         indexes = [models.Index(fields=["utm_source", "day"], name="pageview_source_day")]
 
     def __str__(self):
-        return f"{self.views} {self.kind} views of {self.appeal_id} on {self.day}"
+        return f"{self.views} {self.kind} views of {self.appeal} on {self.day}"
 
 
 class Publisher(models.Model):

@@ -4,7 +4,8 @@ Nothing is stored here: the rows are the append-only records the other apps keep
 (DonationEvent for refunds, resends and personal data; RegularGiftEvent for monthly gifts
 canceled or changed by staff; finance.ExportLog for exports;
 DefenceChange for the attack-mode switch; django-axes for admin logins, failures and
-lockouts), merged by time.
+lockouts; the admin's own history, LogEntry, for appeals created, changed, published and
+closed, and for users' and groups' access), merged by time.
 """
 
 import datetime as dt
@@ -13,6 +14,7 @@ from itertools import islice
 from zoneinfo import ZoneInfo
 
 from axes.models import AccessFailureLog, AccessLog
+from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
 from django.conf import settings
 from django.db.models import Q
 from django.urls import reverse
@@ -29,6 +31,8 @@ CATEGORIES = {
     "export": "Exports",
     "personal_data": "Personal data",
     "login": "Admin logins",
+    "appeals": "Appeals",
+    "access": "Users and permissions",
     "other": "Other admin actions",
 }
 
@@ -73,11 +77,10 @@ def _events(actor, date_from, date_to):
         "created_at", date_from, date_to)
     if actor:
         q &= Q(actor__username__icontains=actor)
-    for event in (DonationEvent.objects.filter(q).select_related("actor")
+    for event in (DonationEvent.objects.filter(q).select_related("actor", "donation")
                   .order_by("-created_at", "-id").iterator()):
-        detail = event.message
-        if "amount" in event.data:
-            detail = f"{event.data['amount']} (minor units) {detail}".strip()
+        # Amounts in the donation's currency, in major units (DonationEvent.data_display).
+        detail = "; ".join(part for part in (event.message, event.data_display) if part)
         yield AuditEntry(
             at=event.created_at, category=_category(event.kind),
             actor=event.actor.get_username() if event.actor else "",
@@ -135,6 +138,34 @@ def _defence_changes(actor, date_from, date_to):
         )
 
 
+# The admin's history (LogEntry) of these models, and the category each goes under.
+ADMIN_HISTORY = {("appeals", "appeal"): "appeals", ("auth", "user"): "access",
+                 ("auth", "group"): "access"}
+VERBS = {ADDITION: "added", CHANGE: "changed", DELETION: "deleted"}
+
+
+def _admin_changes(actor, date_from, date_to, categories):
+    models = Q()
+    for (app_label, model), category in ADMIN_HISTORY.items():
+        if category in categories:
+            models |= Q(content_type__app_label=app_label, content_type__model=model)
+    q = models & _period("action_time", date_from, date_to)
+    if actor:
+        q &= Q(user__username__icontains=actor)
+    entries = (LogEntry.objects.filter(q).select_related("user", "content_type")
+               .order_by("-action_time", "-id"))
+    for entry in entries.iterator():
+        model = entry.content_type.model
+        yield AuditEntry(
+            at=entry.action_time,
+            category=ADMIN_HISTORY[(entry.content_type.app_label, model)],
+            actor=entry.user.get_username(),
+            action=f"{entry.content_type.name} {VERBS.get(entry.action_flag, '')}".strip(),
+            detail=f"{entry.object_repr}: {entry.get_change_message()}",
+            url=entry.get_admin_url() or "",  # none for a deleted object
+        )
+
+
 def _logins(actor, date_from, date_to):
     q = _period("attempt_time", date_from, date_to)
     if actor:
@@ -165,6 +196,9 @@ def audit_entries(*, actor: str = "", date_from: dt.date | None = None,
         sources.append(_exports(actor, date_from, date_to))
     if category in ("", "login"):
         sources.append(_logins(actor, date_from, date_to))
+    if category in ("", "appeals", "access"):
+        wanted = {category} if category else {"appeals", "access"}
+        sources.append(_admin_changes(actor, date_from, date_to, wanted))
     # Each source yields newest first; one bounded slice of each keeps the merge cheap.
     rows = [entry for source in sources for entry in islice(source, limit)]
     if category:

@@ -36,9 +36,16 @@ class DonationEventInline(ReadOnlyInline):
     model = DonationEvent
     verbose_name_plural = "History"
     fields = ["created_at", "source", "kind", "from_status", "to_status", "stripe_event", "actor",
-              "message", "data"]
+              "message", "details"]
     readonly_fields = fields
     ordering = ["created_at", "id"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("donation", "actor")
+
+    @admin.display(description="Details")
+    def details(self, event):
+        return event.data_display
 
 
 class RefundInline(ReadOnlyInline):
@@ -53,8 +60,13 @@ class RefundInline(ReadOnlyInline):
 
 class DisputeInline(ReadOnlyInline):
     model = Dispute
-    fields = ["stripe_id", "amount", "reason", "status", "closed", "created_at", "updated_at"]
+    fields = ["stripe_id", "amount_display", "reason", "status", "closed", "created_at",
+              "updated_at"]
     readonly_fields = fields
+
+    @admin.display(description="Amount")
+    def amount_display(self, dispute):
+        return format_money(dispute.amount, dispute.donation.currency)
 
 
 class DesignationFilter(admin.SimpleListFilter):
@@ -97,7 +109,7 @@ class DonationAdmin(ReadOnlyAdmin):
         ("Donor", {"fields": ["first_name", "last_name", "email", "anonymous", "gift_aid",
                               "address_line1", "postcode"]}),
         ("Stripe", {"fields": ["stripe_payment_intent", "stripe_charge", "stripe_customer",
-                               "fee", "net"]}),
+                               "fee_display", "net_display"]}),
         ("Attribution", {"fields": ATTRIBUTION_FIELDS, "classes": ["collapse"]}),
         ("Times", {"fields": ["created_at", "succeeded_at", "updated_at"]}),
     ]
@@ -121,6 +133,14 @@ class DonationAdmin(ReadOnlyAdmin):
     @admin.display(description="Refunded")
     def refunded_display(self, donation):
         return format_money(donation.refunded_amount, donation.currency)
+
+    @admin.display(description="Stripe's fee")
+    def fee_display(self, donation):
+        return "—" if donation.fee is None else format_money(donation.fee, donation.currency)
+
+    @admin.display(description="Net (after the fee)")
+    def net_display(self, donation):
+        return "—" if donation.net is None else format_money(donation.net, donation.currency)
 
     @admin.display(description="Receipt", ordering="receipt__number")
     def receipt_number(self, donation):
@@ -326,7 +346,7 @@ class BlockedAttemptAdmin(admin.ModelAdmin):
     """What the card-testing defence refused: who, why, when."""
 
     list_display = ["created_at", "reason", "ip_address", "email", "card_fingerprint", "appeal",
-                    "amount", "currency", "attack_mode"]
+                    "amount_display", "attack_mode"]
     list_filter = ["reason", "attack_mode", ("created_at", admin.DateFieldListFilter)]
     search_fields = ["ip_address", "email", "card_fingerprint", "=donation_id"]
     date_hierarchy = "created_at"
@@ -336,6 +356,12 @@ class BlockedAttemptAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    @admin.display(description="Amount", ordering="amount")
+    def amount_display(self, attempt):
+        if attempt.amount is None or not attempt.currency:
+            return "—"
+        return format_money(attempt.amount, attempt.currency)
 
 
 @admin.register(DefenceState)

@@ -93,7 +93,7 @@ class RegularGift(DonorDetails):
         ]
 
     def __str__(self):
-        return (f"{format_money(self.amount, self.currency)} a month to {self.appeal.title} — "
+        return (f"{format_money(self.amount, self.currency)} a month to {self.appeal} — "
                 f"{self.get_status_display()}")
 
 

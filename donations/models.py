@@ -3,6 +3,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.timezone import localtime
 
 from appeals.models import Appeal, Designation
 from core.money import CURRENCY_CHOICES, format_money
@@ -93,7 +94,9 @@ class Donation(DonorDetails):
         ]
 
     def __str__(self):
-        return f"{format_money(self.amount, self.currency)} to {self.appeal_id} ({self.status})"
+        # As staff read it in the admin's titles and links: "£25.59 to Emergency Appeal —
+        # Partially refunded".
+        return f"{self.amount_display} to {self.appeal} — {self.get_status_display()}"
 
     @property
     def amount_display(self) -> str:
@@ -123,6 +126,9 @@ class PaymentAttempt(models.Model):
     class Meta:
         ordering = ["created_at"]
 
+    def __str__(self):
+        return self.payment_intent
+
 
 class GiftAidDeclaration(models.Model):
     """The donor's declaration, as shown and when: HMRC's audit trail for the claim."""
@@ -142,6 +148,9 @@ class GiftAidDeclaration(models.Model):
     postcode = models.CharField(max_length=10)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=300, blank=True)
+
+    def __str__(self):
+        return f"Gift Aid declaration by {self.first_name} {self.last_name}, {self.postcode}"
 
 
 class DonationEvent(models.Model):
@@ -170,6 +179,27 @@ class DonationEvent(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
+
+    # Keys of `data` that hold money, in the donation's minor units.
+    AMOUNT_KEYS = ("amount", "refunded_before", "refunded_after")
+
+    def __str__(self):
+        # A history row as the donation's page lists it: "Status pending → succeeded,
+        # 7 Dec 2026 13:05".
+        what = self.kind.replace("_", " ").capitalize()
+        if self.to_status:
+            what += f" {self.from_status or '—'} → {self.to_status}"
+        if self.created_at is None:
+            return what
+        return f"{what}, {localtime(self.created_at):%-d %b %Y %H:%M}"
+
+    @property
+    def data_display(self) -> str:
+        """`data` for people: amounts in major units of the donation's currency."""
+        return ", ".join(
+            f"{key.replace('_', ' ')}: "
+            f"{format_money(value, self.donation.currency) if key in self.AMOUNT_KEYS and isinstance(value, int) else value}"
+            for key, value in self.data.items())
 
 
 class Refund(models.Model):
@@ -207,6 +237,9 @@ class Dispute(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    def __str__(self):
+        return f"Dispute of {format_money(self.amount, self.donation.currency)} ({self.status})"
+
 
 class StripeEvent(models.Model):
     """One row per Stripe event id applied: the unique key makes a redelivery a no-op."""
@@ -217,6 +250,9 @@ class StripeEvent(models.Model):
     # when Stripe's endpoint sends another version than the one our calls pin.
     api_version = models.CharField(max_length=40, blank=True, default="")
     received_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self):
+        return f"{self.type} ({self.event_id})"
 
 
 class IdempotencyKey(models.Model):

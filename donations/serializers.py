@@ -43,7 +43,13 @@ class DonationCreateSerializer(serializers.Serializer):
     currency = serializers.CharField(max_length=3, min_length=3)
     designation = serializers.CharField(max_length=40, required=False, allow_null=True,
                                         allow_blank=True)
-    email = serializers.EmailField(max_length=254)
+    email = serializers.EmailField(max_length=254, error_messages={
+        "required": gettext_lazy("Enter your email address so we can send your receipt."),
+        "blank": gettext_lazy("Enter your email address so we can send your receipt."),
+        "null": gettext_lazy("Enter your email address so we can send your receipt."),
+        "invalid": gettext_lazy("Enter your email address like name@example.com, so we can "
+                                "send your receipt."),
+    })
     first_name = serializers.CharField(max_length=100, required=False, allow_blank=True,
                                        default="")
     last_name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")

@@ -27,7 +27,7 @@ class ExportLogAdmin(ReadOnlyAdmin):
 
 class GiftAidClaimLineInline(admin.TabularInline):
     model = GiftAidClaimLine
-    fields = ["donation", "amount"]
+    fields = ["donation", "amount_display"]
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -35,10 +35,14 @@ class GiftAidClaimLineInline(admin.TabularInline):
     def has_add_permission(self, request, obj=None):
         return False
 
+    @admin.display(description="Amount")
+    def amount_display(self, row):
+        return format_money(row.amount, "GBP")  # Gift Aid is claimed on GBP gifts only
+
 
 class GiftAidAdjustmentInline(GiftAidClaimLineInline):
     model = GiftAidAdjustment
-    fields = ["line", "amount", "reason"]
+    fields = ["line", "amount_display", "reason"]
     readonly_fields = fields
 
 

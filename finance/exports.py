@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 from openpyxl import Workbook
+from openpyxl.utils import get_column_letter
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
@@ -71,6 +72,18 @@ def _number_format(places: int) -> str:
 # The date-time cells' format: ISO order, so a sheet shows and sorts them as the CSV does.
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
 
+# Column widths (in characters) for what the columns hold, set before the first row (a
+# write-only sheet cannot measure its cells afterwards); other columns fit their name.
+COLUMN_WIDTHS = {
+    "receipt_number": 16, "issued_at": 20, "donation_id": 38, "regular_gift_id": 38,
+    "appeal": 24, "donor_name": 26, "donor_email": 32, "stripe_payment_intent": 30,
+    "utm_source": 16, "ref": 40, "designation": 14,
+}
+
+
+def _column_width(name: str) -> int:
+    return COLUMN_WIDTHS.get(name, max(len(name) + 2, 10))
+
 
 def _local_naive(iso: str) -> datetime:
     """An ISO 8601 moment as a date-time cell in TIME_ZONE: a spreadsheet has no time zones
@@ -92,6 +105,9 @@ def xlsx_file(
     """
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=sheet_title)
+    for index, name in enumerate(columns, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = _column_width(name)
+    sheet.freeze_panes = "A2"  # the header row stays in view while scrolling
     bold = Font(bold=True)
     header = []
     for name in columns:

@@ -5,7 +5,9 @@ Donations, declarations, disputes and receipts stay in `donations`; finance only
 
 from django.conf import settings
 from django.db import models
+from django.utils.timezone import localtime
 
+from core.money import format_money
 from donations.models import Donation
 
 
@@ -44,7 +46,7 @@ class ExportLog(models.Model):
         ordering = ["-at", "-id"]
 
     def __str__(self):
-        return f"{self.kind} by {self.actor} at {self.at:%Y-%m-%d %H:%M}"
+        return f"{self.get_kind_display()} by {self.actor} at {localtime(self.at):%Y-%m-%d %H:%M}"
 
 
 class GiftAidClaim(models.Model):
@@ -89,6 +91,9 @@ class GiftAidClaimLine(models.Model):
     class Meta:
         ordering = ["id"]
 
+    def __str__(self):
+        return f"{format_money(self.amount, 'GBP')} claimed on {self.donation}"
+
 
 class GiftAidAdjustment(models.Model):
     """Part of an earlier claim given back: reported as over-claimed with `claim`.
@@ -119,6 +124,9 @@ class GiftAidAdjustment(models.Model):
             models.CheckConstraint(condition=models.Q(reported_before__gte=0),
                                    name="giftaid_adjustment_reported_before_not_negative"),
         ]
+
+    def __str__(self):
+        return f"{format_money(self.amount, 'GBP')} over-claimed ({self.reason})"
 
 
 class GiftAidReview(Donation):

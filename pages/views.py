@@ -59,8 +59,15 @@ PAGE_CACHE_VERSION = 5
 _local: dict[str, tuple[float, dict]] = {}
 
 
+def _percent(appeal) -> int:
+    """How far the appeal is to its goal, for its progress bar (0 to 100)."""
+    return min(100, appeal.raised_amount * 100 // appeal.goal_amount)
+
+
 def index(request):
     appeals = selectors.appeal_list_public()
+    for appeal in appeals:
+        appeal.percent = _percent(appeal)
     return render(request, "pages/index.html", {"appeals": appeals})
 
 
@@ -72,7 +79,7 @@ def _appeal_context(slug, *, preview=False):
     pct, fixed = FEE_ESTIMATE[currency]
     return {
         "appeal": appeal,
-        "percent": min(100, appeal.raised_amount * 100 // appeal.goal_amount),
+        "percent": _percent(appeal),
         "suggested": list(appeal.suggested_amounts.all()),
         "designations": list(appeal.designations.all()),
         "attribution_fields": ATTRIBUTION_FIELDS,
@@ -243,6 +250,7 @@ def thanks(request, pk):
         "donation": donation, "receipt": receipt, "embed": embed,
         "share": _share(request, donation) if donation.status in PAID else None,
         "failure_message": stripe_gateway.decline_message(donation.failure_message),
+        "receipt_to": mask_email(donation.email),
     })
     if embed:
         # The widget's gift ends in the publisher's iframe: this page may be framed there
@@ -262,6 +270,13 @@ def _share(request, donation) -> dict:
     message = gettext("I gave to the %(appeal)s. Will you?") % {"appeal": donation.appeal.title}
     return {"url": url, "links": sharing.share_links(url=url, title=donation.appeal.title,
                                                      message=message)}
+
+
+def mask_email(address: str) -> str:
+    """"j…@example.com": enough for donors to know their own address, not to read another's
+    off a shared link (the thanks page's address is its only secret)."""
+    local, at, domain = address.partition("@")
+    return f"{local[:1]}…{at}{domain}" if at else address
 
 
 def _may_ask_stripe(donation_id) -> bool:

@@ -184,6 +184,16 @@ def phone(browser):
     context.close()
 
 
+@pytest.fixture
+def desktop(browser):
+    """A desktop-sized page (1366×900, the most common laptop screen)."""
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
 # --- mail and the worker -----------------------------------------------------------------
 
 

@@ -167,6 +167,20 @@ def test_charity_address_is_read_from_the_environment():
     assert shown.stdout.strip().splitlines()[-1] == address
 
 
+@pytest.mark.parametrize("extra, expected", [
+    ({}, "Lifeline Relief <receipts@lifeline.invalid> http://127.0.0.1:8000"),
+    ({"CHARITY_NAME": "Aid Now", "SITE_URL": "https://give.aid.example/"},
+     "Aid Now <receipts@lifeline.invalid> https://give.aid.example"),
+    ({**PRODUCTION, "DJANGO_ALLOWED_HOSTS": "give.lifeline.example,www.lifeline.example"},
+     "Lifeline Relief <receipts@lifeline.invalid> https://give.lifeline.example"),
+])
+def test_receipts_come_from_the_charity_by_name_and_link_to_the_site(extra, expected):
+    shown = run("manage.py", "shell", "-c", "from django.conf import settings; "
+                "print(settings.DEFAULT_FROM_EMAIL, settings.SITE_URL)", **extra)
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.strip().splitlines()[-1] == expected
+
+
 def test_production_starts_when_configured_and_passes_the_deploy_checks():
     plain = check(**PRODUCTION)
     deploy = run("manage.py", "check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)

@@ -11,6 +11,13 @@ RECEIPT_PREFIX = env("RECEIPT_PREFIX", default="LL")
 RECEIPT_FONT_DIR = env("RECEIPT_FONT_DIR", default="/usr/share/fonts/truetype")
 # The charity's postal address, printed on receipts (one line, or lines separated by ", ").
 CHARITY_ADDRESS = env("CHARITY_ADDRESS", default="1 Example Street, London, AB1 2CD")
+# Where donors write to (receipts, the pages' footer), and the charity's privacy notice (the
+# footer links it when set).
+CHARITY_EMAIL = env("CHARITY_EMAIL", default="supporters@lifeline.invalid")
+CHARITY_PRIVACY_URL = env("CHARITY_PRIVACY_URL", default="")
+# The donor pages' public address, for links in emails (a receipt's link back to its appeal),
+# which no request carries.
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 # The appeal page and widget: each process reuses its last rendering for this long before
 # asking the shared cache again (pages/views.py).

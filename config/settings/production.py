@@ -33,6 +33,11 @@ if not ALLOWED_HOSTS:
         "DJANGO_ALLOWED_HOSTS is empty: set it to the site's host names, comma-separated."
     )
 
+# Links in emails (a receipt's link to its appeal) and the pages' Open Graph addresses: the
+# site's first host over HTTPS unless SITE_URL says otherwise.
+if not env("SITE_URL", default="") and "*" not in ALLOWED_HOSTS[0]:
+    SITE_URL = f"https://{ALLOWED_HOSTS[0].lstrip('.')}"
+
 # Without STRIPE_SECRET_KEY stripe.py falls back to the stand-in, whose keys and webhook secret
 # are in this repo: anyone could sign a "payment succeeded". Each missing name is listed.
 _stripe_missing = []

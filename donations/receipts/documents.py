@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from email.utils import parseaddr
+from email.utils import formataddr, parseaddr
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -45,6 +45,8 @@ def receipt_context(receipt: Receipt) -> dict:
         "charity_name": settings.CHARITY_NAME,
         "charity_number": settings.CHARITY_NUMBER,
         "charity_address": settings.CHARITY_ADDRESS,
+        "charity_email": settings.CHARITY_EMAIL,
+        "appeal_url": settings.SITE_URL + donation.appeal.get_absolute_url(),
         "card": card_display(donation.card_brand, donation.card_last4),
         # HMRC: the declaration as the donor made it, and the address it was made with.
         "declaration_wording": declaration.wording if declaration else "",
@@ -93,6 +95,7 @@ def _receipt_pdf(receipt: Receipt) -> bytes:
     line(_("Registered charity number %(number)s") % {"number": c["charity_number"]}, 10)
     if c["charity_address"]:
         line(c["charity_address"], 10, height=5)
+    line(_("Questions: %(email)s") % {"email": c["charity_email"]}, 10, height=5)
     pdf.ln(8)
     line(_("Donation receipt"), 16, "B", 10)
     pdf.ln(2)
@@ -101,6 +104,7 @@ def _receipt_pdf(receipt: Receipt) -> bytes:
         (_("Date"), c["date"]),
         (_("Donor"), c["donor_name"]),
         (_("Appeal"), donation.appeal.title),
+        (_("Appeal page"), c["appeal_url"]),
         (_("Fund"), c["fund"]),
         (_("Gift"), c["gift"]),
     ]
@@ -139,6 +143,12 @@ def message_id(receipt: Receipt, *, resend: bool, attempt: int) -> str:
     return f"<receipt.{receipt.number}{suffix}@{domain}>"
 
 
+def sender() -> str:
+    """DEFAULT_FROM_EMAIL, named as the charity when it gives no display name of its own."""
+    name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    return settings.DEFAULT_FROM_EMAIL if name else formataddr((settings.CHARITY_NAME, address))
+
+
 def receipt_email(receipt: Receipt) -> EmailMultiAlternatives:
     """The receipt email (text, HTML, the PDF attached), in the language the gift was made in."""
     with translation.override(receipt.donation.language):
@@ -152,7 +162,7 @@ def _receipt_email(receipt: Receipt) -> EmailMultiAlternatives:
     message = EmailMultiAlternatives(
         subject=subject,
         body=render_to_string("donations/email/receipt.txt", c),
-        from_email=settings.DEFAULT_FROM_EMAIL,
+        from_email=sender(),
         to=[receipt.donation.email],
         headers={"X-Lifeline-Receipt": receipt.number},
     )

@@ -4,30 +4,12 @@ import re
 
 import pytest
 import stripe
-from django.contrib.auth.models import Group
 from playwright.sync_api import expect
 
 from donations.models import Donation, Refund
+from tests.admin.conftest import run_action
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-PASSWORD = "correct horse battery staple"
-
-
-@pytest.fixture
-def admin_page(browser, live_server, django_user_model):
-    user = django_user_model.objects.create_user("amira", "amira@charity.example", PASSWORD,
-                                                 is_staff=True)
-    user.groups.add(Group.objects.get(name="Appeal admins"))
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    page.goto(f"{live_server.url}/admin/login/")
-    page.get_by_label("Username").fill("amira")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("administration")
-    yield page
-    context.close()
 
 
 def test_admin_creates_and_publishes_an_appeal_and_it_appears_on_the_home_page(
@@ -59,9 +41,7 @@ def test_admin_creates_and_publishes_an_appeal_and_it_appears_on_the_home_page(
     expect(page.get_by_text("Earthquake response")).to_have_count(0)  # a draft
 
     page.goto(f"{live_server.url}/admin/appeals/appeal/")
-    page.get_by_role("checkbox", name=re.compile("for an action - Earthquake response")).check()
-    page.locator("select[name=action]").select_option("publish")
-    page.get_by_role("button", name="Go").click()
+    run_action(page, "Earthquake response", "publish")
     expect(page.locator(".messagelist")).to_contain_text("1 appeal(s) published")
 
     page.goto(f"{live_server.url}/")

@@ -22,15 +22,6 @@ def assert_no_violations(page):
     assert results.violations_count == 0, results.generate_report()
 
 
-@pytest.fixture
-def desktop(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    yield page
-    context.close()
-
-
 def test_home_appeal_page_and_widget_have_no_violations(demo, live_server, desktop):
     for path in ("/", "/appeals/emergency-appeal/", "/appeals/emergency-appeal/embed/",
                  "/appeals/typhoon-relief-japan/", "/appeals/winter-appeal-2025/"):

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from donations.models import Donation
-from tests.browser.test_accessibility import assert_no_violations, desktop  # noqa: F401 (fixture)
+from tests.browser.test_accessibility import assert_no_violations
 from tests.browser.test_donate import fill_card, open_appeal
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -88,3 +88,7 @@ def test_receipt_names_the_charity_address_the_card_and_the_declaration(
         assert "Water" in body  # the designation
         assert "10 Downing Street, SW1A 2AA" in body
         assert wording in body
+        assert settings.CHARITY_EMAIL in body  # whom to ask
+        assert f"{settings.SITE_URL}/appeals/emergency-appeal/" in body  # back to the appeal
+    # The sender is the charity by name.
+    assert message["From"] == f"{settings.CHARITY_NAME} <receipts@lifeline.invalid>"

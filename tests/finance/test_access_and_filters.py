@@ -251,6 +251,12 @@ def test_receipts_xlsx_cells_are_numbers_and_date_times_a_sheet_sums_and_sorts(f
             assert cell.data_type == "n" and cell.number_format == places, (name, cell.value)
             assert Decimal(str(cell.value)) == Decimal(expected)
         assert (row["frequency"].value, row["regular_gift_id"].value) == ("once", None)
+    # The header stays in view while scrolling; the columns are wide enough to read.
+    assert sheet.freeze_panes == "A2"
+    widths = {name: sheet.column_dimensions[cell.column_letter].width
+              for name, cell in zip(names, header)}
+    assert widths["donation_id"] >= 36 and widths["donor_email"] >= 30
+    assert all(width >= len(name) for name, width in widths.items())
 
 
 def test_receipts_csv_ends_with_frequency_and_an_empty_regular_gift_id(finance):
