@@ -121,7 +121,12 @@ def test_the_apis_errors_are_in_the_requests_language(demo):
     errors = answer.json()
     assert errors["amount"] == ["Le don minimum est de 1,00\u00a0€."]
     assert errors["gift_aid"] == ["Le Gift Aid ne s’applique qu’aux dons en livres sterling (GBP)."]
-    assert errors["email"] == ["Saisissez une adresse e-mail valide."]  # DRF's own catalogue
+    # Our own message (DRF's "Enter a valid email address." reads like a form error), in French.
+    english = ("Enter your email address like name@example.com, so we can send your receipt.")
+    with translation.override("fr"):
+        french = translation.gettext(english)
+    assert french != english
+    assert errors["email"] == [french]
     assert Donation.objects.count() == 0
     with translation.override("en"):
         assert translation.gettext("Give now") == "Give now"
