@@ -8,6 +8,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from appeals.models import Appeal, Designation
 from core.money import CURRENCY_CHOICES, format_money
@@ -36,10 +37,11 @@ class RegularGift(DonorDetails):
     Donation of its own (`payments`), linked by its invoice (docs/monthly-gifts.md)."""
 
     class Status(models.TextChoices):
-        INCOMPLETE = "incomplete", "Incomplete (first month not paid yet)"
-        ACTIVE = "active", "Active"
-        PAST_DUE = "past_due", "Past due (a month failed)"
-        CANCELED = "canceled", "Canceled"
+        # Shown to the donor (their page, the card page): in their language.
+        INCOMPLETE = "incomplete", _("Incomplete (first month not paid yet)")
+        ACTIVE = "active", _("Active")
+        PAST_DUE = "past_due", _("Past due (a month failed)")
+        CANCELED = "canceled", _("Canceled")
 
     class Frequency(models.TextChoices):
         ONCE = "once", "Once"

@@ -31,6 +31,7 @@ from donations.services.card_links import card_link_valid
 from donations.services.regular_gift_card import regular_gift_update_card
 from gateways import stripe as stripe_gateway
 from pages.donor import SESSION_KEY
+from pages.script_messages import card_field_labels
 
 logger = logging.getLogger(__name__)
 
@@ -96,6 +97,7 @@ def _page_messages() -> dict:
         "paid": _("Thank you: your new card is saved, and this month's gift has been taken "
                   "with it. A receipt is on its way to your inbox."),
         "error": _("Something went wrong. Nothing was changed; please try again."),
+        **card_field_labels(),
     }
 
 

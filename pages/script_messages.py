@@ -7,17 +7,25 @@ its own and no inline script (CSP). Keys are the script's names for them.
 from django.utils.translation import gettext
 
 
+def card_field_labels() -> dict[str, str]:
+    """The names of the card fields the stand-in's Stripe.js puts bare in the page (real
+    Stripe labels its own), for donate.js and card.js alike."""
+    return {
+        "cardNumber": gettext("Card number"),
+        "expMonth": gettext("Expiry month (MM)"),
+        "expYear": gettext("Expiry year (YY)"),
+        "cvc": gettext("Security code (CVC)"),
+        "postcode": gettext("Billing postcode"),
+    }
+
+
 def script_messages() -> dict[str, str]:
     """The donation form script's messages, translated into the active language."""
     return {
         "stripeMissing": gettext(
             "The secure payment fields could not load, so nothing has been sent. Please check "
             "your connection, allow js.stripe.com if a blocker is on, and reload the page."),
-        "cardNumber": gettext("Card number"),
-        "expMonth": gettext("Expiry month (MM)"),
-        "expYear": gettext("Expiry year (YY)"),
-        "cvc": gettext("Security code (CVC)"),
-        "postcode": gettext("Billing postcode"),
+        **card_field_labels(),
         "perMonth": gettext(" a month"),
         # {amount} and {day} are filled in by the script; {day} is "7th" in English.
         "monthlySummary": gettext(

@@ -21,6 +21,7 @@ from http import HTTPStatus
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from appeals.models import Appeal, Designation
 from core.errors import Refused, Unprocessable
@@ -203,12 +204,12 @@ class Answer:
 
 
 class KeyReused(Unprocessable):
-    default_message = "This key was already used with a different request body."
+    default_message = gettext_lazy("This key was already used with a different request body.")
 
 
 class KeyInUse(Refused):
-    default_message = ("A request with this key is still being processed; "
-                       "try again in a moment.")
+    default_message = gettext_lazy("A request with this key is still being processed; "
+                                   "try again in a moment.")
 
 
 def request_fingerprint(data) -> str:

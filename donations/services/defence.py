@@ -34,7 +34,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.cache import caches
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 from django_ratelimit.core import get_usage
 
 from core.clients import client_ip, client_key
@@ -224,8 +224,8 @@ def record_card_update_decline(request, *, regular_gift) -> None:
 
 
 def _minimum_amount_message(currency: str, minimum: int) -> str:
-    return (f"The minimum gift is {format_money(minimum, currency)} at the moment, "
-            "while we protect this form from fraud.")
+    return gettext("The minimum gift is %(amount)s at the moment, while we protect this form "
+                   "from fraud.") % {"amount": format_money(minimum, currency)}
 
 
 def check_pay(request, *, donation, card) -> Verdict:

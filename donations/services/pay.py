@@ -286,8 +286,8 @@ def _confirm(donation: Donation, confirmation_token: str, *,
         if donation.regular_gift_id is not None:
             # A monthly gift's first month is its invoice's PaymentIntent: another one
             # would not pay the invoice, nor start the subscription.
-            raise DonationNotPayable("This monthly gift's first payment can no longer be "
-                                     "made here; please start the gift again.")
+            raise DonationNotPayable(gettext("This monthly gift's first payment can no longer "
+                                             "be made here; please start the gift again."))
         _replace_payment_intent(donation, current, source=source)
         return stripe_gateway.payment_intent_confirm(
             payment_intent_id=donation.stripe_payment_intent,

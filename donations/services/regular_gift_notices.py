@@ -23,6 +23,7 @@ from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from core.money import format_money
@@ -161,7 +162,13 @@ def regular_gift_notice_send(*, notice_id: int) -> bool:
 
 
 def notice_email(notice: RegularGiftNotice) -> EmailMultiAlternatives:
-    """The notice as an email to the gift's donor (HTML and text), in the active language."""
+    """The notice as an email to the gift's donor (HTML and text), in the gift's language
+    (the page's it was made on), as its receipts are (docs/languages.md)."""
+    with translation.override(notice.regular_gift.language):
+        return _notice_email(notice)
+
+
+def _notice_email(notice: RegularGiftNotice) -> EmailMultiAlternatives:
     gift = notice.regular_gift
     context = {
         "donor_name": gift.first_name or _("friend"),

@@ -34,14 +34,16 @@
 
   function labelCardInputs() {
     // The stand-in's fake Stripe.js puts bare inputs in our page (real Stripe labels its own).
-    var names = {number: "cc-number", exp_month: "cc-exp-month", exp_year: "cc-exp-year",
-                 cvc: "cc-csc", postal_code: "postal-code"};
+    // Named in the page's language, as on the donation form (pages/script_messages.py).
+    var names = {number: [say.cardNumber, "cc-number"], exp_month: [say.expMonth, "cc-exp-month"],
+      exp_year: [say.expYear, "cc-exp-year"], cvc: [say.cvc, "cc-csc"],
+      postal_code: [say.postcode, "postal-code"]};
     document.querySelectorAll("#card-element input[placeholder]").forEach(function (input) {
-      var name = names[input.getAttribute("placeholder")];
-      if (!name) return;
-      input.setAttribute("aria-label", input.getAttribute("placeholder").replace("_", " "));
-      input.setAttribute("autocomplete", name);
-      if (name !== "postal-code") input.setAttribute("inputmode", "numeric");
+      var n = names[input.getAttribute("placeholder")];
+      if (!n) return;
+      input.setAttribute("aria-label", n[0]);
+      input.setAttribute("autocomplete", n[1]);
+      if (n[1] !== "postal-code") input.setAttribute("inputmode", "numeric");
     });
   }
   function busy(on, text) {

@@ -11,7 +11,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from donations.models import Donation
+from donations.models import Donation, RegularGift
 from tests.browser.test_accessibility import assert_no_violations
 from tests.browser.test_donate import fill_card
 from tests.factories import DonationFactory
@@ -150,17 +150,24 @@ def test_a_german_donor_types_10_50_and_is_charged_ten_euros_fifty_with_a_german
     assert "Spendenquittung" in pdf and "Jürgen Groß" in pdf
 
 
-@pytest.mark.parametrize("locale, lang, direction, sign_in, heading, amount", [
-    ("de-DE", "de", "ltr", "Anmelden", "Ihre Spenden", "25,00\u00a0€"),
-    ("ar-EG", "ar", "rtl", "تسجيل الدخول", "تبرعاتك", "\u200f25.00\u00a0€"),
+@pytest.mark.parametrize("locale, lang, direction, sign_in, heading, amount, past_due", [
+    ("de-DE", "de", "ltr", "Anmelden", "Ihre Spenden", "25,00\u00a0€",
+     "Überfällig (ein Monat fehlgeschlagen)"),
+    ("ar-EG", "ar", "rtl", "تسجيل الدخول", "تبرعاتك", "\u200f25.00\u00a0€",
+     "متأخر (تعذّر تحصيل شهر)"),
 ])
 def test_the_donors_own_page_in_german_and_arabic(demo, live_server, browser, locale, lang,
-                                                   direction, sign_in, heading, amount):
+                                                   direction, sign_in, heading, amount,
+                                                   past_due):
     from donors.services import sign_in_link_create
 
     euro = demo.__class__.objects.get(slug="earthquake-relief")
     DonationFactory(appeal=euro, amount=2500, email="leser@example.de",
                     first_name="Jürgen", succeeded_at=timezone.now())
+    RegularGift.objects.create(appeal=euro, email="leser@example.de", amount=1000,
+                               gift_amount=1000, currency="EUR",
+                               status=RegularGift.Status.PAST_DUE, stripe_customer="cus_leser",
+                               stripe_subscription="sub_leser")
     context, page = reader(browser, locale)
     page.goto(f"{live_server.url}/donor/sign-in/{sign_in_link_create(email='leser@example.de')}/")
     expect(page.locator("html")).to_have_attribute("lang", lang)
@@ -169,6 +176,7 @@ def test_the_donors_own_page_in_german_and_arabic(demo, live_server, browser, lo
     expect(page.get_by_role("heading", level=1)).to_have_text(heading)
     expect(page.locator("html")).to_have_attribute("dir", direction)
     expect(page.get_by_test_id("gift").first).to_contain_text(amount)
+    expect(page.get_by_test_id("monthly-status")).to_have_text(past_due)  # a status, translated
     fits(page)
     assert_no_violations(page)
     context.close()

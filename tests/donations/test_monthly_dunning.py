@@ -250,6 +250,26 @@ def test_an_unknown_token_is_a_400_on_the_card_page(demo, live_server, client, s
 # --- after Stripe gives up -----------------------------------------------------------------
 
 
+def test_a_gift_made_in_german_is_told_of_its_failed_month_in_german(
+        demo, webhooks, stripe_api, standin, inbox, mail_worker, client):
+    gift = paid_monthly(webhooks.url)
+    # Made on the German page (the form sends the page's language; tests/test_languages.py).
+    RegularGift.objects.filter(pk=gift["regular_gift"]).update(language="de")
+    month_declined_at_stripe(stripe_api, standin, gift["regular_gift"])
+    eventually(lambda: regular_gift(client, gift["regular_gift"])["status"] == "past_due",
+               timeout=15, what="past due after the declined month")
+
+    messages = inbox.wait_for(2, timeout=30)
+    (failed,) = [m for m in messages if "nicht abbuchen" in m["Subject"]]
+    # (str.strip: the long encoded header is folded after "Subject:", as mail clients read it)
+    assert failed["Subject"].strip() == (
+        "Wir konnten Ihre monatliche Spende von 25,00\u00a0£ nicht abbuchen")
+    text = failed.get_body(preferencelist=("plain",)).get_content()
+    assert "Der Link funktioniert 7 Tage lang." in text
+    html = failed.get_body(preferencelist=("html",)).get_content()
+    assert '<html lang="de" dir="ltr">' in html and "Neue Karte eingeben" in html
+
+
 def test_when_stripe_gives_up_the_gift_is_canceled_and_the_donor_told_once(
         demo, webhooks, stripe_api, standin, inbox, mail_worker, client):
     gift, _ = past_due_with_email(webhooks, stripe_api, standin, inbox, client)
