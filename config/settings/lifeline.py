@@ -15,8 +15,8 @@ CHARITY_ADDRESS = env("CHARITY_ADDRESS", default="1 Example Street, London, AB1 
 # footer links it when set).
 CHARITY_EMAIL = env("CHARITY_EMAIL", default="supporters@lifeline.invalid")
 CHARITY_PRIVACY_URL = env("CHARITY_PRIVACY_URL", default="")
-# The donor pages' public address, for links in emails (a receipt's link back to its appeal),
-# which no request carries.
+# The donor pages' public address, for links in emails (a receipt's link back to its appeal,
+# a monthly gift's card page, the appeal after Stripe gave up), which no request carries.
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 # The appeal page and widget: each process reuses its last rendering for this long before
@@ -123,8 +123,6 @@ DEFENCE_ATTACK_DURATION = env.int("DEFENCE_ATTACK_DURATION", default=3600)
 # Which request header holds the client's address: REMOTE_ADDR unless a trusted proxy sets one.
 RATELIMIT_IP_META_KEY = env("RATELIMIT_IP_META_KEY", default="REMOTE_ADDR")
 
-# Monthly gifts (docs/monthly-gifts.md). The site's public address, for the links in emails
-# to donors (the card page after a failed month, the appeal page after Stripe gave up).
-SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+# Monthly gifts (docs/monthly-gifts.md); the links in their emails start with SITE_URL (above).
 # Days the link to a monthly gift's card page, emailed after a failed month, stays valid.
 REGULAR_GIFT_CARD_LINK_DAYS = env.int("REGULAR_GIFT_CARD_LINK_DAYS", default=7)

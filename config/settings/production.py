@@ -60,10 +60,6 @@ if _stripe_missing:
         "only): set " + "; ".join(_stripe_missing) + "."
     )
 
-# Links in emails to donors (a monthly gift's card page): the site's own HTTPS address, the
-# first allowed host's unless SITE_URL says otherwise.
-if not env("SITE_URL", default="") and not ALLOWED_HOSTS[0].startswith((".", "*")):
-    SITE_URL = f"https://{ALLOWED_HOSTS[0]}"
 
 # HTTPS only (docs/security.md). Behind a proxy that ends TLS, it must set the header named by
 # DJANGO_SECURE_PROXY_SSL_HEADER (and strip it from clients); empty: trust none.

@@ -33,18 +33,7 @@
   var busyNow = false;
 
   function labelCardInputs() {
-    // The stand-in's fake Stripe.js puts bare inputs in our page (real Stripe labels its own).
-    // Named in the page's language, as on the donation form (pages/script_messages.py).
-    var names = {number: [say.cardNumber, "cc-number"], exp_month: [say.expMonth, "cc-exp-month"],
-      exp_year: [say.expYear, "cc-exp-year"], cvc: [say.cvc, "cc-csc"],
-      postal_code: [say.postcode, "postal-code"]};
-    document.querySelectorAll("#card-element input[placeholder]").forEach(function (input) {
-      var n = names[input.getAttribute("placeholder")];
-      if (!n) return;
-      input.setAttribute("aria-label", n[0]);
-      input.setAttribute("autocomplete", n[1]);
-      if (n[1] !== "postal-code") input.setAttribute("inputmode", "numeric");
-    });
+    if (window.lifelineLabelCardInputs) window.lifelineLabelCardInputs(say);  // card_fields.js
   }
   function busy(on, text) {
     busyNow = on;

@@ -62,18 +62,7 @@
     return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
   }
   function labelCardInputs() {
-    // Real Stripe.js labels the fields inside its own iframe. The stand-in's fake one puts
-    // bare inputs in our page: name them so every donor (and axe) knows what each one is.
-    var names = {number: [M.cardNumber, "cc-number"], exp_month: [M.expMonth, "cc-exp-month"],
-      exp_year: [M.expYear, "cc-exp-year"], cvc: [M.cvc, "cc-csc"],
-      postal_code: [M.postcode, "postal-code"]};
-    document.querySelectorAll("#card-element input[placeholder]").forEach(function (input) {
-      var n = names[input.getAttribute("placeholder")];
-      if (!n) return;
-      input.setAttribute("aria-label", n[0]);
-      input.setAttribute("autocomplete", n[1]);
-      if (n[1] !== "postal-code") input.setAttribute("inputmode", "numeric");
-    });
+    if (window.lifelineLabelCardInputs) window.lifelineLabelCardInputs(M);  // card_fields.js
   }
   function focusCard() {
     var first = document.querySelector("#card-element input");

@@ -24,7 +24,9 @@
     started = true;
     status.textContent = loading;
     load(give.getAttribute("data-stripe-js"), function () {
-      load(give.getAttribute("data-donate-js"), function () {});
+      load(give.getAttribute("data-card-fields-js"), function () {
+        load(give.getAttribute("data-donate-js"), function () {});
+      });
     });
   }
   ["focusin", "pointerdown", "keydown"].forEach(function (type) {
